@@ -1,0 +1,58 @@
+# Makefile for schemaguard (PGXS)
+#
+# Everyday use:
+#   make test    install what is needed, build, run every suite, print a summary
+#   make demo    install what is needed, build, start a throwaway cluster, show it
+#   make / make install    plain PGXS build against $(PG_CONFIG)
+
+EXTENSION = schemaguard
+MODULE_big = schemaguard
+OBJS = \
+	src/schemaguard.o \
+	src/guc.o \
+	src/engine.o \
+	src/relinfo.o \
+	src/sqltext.o \
+	src/rules_lock.o \
+	src/rules_compat.o
+
+DATA = sql/schemaguard--0.1.0.sql
+PGFILEDESC = "schemaguard - safe schema changes for PostgreSQL"
+
+# pg_regress suites: sql/<name>.sql, expected/<name>.out
+REGRESS = setup settings guard_index guard_notnull guard_default \
+	guard_rename odd_statements
+REGRESS_OPTS = --load-extension=schemaguard
+
+PG_CPPFLAGS = -I$(srcdir)/src
+PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+	-Wno-sign-compare $(if $(STRICT),-Werror)
+
+# Prefer the Debian PostgreSQL 15 server packages unless told otherwise.
+PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+ifneq ($(PGXS),)
+include $(PGXS)
+else
+all install:
+	@echo "pg_config not found: run 'make test' or 'make demo' (they install PostgreSQL), or set PG_CONFIG" >&2
+	@exit 1
+endif
+
+.PHONY: deps test demo bench
+
+deps:
+	bash test/deps.sh
+
+test: deps
+	bash test/run.sh
+
+demo: deps
+	bash test/demo.sh
+
+bench: deps
+	bash bench/run.sh
+
+# used by test/run.sh
+print-%:
+	@echo $($*)

@@ -1,0 +1,263 @@
+/*-------------------------------------------------------------------------
+ *
+ * engine.c
+ *		The rule table and the rule engine: which rules look at a
+ *		statement, the effective level of each, and how a violation is
+ *		built and reported.
+ *
+ * Adding a rule means one row in sg_rules, one check function (in the
+ * rules_*.c file of its family), its tests and its README section.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "lib/stringinfo.h"
+#include "utils/elog.h"
+
+#include "schemaguard.h"
+
+const SGRule sg_rules[] = {
+	/* lock and rewrite hazards */
+	{"index_not_concurrent", SG_FAMILY_LOCK, SG_LEVEL_ERROR, T_IndexStmt,
+		sg_check_index_not_concurrent,
+	"CREATE INDEX without CONCURRENTLY blocks writes while the index builds"},
+	{"drop_index_not_concurrent", SG_FAMILY_LOCK, SG_LEVEL_ERROR, T_DropStmt,
+		sg_check_drop_index_not_concurrent,
+	"DROP INDEX without CONCURRENTLY blocks reads and writes of the table"},
+	{"reindex_not_concurrent", SG_FAMILY_LOCK, SG_LEVEL_ERROR, T_ReindexStmt,
+		sg_check_reindex_not_concurrent,
+	"REINDEX without CONCURRENTLY blocks writes while the index is rebuilt"},
+	{"add_column_not_null_no_default", SG_FAMILY_LOCK, SG_LEVEL_ERROR, T_AlterTableStmt,
+		sg_check_add_column_not_null_no_default,
+	"ADD COLUMN ... NOT NULL without a default fails on a non-empty table after scanning it"},
+	{"set_not_null", SG_FAMILY_LOCK, SG_LEVEL_ERROR, T_AlterTableStmt,
+		sg_check_set_not_null,
+	"SET NOT NULL scans the whole table under an ACCESS EXCLUSIVE lock"},
+	{"add_column_volatile_default", SG_FAMILY_LOCK, SG_LEVEL_ERROR, T_AlterTableStmt,
+		sg_check_add_column_volatile_default,
+	"ADD COLUMN with a volatile default rewrites the table"},
+
+	/* application compatibility */
+	{"rename_column", SG_FAMILY_COMPAT, SG_LEVEL_ERROR, T_RenameStmt,
+		sg_check_rename_column,
+	"renaming a column breaks running code that uses the old name"},
+	{"rename_relation", SG_FAMILY_COMPAT, SG_LEVEL_ERROR, T_RenameStmt,
+		sg_check_rename_relation,
+	"renaming a table, view, materialized view or foreign table breaks running code"},
+	{"rename_schema", SG_FAMILY_COMPAT, SG_LEVEL_ERROR, T_RenameStmt,
+		sg_check_rename_schema,
+	"renaming a schema breaks running code and search_path settings"},
+	{"rename_enum_value", SG_FAMILY_COMPAT, SG_LEVEL_ERROR, T_AlterEnumStmt,
+		sg_check_rename_enum_value,
+	"renaming an enum value breaks running code that uses the old label"},
+};
+
+const int	sg_num_rules = lengthof(sg_rules);
+
+static const char *const sg_family_names[] = {
+	"lock", "compatibility", "data_loss", "advice"
+};
+
+const char *
+sg_family_name(SGFamily family)
+{
+	return sg_family_names[family];
+}
+
+int
+sg_rule_index(const char *name)
+{
+	int			i;
+
+	for (i = 0; i < sg_num_rules; i++)
+	{
+		if (strcmp(sg_rules[i].name, name) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/*
+ * Is there any rule that examines this kind of statement?  This is the
+ * fast path of the hook: BEGIN, SET, SELECT via utility and the like stop
+ * here after a handful of comparisons.
+ */
+bool
+sg_statement_has_rules(Node *parsetree)
+{
+	NodeTag		tag;
+	int			i;
+
+	if (parsetree == NULL)
+		return false;
+	tag = nodeTag(parsetree);
+	for (i = 0; i < sg_num_rules; i++)
+	{
+		if (sg_rules[i].tag == tag)
+			return true;
+	}
+	return false;
+}
+
+void
+sg_context_init(SGContext *ctx, const char *query, int stmt_location,
+				int stmt_len, ProcessUtilityContext putil_context)
+{
+	memset(ctx, 0, sizeof(SGContext));
+	ctx->query = query;
+	ctx->stmt_location = stmt_location;
+	ctx->stmt_len = stmt_len;
+	ctx->putil_context = putil_context;
+	ctx->rule_index = -1;
+}
+
+/*
+ * Run every active rule that examines this statement; violations collect
+ * in ctx->violations.
+ */
+void
+sg_evaluate(SGContext *ctx, Node *parsetree)
+{
+	NodeTag		tag = nodeTag(parsetree);
+	int			i;
+
+	if (sg_mode == SG_MODE_OFF)
+		return;
+
+	for (i = 0; i < sg_num_rules; i++)
+	{
+		const SGRule *rule = &sg_rules[i];
+
+		if (rule->tag != tag || sg_rule_level(i) == SG_LEVEL_OFF)
+			continue;
+		ctx->rule = rule;
+		ctx->rule_index = i;
+		rule->check(ctx, parsetree);
+	}
+	ctx->rule = NULL;
+	ctx->rule_index = -1;
+}
+
+static SGViolation *
+sg_new_violation(SGContext *ctx, const char *object, const char *what)
+{
+	SGViolation *v = palloc0(sizeof(SGViolation));
+	SGLevel		level = sg_rule_level(ctx->rule_index);
+
+	Assert(ctx->rule != NULL);
+	if (sg_mode == SG_MODE_WARN && level == SG_LEVEL_ERROR)
+		level = SG_LEVEL_WARN;
+	v->rule_index = ctx->rule_index;
+	v->level = level;
+	v->allowed = sg_rule_allowed(ctx->rule_index);
+	v->object = pstrdup(object);
+	v->message = psprintf("schemaguard: %s: %s", ctx->rule->name, what);
+	ctx->violations = lappend(ctx->violations, v);
+	return v;
+}
+
+static char *
+sg_finish_hint(SGContext *ctx, const char *recipe)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	if (recipe != NULL)
+		appendStringInfo(&buf, "%s\n", recipe);
+	appendStringInfo(&buf,
+					 "To allow it deliberately: SET LOCAL schemaguard.allow = '%s';",
+					 ctx->rule->name);
+	return buf.data;
+}
+
+/*
+ * Report a violation on a relation.  The DETAIL names the lock the
+ * statement takes and the relation's real size; the HINT carries the
+ * recipe and how to allow the statement deliberately.
+ */
+void
+sg_report(SGContext *ctx, SGRelInfo *ri, const char *column,
+		  LOCKMODE lockmode, const char *what, const char *extra_detail,
+		  const char *recipe)
+{
+	SGViolation *v;
+	StringInfoData detail;
+
+	v = sg_new_violation(ctx, ri->display, what);
+
+	initStringInfo(&detail);
+	if (lockmode != NoLock)
+		appendStringInfo(&detail, "Lock: %s on \"%s\", which blocks %s. ",
+						 sg_lock_name(lockmode), ri->display,
+						 sg_lock_blocks(lockmode));
+	appendStringInfo(&detail, "Size: %s.", sg_rel_size_text(ctx, ri));
+	if (extra_detail != NULL)
+		appendStringInfo(&detail, " %s", extra_detail);
+
+	v->detail = detail.data;
+	v->hint = sg_finish_hint(ctx, recipe);
+	v->schema_name = pstrdup(ri->nspname);
+	v->table_name = pstrdup(ri->relname);
+	v->column_name = column ? pstrdup(column) : NULL;
+}
+
+/*
+ * Report a violation on an object that is not a relation (a schema, a
+ * type).
+ */
+void
+sg_report_object(SGContext *ctx, const char *object, const char *what,
+				 const char *detail, const char *recipe)
+{
+	SGViolation *v = sg_new_violation(ctx, object, what);
+
+	v->detail = detail ? pstrdup(detail) : NULL;
+	v->hint = sg_finish_hint(ctx, recipe);
+}
+
+static void
+sg_emit(SGViolation *v, int elevel)
+{
+	ereport(elevel,
+			(errcode(elevel == ERROR ? ERRCODE_SCHEMAGUARD_VIOLATION :
+					 ERRCODE_SCHEMAGUARD_WARNING),
+			 errmsg_internal("%s", v->message),
+			 v->detail ? errdetail_internal("%s", v->detail) : 0,
+			 errhint("%s", v->hint),
+			 v->schema_name ? err_generic_string(PG_DIAG_SCHEMA_NAME, v->schema_name) : 0,
+			 v->table_name ? err_generic_string(PG_DIAG_TABLE_NAME, v->table_name) : 0,
+			 v->column_name ? err_generic_string(PG_DIAG_COLUMN_NAME, v->column_name) : 0));
+}
+
+/*
+ * Turn collected violations into messages: allowed ones go to the server
+ * log, warnings to the client, and the first violation at level error
+ * ends the statement before it takes its locks.
+ */
+void
+sg_raise_violations(SGContext *ctx)
+{
+	ListCell   *lc;
+	SGViolation *first_error = NULL;
+
+	foreach(lc, ctx->violations)
+	{
+		SGViolation *v = lfirst(lc);
+
+		if (v->allowed)
+		{
+			ereport(LOG,
+					(errmsg("schemaguard: %s allowed by schemaguard.allow on \"%s\"",
+							sg_rules[v->rule_index].name, v->object)));
+			continue;
+		}
+		if (v->level == SG_LEVEL_WARN)
+			sg_emit(v, WARNING);
+		else if (v->level == SG_LEVEL_ERROR && first_error == NULL)
+			first_error = v;
+	}
+
+	if (first_error != NULL)
+		sg_emit(first_error, ERROR);
+}

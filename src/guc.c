@@ -1,0 +1,309 @@
+/*-------------------------------------------------------------------------
+ *
+ * guc.c
+ *		schemaguard's settings: definitions, validation of the rule lists
+ *		in schemaguard.rules and schemaguard.allow, and lookups of the
+ *		effective level of a rule.
+ *
+ * schemaguard.rules and schemaguard.allow are parsed once, in their check
+ * hooks, into small arrays indexed by rule; the assign hooks install them.
+ * Evaluating a rule therefore never parses a string.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <ctype.h>
+#include <limits.h>
+
+#include "schemaguard.h"
+#include "utils/guc.h"
+
+#define SG_MAX_RULES 64
+
+int			sg_mode = SG_MODE_ENFORCE;
+int			sg_table_size_threshold_kb = 1024;
+bool		sg_assume_large_tables = false;
+
+static char *sg_rules_string = NULL;
+static char *sg_allow_string = NULL;
+
+/* parsed schemaguard.rules: per rule, -1 (no override) or an SGLevel */
+typedef struct SGRuleLevels
+{
+	signed char level[SG_MAX_RULES];
+} SGRuleLevels;
+
+/* parsed schemaguard.allow */
+typedef struct SGAllowList
+{
+	bool		all;
+	bool		rule[SG_MAX_RULES];
+} SGAllowList;
+
+static SGRuleLevels *sg_rule_levels = NULL;
+static SGAllowList *sg_allow_list = NULL;
+
+static const struct config_enum_entry sg_mode_options[] = {
+	{"enforce", SG_MODE_ENFORCE, false},
+	{"warn", SG_MODE_WARN, false},
+	{"off", SG_MODE_OFF, false},
+	{NULL, 0, false}
+};
+
+static const char *const sg_level_names[] = {"off", "warn", "error"};
+
+const char *
+sg_level_name(SGLevel level)
+{
+	return sg_level_names[level];
+}
+
+/*
+ * Split a comma-separated list into trimmed, lower-cased items.  Returns
+ * false (with GUC_check_errdetail set) on an empty item.
+ */
+static bool
+sg_split_list(const char *value, const char *setting, List **items)
+{
+	char	   *copy = pstrdup(value);
+	char	   *p = copy;
+
+	*items = NIL;
+
+	/* an empty or all-blank string is an empty list */
+	while (isspace((unsigned char) *p))
+		p++;
+	if (*p == '\0')
+		return true;
+
+	for (;;)
+	{
+		char	   *start = p;
+		char	   *end;
+		char	   *c;
+
+		while (*p != '\0' && *p != ',')
+			p++;
+		end = p;
+		while (start < end && isspace((unsigned char) *start))
+			start++;
+		while (end > start && isspace((unsigned char) end[-1]))
+			end--;
+		if (start == end)
+		{
+			GUC_check_errdetail("%s contains an empty list item.", setting);
+			return false;
+		}
+		for (c = start; c < end; c++)
+			*c = pg_tolower((unsigned char) *c);
+		*items = lappend(*items, pnstrdup(start, end - start));
+		if (*p == '\0')
+			break;
+		p++;
+	}
+	return true;
+}
+
+static bool
+sg_parse_level(const char *name, SGLevel *level)
+{
+	int			i;
+
+	for (i = 0; i < lengthof(sg_level_names); i++)
+	{
+		if (strcmp(name, sg_level_names[i]) == 0)
+		{
+			*level = (SGLevel) i;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool
+sg_check_rules(char **newval, void **extra, GucSource source)
+{
+	SGRuleLevels parsed;
+	List	   *items;
+	ListCell   *lc;
+
+	memset(parsed.level, -1, sizeof(parsed.level));
+
+	if (!sg_split_list(*newval ? *newval : "", "schemaguard.rules", &items))
+		return false;
+
+	foreach(lc, items)
+	{
+		char	   *item = lfirst(lc);
+		char	   *eq = strchr(item, '=');
+		char	   *name;
+		char	   *levelname;
+		int			idx;
+		SGLevel		level;
+
+		if (eq == NULL)
+		{
+			GUC_check_errdetail("Entry \"%s\" is not of the form rule=level.", item);
+			return false;
+		}
+		name = pnstrdup(item, eq - item);
+		levelname = eq + 1;
+		/* trim around '=' */
+		while (*name && isspace((unsigned char) name[strlen(name) - 1]))
+			name[strlen(name) - 1] = '\0';
+		while (isspace((unsigned char) *levelname))
+			levelname++;
+
+		idx = sg_rule_index(name);
+		if (idx < 0)
+		{
+			GUC_check_errdetail("Unknown rule \"%s\".", name);
+			GUC_check_errhint("SELECT rule FROM schemaguard.list_rules() lists the rule names.");
+			return false;
+		}
+		if (!sg_parse_level(levelname, &level))
+		{
+			GUC_check_errdetail("Unknown level \"%s\" for rule \"%s\".",
+								levelname, name);
+			GUC_check_errhint("Levels are error, warn and off.");
+			return false;
+		}
+		parsed.level[idx] = (signed char) level;
+	}
+
+	*extra = sg_guc_malloc(sizeof(SGRuleLevels));
+	if (*extra == NULL)
+		return false;
+	memcpy(*extra, &parsed, sizeof(SGRuleLevels));
+	return true;
+}
+
+static void
+sg_assign_rules(const char *newval, void *extra)
+{
+	sg_rule_levels = (SGRuleLevels *) extra;
+}
+
+static bool
+sg_check_allow(char **newval, void **extra, GucSource source)
+{
+	SGAllowList parsed;
+	List	   *items;
+	ListCell   *lc;
+
+	memset(&parsed, 0, sizeof(parsed));
+
+	if (!sg_split_list(*newval ? *newval : "", "schemaguard.allow", &items))
+		return false;
+
+	foreach(lc, items)
+	{
+		char	   *item = lfirst(lc);
+		int			idx;
+
+		if (strcmp(item, "all") == 0)
+		{
+			parsed.all = true;
+			continue;
+		}
+		idx = sg_rule_index(item);
+		if (idx < 0)
+		{
+			GUC_check_errdetail("Unknown rule \"%s\".", item);
+			GUC_check_errhint("List rule names separated by commas, or \"all\"; SELECT rule FROM schemaguard.list_rules() lists them.");
+			return false;
+		}
+		parsed.rule[idx] = true;
+	}
+
+	*extra = sg_guc_malloc(sizeof(SGAllowList));
+	if (*extra == NULL)
+		return false;
+	memcpy(*extra, &parsed, sizeof(SGAllowList));
+	return true;
+}
+
+static void
+sg_assign_allow(const char *newval, void *extra)
+{
+	sg_allow_list = (SGAllowList *) extra;
+}
+
+/*
+ * Effective level of a rule: its override in schemaguard.rules, else its
+ * default.  schemaguard.mode is applied by the engine.
+ */
+SGLevel
+sg_rule_level(int rule_index)
+{
+	Assert(rule_index >= 0 && rule_index < sg_num_rules);
+	if (sg_rule_levels != NULL && sg_rule_levels->level[rule_index] >= 0)
+		return (SGLevel) sg_rule_levels->level[rule_index];
+	return sg_rules[rule_index].default_level;
+}
+
+bool
+sg_rule_allowed(int rule_index)
+{
+	if (sg_allow_list == NULL)
+		return false;
+	return sg_allow_list->all || sg_allow_list->rule[rule_index];
+}
+
+void
+sg_define_settings(void)
+{
+	if (sg_num_rules > SG_MAX_RULES)
+		elog(ERROR, "schemaguard: too many rules (%d)", sg_num_rules);
+
+	DefineCustomEnumVariable("schemaguard.mode",
+							 "Whether schemaguard blocks, warns about or ignores unsafe DDL.",
+							 "enforce: rules at level error block the statement; "
+							 "warn: every violation is a warning; off: no rule is evaluated.",
+							 &sg_mode,
+							 SG_MODE_ENFORCE,
+							 sg_mode_options,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomStringVariable("schemaguard.rules",
+							   "Per-rule level overrides, e.g. 'drop_column=warn, prefer_text=error'.",
+							   "Levels are error, warn and off.",
+							   &sg_rules_string,
+							   "",
+							   PGC_SUSET,
+							   GUC_LIST_INPUT,
+							   sg_check_rules, sg_assign_rules, NULL);
+
+	DefineCustomStringVariable("schemaguard.allow",
+							   "Rules to let through, meant for SET LOCAL; 'all' allows every rule.",
+							   "Settable by superusers and by roles granted SET on this parameter.",
+							   &sg_allow_string,
+							   "",
+							   PGC_SUSET,
+							   GUC_LIST_INPUT,
+							   sg_check_allow, sg_assign_allow, NULL);
+
+	DefineCustomIntVariable("schemaguard.table_size_threshold",
+							"Lock-duration rules fire only for relations at least this large.",
+							"0 means every non-empty relation.",
+							&sg_table_size_threshold_kb,
+							1024,
+							0, INT_MAX,
+							PGC_SUSET,
+							GUC_UNIT_KB,
+							NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("schemaguard.assume_large_tables",
+							 "Treat every relation that existed before the current transaction as large and non-empty.",
+							 "For CI and test databases whose tables are empty while their production copies are not.",
+							 &sg_assume_large_tables,
+							 false,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	MarkGUCPrefixReserved("schemaguard");
+}

@@ -1,0 +1,322 @@
+/*-------------------------------------------------------------------------
+ *
+ * relinfo.c
+ *		Facts about the relations a statement touches, as the live server
+ *		knows them: whether the relation was created in this transaction
+ *		(from the relcache), whether it is temporary, its real size from the
+ *		storage manager (summed over partitions) and whether it has rows.
+ *
+ * Relations are opened with ACCESS SHARE only for as long as it takes to
+ * read these facts, and the lock is released again: holding it until the
+ * statement upgrades to its own, stronger lock could deadlock two sessions
+ * that run the same migration.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/relation.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/tuptable.h"
+#include "storage/bufmgr.h"
+#include "storage/lmgr.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
+
+#include "schemaguard.h"
+
+/*
+ * Was a relation of this name created earlier in the script that check()
+ * is linting?
+ */
+static bool
+sg_created_by_script(SGContext *ctx, RangeVar *rv)
+{
+	ListCell   *lc;
+
+	foreach(lc, ctx->created_rels)
+	{
+		RangeVar   *c = lfirst(lc);
+
+		if (strcmp(c->relname, rv->relname) != 0)
+			continue;
+		if (rv->schemaname == NULL || c->schemaname == NULL ||
+			strcmp(c->schemaname, rv->schemaname) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Facts about the relation a RangeVar names, or NULL when it does not
+ * exist (the statement will then fail on its own, or create it).
+ */
+SGRelInfo *
+sg_relinfo_rv(SGContext *ctx, RangeVar *rv)
+{
+	Oid			relid;
+	SGRelInfo  *ri;
+
+	if (rv == NULL)
+		return NULL;
+	relid = RangeVarGetRelid(rv, NoLock, true);
+	if (!OidIsValid(relid))
+		return NULL;
+	ri = sg_relinfo_oid(ctx, relid);
+	if (ri != NULL && ctx->dry_run && sg_created_by_script(ctx, rv))
+		ri->created_in_xact = true;
+	return ri;
+}
+
+SGRelInfo *
+sg_relinfo_oid(SGContext *ctx, Oid relid)
+{
+	ListCell   *lc;
+	Relation	rel;
+	SGRelInfo  *ri;
+
+	foreach(lc, ctx->relcache)
+	{
+		ri = lfirst(lc);
+		if (ri->relid == relid)
+			return ri;
+	}
+
+	rel = try_relation_open(relid, AccessShareLock);
+	if (rel == NULL)
+		return NULL;
+
+	ri = palloc0(sizeof(SGRelInfo));
+	ri->relid = relid;
+	ri->nspname = get_namespace_name(RelationGetNamespace(rel));
+	ri->relname = pstrdup(RelationGetRelationName(rel));
+	ri->display = psprintf("%s.%s", ri->nspname, ri->relname);
+	ri->qualified = quote_qualified_identifier(ri->nspname, ri->relname);
+	ri->relkind = rel->rd_rel->relkind;
+	ri->relpersistence = rel->rd_rel->relpersistence;
+	ri->created_in_xact = (rel->rd_createSubid != InvalidSubTransactionId);
+	ri->reltuples = -1;
+	ri->has_rows = -1;
+
+	relation_close(rel, AccessShareLock);
+
+	ctx->relcache = lappend(ctx->relcache, ri);
+	return ri;
+}
+
+/*
+ * The general exemptions that hold for every rule: the relation was
+ * created in the current transaction, or is temporary.
+ */
+bool
+sg_rel_exempt(SGContext *ctx, SGRelInfo *ri)
+{
+	return ri->created_in_xact || ri->relpersistence == RELPERSISTENCE_TEMP;
+}
+
+/*
+ * Add the heap size and row estimate of one relation with storage.
+ */
+static void
+sg_measure_one(SGRelInfo *ri, Relation rel)
+{
+	if (!RELKIND_HAS_STORAGE(rel->rd_rel->relkind))
+		return;
+	ri->bytes += (int64) RelationGetNumberOfBlocks(rel) * BLCKSZ;
+	if (rel->rd_rel->reltuples >= 0)
+	{
+		if (ri->reltuples < 0)
+			ri->reltuples = 0;
+		ri->reltuples += rel->rd_rel->reltuples;
+	}
+}
+
+static void
+sg_measure(SGRelInfo *ri)
+{
+	Relation	rel;
+
+	if (ri->size_known)
+		return;
+	ri->size_known = true;
+
+	rel = try_relation_open(ri->relid, AccessShareLock);
+	if (rel == NULL)
+		return;
+
+	if (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE ||
+		rel->rd_rel->relkind == RELKIND_PARTITIONED_INDEX)
+	{
+		List	   *children = find_all_inheritors(ri->relid, NoLock, NULL);
+		ListCell   *lc;
+
+		foreach(lc, children)
+		{
+			Oid			child = lfirst_oid(lc);
+			Relation	crel;
+
+			if (child == ri->relid)
+				continue;
+			crel = try_relation_open(child, AccessShareLock);
+			if (crel == NULL)
+				continue;
+			if (RELKIND_HAS_STORAGE(crel->rd_rel->relkind))
+			{
+				sg_measure_one(ri, crel);
+				ri->npartitions++;
+			}
+			relation_close(crel, AccessShareLock);
+		}
+	}
+	else
+		sg_measure_one(ri, rel);
+
+	relation_close(rel, AccessShareLock);
+}
+
+/*
+ * Is the relation large enough for the lock-duration rules?  Relations
+ * that existed before this transaction count as large when
+ * schemaguard.assume_large_tables is on.
+ */
+bool
+sg_rel_is_large(SGContext *ctx, SGRelInfo *ri)
+{
+	if (sg_assume_large_tables && !ri->created_in_xact)
+		return true;
+	sg_measure(ri);
+	if (sg_table_size_threshold_kb == 0)
+		return sg_rel_has_rows(ctx, ri);
+	return ri->bytes >= (int64) sg_table_size_threshold_kb * 1024;
+}
+
+/*
+ * Does the relation have at least one row visible to this transaction?
+ * Scans until the first visible tuple; an empty heap costs nothing.
+ */
+static bool
+sg_heap_has_rows(Oid relid)
+{
+	Relation	rel;
+	bool		found = false;
+
+	rel = try_relation_open(relid, AccessShareLock);
+	if (rel == NULL)
+		return false;
+
+	if (RELKIND_HAS_STORAGE(rel->rd_rel->relkind) &&
+		RelationGetNumberOfBlocks(rel) > 0 &&
+		rel->rd_rel->relkind != RELKIND_INDEX)
+	{
+		Snapshot	snapshot = RegisterSnapshot(GetLatestSnapshot());
+		TableScanDesc scan = table_beginscan(rel, snapshot, 0, NULL);
+		TupleTableSlot *slot = table_slot_create(rel, NULL);
+
+		found = table_scan_getnextslot(scan, ForwardScanDirection, slot);
+
+		ExecDropSingleTupleTableSlot(slot);
+		table_endscan(scan);
+		UnregisterSnapshot(snapshot);
+	}
+
+	relation_close(rel, AccessShareLock);
+	return found;
+}
+
+bool
+sg_rel_has_rows(SGContext *ctx, SGRelInfo *ri)
+{
+	if (sg_assume_large_tables && !ri->created_in_xact)
+		return true;
+	if (ri->has_rows >= 0)
+		return ri->has_rows == 1;
+
+	ri->has_rows = 0;
+	if (ri->relkind == RELKIND_PARTITIONED_TABLE)
+	{
+		List	   *children = find_all_inheritors(ri->relid, NoLock, NULL);
+		ListCell   *lc;
+
+		foreach(lc, children)
+		{
+			if (lfirst_oid(lc) != ri->relid && sg_heap_has_rows(lfirst_oid(lc)))
+			{
+				ri->has_rows = 1;
+				break;
+			}
+		}
+	}
+	else if (sg_heap_has_rows(ri->relid))
+		ri->has_rows = 1;
+
+	return ri->has_rows == 1;
+}
+
+/*
+ * "40 kB (about 1000 rows)", for DETAIL lines.
+ */
+char *
+sg_rel_size_text(SGContext *ctx, SGRelInfo *ri)
+{
+	char	   *size;
+	char	   *rows;
+	char	   *parts = "";
+
+	sg_measure(ri);
+	size = text_to_cstring(DatumGetTextPP(DirectFunctionCall1(pg_size_pretty,
+															  Int64GetDatum(ri->bytes))));
+	if (ri->relkind == RELKIND_PARTITIONED_TABLE ||
+		ri->relkind == RELKIND_PARTITIONED_INDEX)
+		parts = psprintf(" in %d partition%s", ri->npartitions,
+						 ri->npartitions == 1 ? "" : "s");
+	if (ri->reltuples >= 0)
+		rows = psprintf("about %.0f rows", ri->reltuples);
+	else
+		rows = "row count not yet estimated";
+
+	if (sg_assume_large_tables && !ri->created_in_xact)
+		return psprintf("%s%s (%s), counted as large because schemaguard.assume_large_tables is on",
+						size, parts, rows);
+	return psprintf("%s%s (%s)", size, parts, rows);
+}
+
+/*
+ * Was a catalog object created (or already changed) in the current
+ * transaction?  True when its catalog row was written by this transaction.
+ */
+bool
+sg_object_created_in_xact(Oid classid, Oid objid)
+{
+	int			cacheid;
+	HeapTuple	tup;
+	bool		result;
+
+	switch (classid)
+	{
+		case NamespaceRelationId:
+			cacheid = NAMESPACEOID;
+			break;
+		case TypeRelationId:
+			cacheid = TYPEOID;
+			break;
+		default:
+			return false;
+	}
+
+	tup = SearchSysCache1(cacheid, ObjectIdGetDatum(objid));
+	if (!HeapTupleIsValid(tup))
+		return false;
+	result = TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tup->t_data));
+	ReleaseSysCache(tup);
+	return result;
+}

@@ -1,0 +1,226 @@
+/*-------------------------------------------------------------------------
+ *
+ * rules_compat.c
+ *		Rule checks for in-place changes that break running application
+ *		code: renames of columns, relations, schemas and enum values.  The
+ *		lock they take is brief; the harm is that every client still using
+ *		the old name fails the moment the change commits.  They are not
+ *		size-aware: an empty table is renamed under its readers just the
+ *		same.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_type.h"
+#include "lib/stringinfo.h"
+#include "nodes/makefuncs.h"
+#include "parser/parse_type.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+
+#include "schemaguard.h"
+
+static const char *
+sg_relation_word(char relkind)
+{
+	switch (relkind)
+	{
+		case RELKIND_VIEW:
+			return "view";
+		case RELKIND_MATVIEW:
+			return "materialized view";
+		case RELKIND_FOREIGN_TABLE:
+			return "foreign table";
+		default:
+			return "table";
+	}
+}
+
+static bool
+sg_is_renamable_relation(char relkind)
+{
+	return relkind == RELKIND_RELATION || relkind == RELKIND_PARTITIONED_TABLE ||
+		relkind == RELKIND_VIEW || relkind == RELKIND_MATVIEW ||
+		relkind == RELKIND_FOREIGN_TABLE;
+}
+
+#define SG_BREAKS_CLIENTS \
+	"The lock is brief, but code that still uses the old name fails as soon as this commits."
+
+/* ----------------------------------------------------------------
+ * rename_column
+ * ----------------------------------------------------------------
+ */
+void
+sg_check_rename_column(SGContext *ctx, Node *stmt)
+{
+	RenameStmt *rs = castNode(RenameStmt, stmt);
+	SGRelInfo  *ri;
+	AttrNumber	attnum;
+	Oid			typid;
+	int32		typmod;
+	Oid			collid;
+	char	   *type;
+	const char *qold;
+	const char *qnew;
+	char	   *recipe;
+
+	if (rs->renameType != OBJECT_COLUMN || rs->subname == NULL ||
+		rs->newname == NULL)
+		return;
+	ri = sg_relinfo_rv(ctx, rs->relation);
+	if (ri == NULL || sg_rel_exempt(ctx, ri) ||
+		!sg_is_renamable_relation(ri->relkind))
+		return;
+	attnum = get_attnum(ri->relid, rs->subname);
+	if (attnum == InvalidAttrNumber)
+		return;					/* the statement will report it */
+
+	get_atttypetypmodcoll(ri->relid, attnum, &typid, &typmod, &collid);
+	type = format_type_with_typemod(typid, typmod);
+	qold = quote_identifier(rs->subname);
+	qnew = quote_identifier(rs->newname);
+
+	if (ri->relkind == RELKIND_VIEW || ri->relkind == RELKIND_MATVIEW)
+		recipe = psprintf("Expand and contract: add %s as an extra output column of %s (CREATE OR REPLACE VIEW may append columns), "
+						  "deploy code that reads %s, then recreate the view without %s once nothing uses it.",
+						  qnew, ri->qualified, qnew, qold);
+	else
+		recipe = psprintf("Expand and contract instead of renaming in place:\n"
+						  "ALTER TABLE %s ADD COLUMN %s %s;\n"
+						  "-- keep %s and %s in step with a trigger, backfill %s in batches, deploy code that uses %s,\n"
+						  "-- and only when nothing uses %s any more: ALTER TABLE %s DROP COLUMN %s;",
+						  ri->qualified, qnew, type,
+						  qold, qnew, qnew, qnew,
+						  qold, ri->qualified, qold);
+
+	sg_report(ctx, ri, rs->subname, AccessExclusiveLock,
+			  psprintf("renaming column \"%s\" of %s \"%s\" to \"%s\" breaks running code that uses the old name",
+					   rs->subname, sg_relation_word(ri->relkind), ri->display,
+					   rs->newname),
+			  SG_BREAKS_CLIENTS, recipe);
+}
+
+/* ----------------------------------------------------------------
+ * rename_relation
+ * ----------------------------------------------------------------
+ */
+void
+sg_check_rename_relation(SGContext *ctx, Node *stmt)
+{
+	RenameStmt *rs = castNode(RenameStmt, stmt);
+	SGRelInfo  *ri;
+	char	   *qnew;
+
+	if (rs->renameType != OBJECT_TABLE && rs->renameType != OBJECT_VIEW &&
+		rs->renameType != OBJECT_MATVIEW &&
+		rs->renameType != OBJECT_FOREIGN_TABLE)
+		return;
+	if (rs->newname == NULL)
+		return;
+	ri = sg_relinfo_rv(ctx, rs->relation);
+	if (ri == NULL || sg_rel_exempt(ctx, ri) ||
+		!sg_is_renamable_relation(ri->relkind))
+		return;
+
+	qnew = quote_qualified_identifier(ri->nspname, rs->newname);
+	sg_report(ctx, ri, NULL, AccessExclusiveLock,
+			  psprintf("renaming %s \"%s\" to \"%s\" breaks running code that uses the old name",
+					   sg_relation_word(ri->relkind), ri->display, rs->newname),
+			  SG_BREAKS_CLIENTS,
+			  psprintf("Expand and contract: make the new name available first, move clients, and rename only when nothing uses the old name:\n"
+					   "CREATE VIEW %s AS SELECT * FROM %s;\n"
+					   "-- deploy code that uses %s (a simple view is updatable), then, once nothing uses %s:\n"
+					   "-- BEGIN; SET LOCAL schemaguard.allow = 'rename_relation'; DROP VIEW %s; ALTER %s %s RENAME TO %s; COMMIT;",
+					   qnew, ri->qualified, qnew, ri->qualified,
+					   qnew,
+					   ri->relkind == RELKIND_VIEW ? "VIEW" :
+					   ri->relkind == RELKIND_MATVIEW ? "MATERIALIZED VIEW" :
+					   ri->relkind == RELKIND_FOREIGN_TABLE ? "FOREIGN TABLE" : "TABLE",
+					   ri->qualified, quote_identifier(rs->newname)));
+}
+
+/* ----------------------------------------------------------------
+ * rename_schema
+ * ----------------------------------------------------------------
+ */
+void
+sg_check_rename_schema(SGContext *ctx, Node *stmt)
+{
+	RenameStmt *rs = castNode(RenameStmt, stmt);
+	Oid			nspid;
+	const char *qold;
+	const char *qnew;
+
+	if (rs->renameType != OBJECT_SCHEMA || rs->subname == NULL ||
+		rs->newname == NULL)
+		return;
+	nspid = get_namespace_oid(rs->subname, true);
+	if (!OidIsValid(nspid) || isAnyTempNamespace(nspid))
+		return;
+	if (sg_object_created_in_xact(NamespaceRelationId, nspid))
+		return;
+
+	qold = quote_identifier(rs->subname);
+	qnew = quote_identifier(rs->newname);
+	sg_report_object(ctx, rs->subname,
+					 psprintf("renaming schema \"%s\" to \"%s\" breaks running code that uses the old name",
+							  rs->subname, rs->newname),
+					 psprintf("Queries, functions and search_path settings that name schema \"%s\" fail as soon as this commits.",
+							  rs->subname),
+					 psprintf("Expand and contract: create the new schema with views over the old one, move clients, and move the objects only when nothing uses the old name:\n"
+							  "CREATE SCHEMA %s;\n"
+							  "CREATE VIEW %s.<table> AS SELECT * FROM %s.<table>;  -- for each table clients use\n"
+							  "-- deploy code that uses %s, then move the objects with ALTER TABLE %s.<table> SET SCHEMA %s;",
+							  qnew, qnew, qold, qnew, qold, qnew));
+}
+
+/* ----------------------------------------------------------------
+ * rename_enum_value
+ * ----------------------------------------------------------------
+ */
+void
+sg_check_rename_enum_value(SGContext *ctx, Node *stmt)
+{
+	AlterEnumStmt *aes = castNode(AlterEnumStmt, stmt);
+	Oid			typid;
+	Oid			typnamespace;
+	HeapTuple	tup;
+	char	   *typname;
+
+	if (aes->oldVal == NULL || aes->newVal == NULL)
+		return;
+	typid = LookupTypeNameOid(NULL, makeTypeNameFromNameList(aes->typeName), true);
+	if (!OidIsValid(typid))
+		return;
+	if (sg_object_created_in_xact(TypeRelationId, typid))
+		return;
+	tup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
+	if (!HeapTupleIsValid(tup))
+		return;
+	typnamespace = ((Form_pg_type) GETSTRUCT(tup))->typnamespace;
+	ReleaseSysCache(tup);
+	if (isAnyTempNamespace(typnamespace))
+		return;
+
+	typname = format_type_be_qualified(typid);
+	sg_report_object(ctx, typname,
+					 psprintf("renaming value %s of enum type \"%s\" to %s breaks running code that uses the old label",
+							  quote_literal_cstr(aes->oldVal), typname,
+							  quote_literal_cstr(aes->newVal)),
+					 psprintf("Code that writes or compares %s fails or silently matches nothing as soon as this commits.",
+							  quote_literal_cstr(aes->oldVal)),
+					 psprintf("Enum labels cannot be dropped, so add the new label next to the old one:\n"
+							  "ALTER TYPE %s ADD VALUE IF NOT EXISTS %s;\n"
+							  "-- deploy code that writes %s and accepts both, then update rows in batches: UPDATE <table> SET <column> = %s WHERE <column> = %s;",
+							  typname, quote_literal_cstr(aes->newVal),
+							  quote_literal_cstr(aes->newVal),
+							  quote_literal_cstr(aes->newVal),
+							  quote_literal_cstr(aes->oldVal)));
+}

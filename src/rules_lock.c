@@ -1,0 +1,757 @@
+/*-------------------------------------------------------------------------
+ *
+ * rules_lock.c
+ *		Rule checks for lock and rewrite hazards: statements that hold a
+ *		lock blocking reads or writes for as long as it takes to scan,
+ *		rewrite or index a table.  All of them are size-aware: they fire
+ *		only for relations that are large (schemaguard.table_size_threshold)
+ *		or counted as large (schemaguard.assume_large_tables).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/heapam.h"
+#include "access/relation.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/catalog.h"
+#include "catalog/heap.h"
+#include "catalog/index.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_constraint.h"
+#include "catalog/pg_inherits.h"
+#include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
+#include "commands/defrem.h"
+#include "miscadmin.h"
+#include "lib/stringinfo.h"
+#include "nodes/makefuncs.h"
+#include "optimizer/optimizer.h"
+#include "optimizer/clauses.h"
+#include "optimizer/prep.h"
+#include "parser/parse_node.h"
+#include "parser/parse_type.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/ruleutils.h"
+#include "utils/syscache.h"
+
+#include "schemaguard.h"
+
+/* how many partitions a partitioned-index recipe spells out */
+#define SG_RECIPE_MAX_PARTITIONS 3
+
+static const char *
+sg_relkind_word(char relkind)
+{
+	switch (relkind)
+	{
+		case RELKIND_MATVIEW:
+			return "materialized view";
+		case RELKIND_PARTITIONED_TABLE:
+			return "partitioned table";
+		case RELKIND_FOREIGN_TABLE:
+			return "foreign table";
+		case RELKIND_VIEW:
+			return "view";
+		default:
+			return "table";
+	}
+}
+
+/* ----------------------------------------------------------------
+ * index_not_concurrent
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * Recipe for a partitioned table: an invalid index on the parent only,
+ * concurrent builds on the partitions, and ATTACH PARTITION for each, after
+ * which the parent index becomes valid by itself.
+ */
+static char *
+sg_partitioned_index_recipe(SGContext *ctx, IndexStmt *is, SGRelInfo *ri,
+							const char *rest)
+{
+	StringInfoData buf;
+	char	   *idxname;
+	char	   *qidx;
+	List	   *children;
+	ListCell   *lc;
+	int			shown = 0;
+	Oid			nspid = get_rel_namespace(ri->relid);
+
+	if (is->idxname)
+		idxname = is->idxname;
+	else
+	{
+		IndexElem  *first = linitial_node(IndexElem, is->indexParams);
+
+		idxname = ChooseRelationName(ri->relname, first->name, "idx",
+									 nspid, false);
+	}
+	qidx = quote_qualified_identifier(ri->nspname, idxname);
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf,
+					 "Build the index partition by partition, outside a transaction block:\n"
+					 "CREATE %sINDEX %s ON ONLY %s %s;\n",
+					 is->unique ? "UNIQUE " : "", quote_identifier(idxname),
+					 ri->qualified, rest);
+
+	children = find_inheritance_children(ri->relid, NoLock);
+	foreach(lc, children)
+	{
+		Oid			child = lfirst_oid(lc);
+		char	   *cname = get_rel_name(child);
+		char	   *cnsp;
+		char	   *cidx;
+
+		if (cname == NULL)
+			continue;
+		if (shown == SG_RECIPE_MAX_PARTITIONS)
+		{
+			appendStringInfo(&buf,
+							 "-- and the same two statements for the other %d partitions\n",
+							 list_length(children) - shown);
+			break;
+		}
+		cnsp = get_namespace_name(get_rel_namespace(child));
+		cidx = ChooseRelationName(cname, NULL, "idx",
+								  get_rel_namespace(child), false);
+		appendStringInfo(&buf,
+						 "CREATE %sINDEX CONCURRENTLY %s ON %s %s;\n"
+						 "ALTER INDEX %s ATTACH PARTITION %s;\n",
+						 is->unique ? "UNIQUE " : "",
+						 quote_identifier(cidx),
+						 quote_qualified_identifier(cnsp, cname), rest,
+						 qidx, quote_qualified_identifier(cnsp, cidx));
+		shown++;
+	}
+	appendStringInfoString(&buf,
+						   "(A partition that is itself partitioned gets the same treatment, one level down.)");
+	return buf.data;
+}
+
+void
+sg_check_index_not_concurrent(SGContext *ctx, Node *stmt)
+{
+	IndexStmt  *is = castNode(IndexStmt, stmt);
+	SGRelInfo  *ri;
+	char	   *recipe = NULL;
+	char	   *rest = NULL;
+
+	if (is->concurrent)
+		return;
+	ri = sg_relinfo_rv(ctx, is->relation);
+	if (ri == NULL || sg_rel_exempt(ctx, ri))
+		return;
+	/* CREATE INDEX ON ONLY a partitioned table only writes the catalog */
+	if (ri->relkind == RELKIND_PARTITIONED_TABLE && !is->relation->inh)
+		return;
+	if (!sg_rel_is_large(ctx, ri))
+		return;
+
+	if (ctx->putil_context != PROCESS_UTILITY_SUBCOMMAND)
+		rest = sg_text_after_name(ctx, is->relation->location);
+
+	if (ri->relkind == RELKIND_PARTITIONED_TABLE)
+	{
+		if (rest != NULL)
+			recipe = sg_partitioned_index_recipe(ctx, is, ri, rest);
+	}
+	else if (ctx->putil_context != PROCESS_UTILITY_SUBCOMMAND)
+	{
+		char	   *text = sg_insert_after_keyword(ctx, "index", " CONCURRENTLY");
+
+		if (text != NULL)
+			recipe = psprintf("Build it without blocking writes, outside a transaction block:\n%s;", text);
+	}
+	if (recipe == NULL)
+		recipe = psprintf("Build it without blocking writes, outside a transaction block: "
+						  "CREATE INDEX CONCURRENTLY ... ON %s ...;", ri->qualified);
+
+	sg_report(ctx, ri, NULL, ShareLock,
+			  psprintf("CREATE INDEX on %s \"%s\" blocks writes while the index builds",
+					   sg_relkind_word(ri->relkind), ri->display),
+			  NULL, recipe);
+}
+
+/* ----------------------------------------------------------------
+ * drop_index_not_concurrent
+ * ----------------------------------------------------------------
+ */
+void
+sg_check_drop_index_not_concurrent(SGContext *ctx, Node *stmt)
+{
+	DropStmt   *ds = castNode(DropStmt, stmt);
+	ListCell   *lc;
+
+	if (ds->removeType != OBJECT_INDEX || ds->concurrent)
+		return;
+
+	foreach(lc, ds->objects)
+	{
+		RangeVar   *rv = makeRangeVarFromNameList(castNode(List, lfirst(lc)));
+		SGRelInfo  *idx = sg_relinfo_rv(ctx, rv);
+		SGRelInfo  *tbl;
+		Oid			tableid;
+		char	   *recipe;
+
+		if (idx == NULL || sg_rel_exempt(ctx, idx))
+			continue;
+		if (idx->relkind != RELKIND_INDEX &&
+			idx->relkind != RELKIND_PARTITIONED_INDEX)
+			continue;			/* DROP INDEX will complain itself */
+		tableid = IndexGetRelation(idx->relid, true);
+		if (!OidIsValid(tableid))
+			continue;
+		tbl = sg_relinfo_oid(ctx, tableid);
+		if (tbl == NULL || sg_rel_exempt(ctx, tbl) || !sg_rel_is_large(ctx, tbl))
+			continue;
+
+		if (idx->relkind == RELKIND_PARTITIONED_INDEX)
+			recipe = psprintf("DROP INDEX CONCURRENTLY does not support partitioned indexes. "
+							  "Drop it when traffic is low, with a short lock_timeout so that it does not queue behind long transactions:\n"
+							  "SET lock_timeout = '2s';\nDROP INDEX %s;",
+							  idx->qualified);
+		else
+			recipe = psprintf("Drop it without blocking the table, outside a transaction block%s:\n"
+							  "DROP INDEX CONCURRENTLY IF EXISTS %s;",
+							  ds->behavior == DROP_CASCADE ? " (CONCURRENTLY does not support CASCADE: drop dependent objects first)" : "",
+							  idx->qualified);
+
+		sg_report(ctx, tbl, NULL, AccessExclusiveLock,
+				  psprintf("DROP INDEX \"%s\" blocks reads and writes of %s \"%s\"",
+						   idx->display, sg_relkind_word(tbl->relkind),
+						   tbl->display),
+				  NULL, recipe);
+	}
+}
+
+/* ----------------------------------------------------------------
+ * reindex_not_concurrent
+ * ----------------------------------------------------------------
+ */
+static bool
+sg_reindex_is_concurrent(ReindexStmt *rs)
+{
+	ListCell   *lc;
+
+	foreach(lc, rs->params)
+	{
+		DefElem    *opt = lfirst_node(DefElem, lc);
+
+		if (strcmp(opt->defname, "concurrently") == 0)
+			return defGetBoolean(opt);
+	}
+	return false;
+}
+
+/*
+ * For REINDEX SCHEMA / DATABASE: the largest non-exempt table that the
+ * command would reindex, or NULL when none is large.
+ */
+static SGRelInfo *
+sg_largest_table_in(SGContext *ctx, Oid nspid, int *ntables)
+{
+	Relation	classrel;
+	TableScanDesc scan;
+	HeapTuple	tup;
+	SGRelInfo  *largest = NULL;
+	List	   *relids = NIL;
+	ListCell   *lc;
+
+	*ntables = 0;
+	classrel = table_open(RelationRelationId, AccessShareLock);
+	scan = table_beginscan_catalog(classrel, 0, NULL);
+	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
+	{
+		Form_pg_class form = (Form_pg_class) GETSTRUCT(tup);
+
+		if (form->relkind != RELKIND_RELATION && form->relkind != RELKIND_MATVIEW)
+			continue;
+		if (OidIsValid(nspid) ? form->relnamespace != nspid :
+			(IsCatalogNamespace(form->relnamespace) ||
+			 IsToastNamespace(form->relnamespace) ||
+			 isAnyTempNamespace(form->relnamespace)))
+			continue;
+		relids = lappend_oid(relids, form->oid);
+	}
+	table_endscan(scan);
+	table_close(classrel, AccessShareLock);
+
+	foreach(lc, relids)
+	{
+		SGRelInfo  *ri = sg_relinfo_oid(ctx, lfirst_oid(lc));
+
+		if (ri == NULL || sg_rel_exempt(ctx, ri))
+			continue;
+		(*ntables)++;
+		if (!sg_rel_is_large(ctx, ri))
+			continue;
+		if (largest == NULL || ri->bytes > largest->bytes)
+			largest = ri;
+	}
+	return largest;
+}
+
+void
+sg_check_reindex_not_concurrent(SGContext *ctx, Node *stmt)
+{
+	ReindexStmt *rs = castNode(ReindexStmt, stmt);
+	SGRelInfo  *ri;
+
+	if (sg_reindex_is_concurrent(rs))
+		return;
+
+	switch (rs->kind)
+	{
+		case REINDEX_OBJECT_INDEX:
+			{
+				SGRelInfo  *idx = sg_relinfo_rv(ctx, rs->relation);
+				Oid			tableid;
+
+				if (idx == NULL || sg_rel_exempt(ctx, idx))
+					return;
+				tableid = IndexGetRelation(idx->relid, true);
+				if (!OidIsValid(tableid))
+					return;
+				ri = sg_relinfo_oid(ctx, tableid);
+				if (ri == NULL || sg_rel_exempt(ctx, ri) || !sg_rel_is_large(ctx, ri))
+					return;
+				sg_report(ctx, ri, NULL, ShareLock,
+						  psprintf("REINDEX INDEX \"%s\" blocks writes to %s \"%s\" while the index is rebuilt",
+								   idx->display, sg_relkind_word(ri->relkind), ri->display),
+						  psprintf("The index itself is locked ACCESS EXCLUSIVE, so queries that would use it wait as well."),
+						  psprintf("Rebuild it without blocking, outside a transaction block:\n"
+								   "REINDEX INDEX CONCURRENTLY %s;", idx->qualified));
+				break;
+			}
+		case REINDEX_OBJECT_TABLE:
+			ri = sg_relinfo_rv(ctx, rs->relation);
+			if (ri == NULL || sg_rel_exempt(ctx, ri) || !sg_rel_is_large(ctx, ri))
+				return;
+			sg_report(ctx, ri, NULL, ShareLock,
+					  psprintf("REINDEX TABLE on %s \"%s\" blocks writes while its indexes are rebuilt",
+							   sg_relkind_word(ri->relkind), ri->display),
+					  psprintf("Each index is locked ACCESS EXCLUSIVE while it is rebuilt, so queries that would use it wait as well."),
+					  psprintf("Rebuild the indexes without blocking, outside a transaction block:\n"
+							   "REINDEX TABLE CONCURRENTLY %s;", ri->qualified));
+			break;
+		case REINDEX_OBJECT_SCHEMA:
+		case REINDEX_OBJECT_DATABASE:
+			{
+				bool		schema = (rs->kind == REINDEX_OBJECT_SCHEMA);
+				Oid			nspid = InvalidOid;
+				int			ntables;
+				const char *name = rs->name;
+
+				if (schema)
+				{
+					nspid = get_namespace_oid(rs->name, true);
+					if (!OidIsValid(nspid))
+						return;
+				}
+				else if (name == NULL)
+					name = get_database_name(MyDatabaseId);
+				ri = sg_largest_table_in(ctx, nspid, &ntables);
+				if (ri == NULL)
+					return;
+				sg_report_object(ctx, name,
+								 psprintf("REINDEX %s \"%s\" blocks writes to each of its tables while their indexes are rebuilt",
+										  schema ? "SCHEMA" : "DATABASE", name),
+								 psprintf("Each of the %d tables is locked SHARE (blocking INSERT, UPDATE and DELETE) while its indexes are rebuilt; "
+										  "the largest, \"%s\", is %s.",
+										  ntables, ri->display, sg_rel_size_text(ctx, ri)),
+								 psprintf("Rebuild without blocking, outside a transaction block:\n"
+										  "REINDEX %s CONCURRENTLY %s;",
+										  schema ? "SCHEMA" : "DATABASE",
+										  quote_identifier(name)));
+				break;
+			}
+		case REINDEX_OBJECT_SYSTEM:
+			/* system catalogs cannot be reindexed concurrently at all */
+			break;
+	}
+}
+
+/* ----------------------------------------------------------------
+ * ADD COLUMN helpers
+ * ----------------------------------------------------------------
+ */
+
+/* The column's constraint of the given type, if any */
+static Constraint *
+sg_coldef_constraint(ColumnDef *def, ConstrType type)
+{
+	ListCell   *lc;
+
+	foreach(lc, def->constraints)
+	{
+		Constraint *c = lfirst_node(Constraint, lc);
+
+		if (c->contype == type)
+			return c;
+	}
+	return NULL;
+}
+
+static bool
+sg_coldef_is_serial(ColumnDef *def)
+{
+	const char *tname;
+
+	if (def->typeName == NULL || def->typeName->names == NIL ||
+		list_length(def->typeName->names) != 1)
+		return false;
+	tname = strVal(linitial(def->typeName->names));
+	return (strcmp(tname, "serial") == 0 || strcmp(tname, "serial4") == 0 ||
+			strcmp(tname, "bigserial") == 0 || strcmp(tname, "serial8") == 0 ||
+			strcmp(tname, "smallserial") == 0 || strcmp(tname, "serial2") == 0);
+}
+
+/* The raw default expression of a column definition, if any */
+static Node *
+sg_coldef_raw_default(ColumnDef *def)
+{
+	Constraint *c;
+
+	if (def->raw_default)
+		return def->raw_default;
+	c = sg_coldef_constraint(def, CONSTR_DEFAULT);
+	return c ? c->raw_expr : NULL;
+}
+
+/*
+ * Resolve the column's type; false if it does not exist (yet).
+ */
+static bool
+sg_coldef_type(ColumnDef *def, Oid *typid, int32 *typmod)
+{
+	Type		tup;
+
+	if (def->typeName == NULL)
+		return false;
+	tup = LookupTypeName(NULL, def->typeName, typmod, true);
+	if (tup == NULL)
+		return false;
+	*typid = ((Form_pg_type) GETSTRUCT(tup))->oid;
+	ReleaseSysCache(tup);
+	return true;
+}
+
+static char *
+sg_coldef_type_text(ColumnDef *def)
+{
+	Oid			typid;
+	int32		typmod;
+
+	if (sg_coldef_type(def, &typid, &typmod))
+		return format_type_with_typemod(typid, typmod);
+	return TypeNameToString(def->typeName);
+}
+
+/*
+ * The four statements that make a column NOT NULL without a long lock:
+ * a NOT VALID check, its validation (SHARE UPDATE EXCLUSIVE only), then
+ * SET NOT NULL, which the validated check lets skip its scan.
+ */
+static void
+sg_append_not_null_recipe(StringInfo buf, SGRelInfo *ri, const char *column)
+{
+	char	   *conname;
+	const char *qcol = quote_identifier(column);
+
+	conname = ChooseConstraintName(ri->relname, column, "not_null",
+								   get_rel_namespace(ri->relid), NIL);
+	appendStringInfo(buf,
+					 "ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT NULL) NOT VALID;\n"
+					 "ALTER TABLE %s VALIDATE CONSTRAINT %s;\n"
+					 "ALTER TABLE %s ALTER COLUMN %s SET NOT NULL;\n"
+					 "ALTER TABLE %s DROP CONSTRAINT %s;",
+					 ri->qualified, quote_identifier(conname), qcol,
+					 ri->qualified, quote_identifier(conname),
+					 ri->qualified, qcol,
+					 ri->qualified, quote_identifier(conname));
+}
+
+/* Relations whose ALTER TABLE can scan or rewrite data */
+static SGRelInfo *
+sg_alter_table_target(SGContext *ctx, AlterTableStmt *ats)
+{
+	SGRelInfo  *ri;
+
+	if (ats->objtype != OBJECT_TABLE && ats->objtype != OBJECT_MATVIEW)
+		return NULL;
+	ri = sg_relinfo_rv(ctx, ats->relation);
+	if (ri == NULL || sg_rel_exempt(ctx, ri))
+		return NULL;
+	if (ri->relkind != RELKIND_RELATION &&
+		ri->relkind != RELKIND_PARTITIONED_TABLE &&
+		ri->relkind != RELKIND_MATVIEW)
+		return NULL;
+	return ri;
+}
+
+/* ----------------------------------------------------------------
+ * add_column_not_null_no_default
+ * ----------------------------------------------------------------
+ */
+void
+sg_check_add_column_not_null_no_default(SGContext *ctx, Node *stmt)
+{
+	AlterTableStmt *ats = castNode(AlterTableStmt, stmt);
+	SGRelInfo  *ri = NULL;
+	ListCell   *lc;
+
+	foreach(lc, ats->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+		ColumnDef  *def;
+		StringInfoData recipe;
+		char	   *type;
+		const char *qcol;
+
+		if (cmd->subtype != AT_AddColumn || cmd->def == NULL ||
+			!IsA(cmd->def, ColumnDef))
+			continue;
+		def = (ColumnDef *) cmd->def;
+		if (!def->is_not_null &&
+			sg_coldef_constraint(def, CONSTR_NOTNULL) == NULL &&
+			sg_coldef_constraint(def, CONSTR_PRIMARY) == NULL)
+			continue;
+		/* a default, identity, generation or serial fills existing rows */
+		if (sg_coldef_raw_default(def) != NULL || def->identity ||
+			sg_coldef_constraint(def, CONSTR_IDENTITY) != NULL ||
+			sg_coldef_constraint(def, CONSTR_GENERATED) != NULL ||
+			sg_coldef_is_serial(def))
+			continue;
+
+		if (ri == NULL)
+		{
+			ri = sg_alter_table_target(ctx, ats);
+			if (ri == NULL || !sg_rel_is_large(ctx, ri) ||
+				!sg_rel_has_rows(ctx, ri))
+				return;
+		}
+
+		type = sg_coldef_type_text(def);
+		qcol = quote_identifier(def->colname);
+		initStringInfo(&recipe);
+		appendStringInfo(&recipe,
+						 "Add the column as nullable, backfill it in batches, then make it NOT NULL without a long lock:\n"
+						 "ALTER TABLE %s ADD COLUMN %s %s;\n"
+						 "-- backfill in batches: UPDATE %s SET %s = ... WHERE %s IS NULL AND <key range>;\n",
+						 ri->qualified, qcol, type, ri->qualified, qcol, qcol);
+		sg_append_not_null_recipe(&recipe, ri, def->colname);
+		appendStringInfo(&recipe,
+						 "\nOr, if one value suits every existing row, give it a non-volatile default (metadata only):\n"
+						 "ALTER TABLE %s ADD COLUMN %s %s NOT NULL DEFAULT <value>;",
+						 ri->qualified, qcol, type);
+
+		sg_report(ctx, ri, def->colname, AccessExclusiveLock,
+				  psprintf("ADD COLUMN \"%s\" NOT NULL without a default on non-empty table \"%s\"",
+						   def->colname, ri->display),
+				  "Existing rows would get NULL in the new column, so the statement scans the table under the lock and then fails.",
+				  recipe.data);
+	}
+}
+
+/* ----------------------------------------------------------------
+ * set_not_null
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * Do the relation's validated CHECK constraints prove the column NOT
+ * NULL?  The same proof the server makes before it skips the scan
+ * (tablecmds.c, NotNullImpliedByRelConstraints).
+ */
+static bool
+sg_not_null_proven(Oid relid, AttrNumber attnum)
+{
+	Relation	rel;
+	TupleConstr *constr;
+	Form_pg_attribute attr;
+	NullTest   *ntest;
+	List	   *exist = NIL;
+	bool		proven = false;
+	int			i;
+
+	rel = try_relation_open(relid, AccessShareLock);
+	if (rel == NULL)
+		return false;
+	constr = RelationGetDescr(rel)->constr;
+	attr = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
+
+	if (constr != NULL)
+	{
+		for (i = 0; i < constr->num_check; i++)
+		{
+			Node	   *cexpr;
+
+			if (!constr->check[i].ccvalid)
+				continue;
+			cexpr = stringToNode(constr->check[i].ccbin);
+			cexpr = eval_const_expressions(NULL, cexpr);
+			cexpr = (Node *) canonicalize_qual((Expr *) cexpr, true);
+			exist = list_concat(exist, make_ands_implicit((Expr *) cexpr));
+		}
+	}
+
+	if (exist != NIL)
+	{
+		ntest = makeNode(NullTest);
+		ntest->arg = (Expr *) makeVar(1, attnum, attr->atttypid,
+									  attr->atttypmod, attr->attcollation, 0);
+		ntest->nulltesttype = IS_NOT_NULL;
+		ntest->argisrow = false;
+		ntest->location = -1;
+		proven = predicate_implied_by(list_make1(ntest), exist, true);
+	}
+
+	relation_close(rel, AccessShareLock);
+	return proven;
+}
+
+void
+sg_check_set_not_null(SGContext *ctx, Node *stmt)
+{
+	AlterTableStmt *ats = castNode(AlterTableStmt, stmt);
+	SGRelInfo  *ri = NULL;
+	ListCell   *lc;
+
+	foreach(lc, ats->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+		AttrNumber	attnum;
+		HeapTuple	atttup;
+		bool		notnull;
+		StringInfoData recipe;
+
+		if (cmd->subtype != AT_SetNotNull || cmd->name == NULL)
+			continue;
+		if (ri == NULL)
+		{
+			ri = sg_alter_table_target(ctx, ats);
+			if (ri == NULL || !sg_rel_is_large(ctx, ri))
+				return;
+		}
+
+		atttup = SearchSysCacheAttName(ri->relid, cmd->name);
+		if (!HeapTupleIsValid(atttup))
+			continue;			/* the statement will report it */
+		attnum = ((Form_pg_attribute) GETSTRUCT(atttup))->attnum;
+		notnull = ((Form_pg_attribute) GETSTRUCT(atttup))->attnotnull;
+		ReleaseSysCache(atttup);
+
+		/* already NOT NULL: nothing to scan */
+		if (notnull || attnum <= 0)
+			continue;
+		if (sg_not_null_proven(ri->relid, attnum))
+			continue;
+
+		initStringInfo(&recipe);
+		appendStringInfoString(&recipe,
+							   "Prove the column non-null with a validated CHECK first; SET NOT NULL then skips its scan:\n");
+		sg_append_not_null_recipe(&recipe, ri, cmd->name);
+
+		sg_report(ctx, ri, cmd->name, AccessExclusiveLock,
+				  psprintf("SET NOT NULL on column \"%s\" of table \"%s\" scans the whole table under an ACCESS EXCLUSIVE lock",
+						   cmd->name, ri->display),
+				  "No validated CHECK constraint proves the column non-null, so every row is read while the lock is held.",
+				  recipe.data);
+	}
+}
+
+/* ----------------------------------------------------------------
+ * add_column_volatile_default
+ * ----------------------------------------------------------------
+ */
+void
+sg_check_add_column_volatile_default(SGContext *ctx, Node *stmt)
+{
+	AlterTableStmt *ats = castNode(AlterTableStmt, stmt);
+	SGRelInfo  *ri = NULL;
+	ListCell   *lc;
+
+	foreach(lc, ats->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+		ColumnDef  *def;
+		Node	   *raw;
+		Node	   *cooked;
+		Node	   *planned;
+		Oid			typid;
+		int32		typmod;
+		ParseState *pstate;
+		char	   *exprtext;
+		char	   *type;
+		const char *qcol;
+		StringInfoData recipe;
+
+		if (cmd->subtype != AT_AddColumn || cmd->def == NULL ||
+			!IsA(cmd->def, ColumnDef))
+			continue;
+		def = (ColumnDef *) cmd->def;
+		raw = sg_coldef_raw_default(def);
+		if (raw == NULL || sg_coldef_constraint(def, CONSTR_GENERATED) != NULL)
+			continue;
+		if (!sg_coldef_type(def, &typid, &typmod))
+			continue;
+
+		if (ri == NULL)
+		{
+			ri = sg_alter_table_target(ctx, ats);
+			if (ri == NULL || ri->relkind == RELKIND_MATVIEW ||
+				!sg_rel_is_large(ctx, ri))
+				return;
+		}
+
+		/*
+		 * Decide on the cooked expression, as the server does before it
+		 * chooses between a stored "missing" value and a rewrite (heap.c,
+		 * StoreAttrDefault).  Work on a copy: the parse tree is not ours.
+		 */
+		pstate = make_parsestate(NULL);
+		pstate->p_sourcetext = ctx->query;
+		cooked = cookDefault(pstate, copyObject(raw), typid, typmod,
+							 def->colname, '\0');
+		free_parsestate(pstate);
+		if (cooked == NULL)
+			continue;
+		planned = (Node *) expression_planner((Expr *) copyObject(cooked));
+		if (!contain_volatile_functions(planned))
+			continue;
+
+		exprtext = deparse_expression(cooked, NIL, false, false);
+		type = format_type_with_typemod(typid, typmod);
+		qcol = quote_identifier(def->colname);
+
+		initStringInfo(&recipe);
+		appendStringInfo(&recipe,
+						 "Add the column without a default, set the default for new rows, then backfill existing rows in batches:\n"
+						 "ALTER TABLE %s ADD COLUMN %s %s;\n"
+						 "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s;\n"
+						 "-- backfill in batches: UPDATE %s SET %s = %s WHERE %s IS NULL AND <key range>;",
+						 ri->qualified, qcol, type,
+						 ri->qualified, qcol, exprtext,
+						 ri->qualified, qcol, exprtext, qcol);
+		if (def->is_not_null || sg_coldef_constraint(def, CONSTR_NOTNULL) != NULL)
+		{
+			appendStringInfoChar(&recipe, '\n');
+			sg_append_not_null_recipe(&recipe, ri, def->colname);
+		}
+
+		sg_report(ctx, ri, def->colname, AccessExclusiveLock,
+				  psprintf("ADD COLUMN \"%s\" with volatile default %s rewrites table \"%s\"",
+						   def->colname, exprtext, ri->display),
+				  "A volatile default must be computed for every existing row, so the whole table is rewritten while the lock is held.",
+				  recipe.data);
+	}
+}

@@ -1,0 +1,188 @@
+/*-------------------------------------------------------------------------
+ *
+ * schemaguard.h
+ *		Shared declarations of schemaguard: settings, the rule table, the
+ *		evaluation context that rule checks work in, and relation facts.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef SCHEMAGUARD_H
+#define SCHEMAGUARD_H
+
+#include "postgres.h"
+
+#include "compat.h"
+#include "nodes/parsenodes.h"
+#include "storage/lockdefs.h"
+#include "tcop/utility.h"
+
+/* SQLSTATEs of violations: SG001 blocks, SG002 warns */
+#define ERRCODE_SCHEMAGUARD_VIOLATION	MAKE_SQLSTATE('S','G','0','0','1')
+#define ERRCODE_SCHEMAGUARD_WARNING		MAKE_SQLSTATE('S','G','0','0','2')
+
+/* ----------------------------------------------------------------
+ * Settings (guc.c)
+ * ----------------------------------------------------------------
+ */
+typedef enum SGMode
+{
+	SG_MODE_ENFORCE,
+	SG_MODE_WARN,
+	SG_MODE_OFF
+} SGMode;
+
+typedef enum SGLevel
+{
+	SG_LEVEL_OFF = 0,
+	SG_LEVEL_WARN,
+	SG_LEVEL_ERROR
+} SGLevel;
+
+extern int	sg_mode;
+extern int	sg_table_size_threshold_kb;
+extern bool sg_assume_large_tables;
+
+extern void sg_define_settings(void);
+extern SGLevel sg_rule_level(int rule_index);
+extern bool sg_rule_allowed(int rule_index);
+extern const char *sg_level_name(SGLevel level);
+
+/* ----------------------------------------------------------------
+ * Relation facts (relinfo.c)
+ * ----------------------------------------------------------------
+ */
+typedef struct SGRelInfo
+{
+	Oid			relid;
+	char	   *nspname;
+	char	   *relname;
+	char	   *display;		/* "schema.name", for messages */
+	char	   *qualified;		/* quoted schema.name, for recipes */
+	char		relkind;
+	char		relpersistence;
+	bool		created_in_xact;	/* created in the current transaction */
+	bool		size_known;		/* bytes/reltuples have been measured */
+	int64		bytes;			/* heap size (sum of partitions) */
+	double		reltuples;		/* row estimate, -1 if never estimated */
+	int			npartitions;	/* leaf partitions measured, if partitioned */
+	int			has_rows;		/* -1 unknown, 0 empty, 1 has visible rows */
+} SGRelInfo;
+
+/* ----------------------------------------------------------------
+ * Evaluation context (engine.c)
+ * ----------------------------------------------------------------
+ */
+typedef struct SGRule SGRule;
+
+typedef struct SGViolation
+{
+	int			rule_index;
+	SGLevel		level;			/* effective level, after mode */
+	bool		allowed;		/* let through by schemaguard.allow */
+	char	   *object;			/* display name of the object */
+	char	   *message;		/* primary message, with prefix */
+	char	   *detail;
+	char	   *hint;
+	char	   *schema_name;	/* for errtable/errtablecol, may be NULL */
+	char	   *table_name;
+	char	   *column_name;
+} SGViolation;
+
+typedef struct SGContext
+{
+	const char *query;			/* source text holding the statement */
+	int			stmt_location;	/* statement start in query, bytes */
+	int			stmt_len;		/* statement length, 0 = rest of string */
+	ProcessUtilityContext putil_context;
+	bool		dry_run;		/* from check(): nothing will execute */
+	List	   *created_rels;	/* check(): RangeVars created by the script */
+
+	/* private to the engine */
+	const SGRule *rule;			/* rule being evaluated */
+	int			rule_index;
+	List	   *violations;		/* SGViolation * */
+	List	   *relcache;		/* SGRelInfo *, measured this statement */
+} SGContext;
+
+typedef enum SGFamily
+{
+	SG_FAMILY_LOCK,				/* lock and rewrite hazards, size-aware */
+	SG_FAMILY_COMPAT,			/* breaks running application code */
+	SG_FAMILY_DATALOSS,			/* loses data */
+	SG_FAMILY_ADVICE			/* type choices */
+} SGFamily;
+
+typedef void (*SGCheckFn) (SGContext *ctx, Node *stmt);
+
+/*
+ * A guard rule.  Rules are data: one row in sg_rules (engine.c) with its
+ * check function.  The engine calls the check only for statements whose
+ * node tag matches and only when the rule's level is not "off".
+ */
+struct SGRule
+{
+	const char *name;
+	SGFamily	family;
+	SGLevel		default_level;
+	NodeTag		tag;			/* statement node type the check examines */
+	SGCheckFn	check;
+	const char *description;
+};
+
+extern const SGRule sg_rules[];
+extern const int sg_num_rules;
+
+extern int	sg_rule_index(const char *name);
+extern const char *sg_family_name(SGFamily family);
+extern bool sg_statement_has_rules(Node *parsetree);
+extern void sg_context_init(SGContext *ctx, const char *query,
+							int stmt_location, int stmt_len,
+							ProcessUtilityContext putil_context);
+extern void sg_evaluate(SGContext *ctx, Node *parsetree);
+extern void sg_raise_violations(SGContext *ctx);
+
+/*
+ * Reporting a violation from a rule check.  "what" is the primary message
+ * after the "schemaguard: <rule>: " prefix; "lockmode" the lock the
+ * statement takes on "ri" (NoLock to leave it out); "extra_detail" and
+ * "recipe" may be NULL.
+ */
+extern void sg_report(SGContext *ctx, SGRelInfo *ri, const char *column,
+					  LOCKMODE lockmode, const char *what,
+					  const char *extra_detail, const char *recipe);
+extern void sg_report_object(SGContext *ctx, const char *object,
+							 const char *what, const char *detail,
+							 const char *recipe);
+
+/* relation facts (relinfo.c) */
+extern SGRelInfo *sg_relinfo_rv(SGContext *ctx, RangeVar *rv);
+extern SGRelInfo *sg_relinfo_oid(SGContext *ctx, Oid relid);
+extern bool sg_rel_exempt(SGContext *ctx, SGRelInfo *ri);
+extern bool sg_rel_is_large(SGContext *ctx, SGRelInfo *ri);
+extern bool sg_rel_has_rows(SGContext *ctx, SGRelInfo *ri);
+extern char *sg_rel_size_text(SGContext *ctx, SGRelInfo *ri);
+extern bool sg_object_created_in_xact(Oid classid, Oid objid);
+
+/* statement text helpers (sqltext.c) */
+extern char *sg_statement_text(SGContext *ctx);
+extern char *sg_insert_after_keyword(SGContext *ctx, const char *keyword,
+									 const char *insertion);
+extern char *sg_text_after_name(SGContext *ctx, int name_location);
+extern const char *sg_lock_name(LOCKMODE mode);
+extern const char *sg_lock_blocks(LOCKMODE mode);
+
+/* rule checks: lock and rewrite hazards (rules_lock.c) */
+extern void sg_check_index_not_concurrent(SGContext *ctx, Node *stmt);
+extern void sg_check_drop_index_not_concurrent(SGContext *ctx, Node *stmt);
+extern void sg_check_reindex_not_concurrent(SGContext *ctx, Node *stmt);
+extern void sg_check_add_column_not_null_no_default(SGContext *ctx, Node *stmt);
+extern void sg_check_set_not_null(SGContext *ctx, Node *stmt);
+extern void sg_check_add_column_volatile_default(SGContext *ctx, Node *stmt);
+
+/* rule checks: application compatibility (rules_compat.c) */
+extern void sg_check_rename_column(SGContext *ctx, Node *stmt);
+extern void sg_check_rename_relation(SGContext *ctx, Node *stmt);
+extern void sg_check_rename_schema(SGContext *ctx, Node *stmt);
+extern void sg_check_rename_enum_value(SGContext *ctx, Node *stmt);
+
+#endif							/* SCHEMAGUARD_H */

@@ -1,0 +1,230 @@
+/*-------------------------------------------------------------------------
+ *
+ * sqltext.c
+ *		Helpers that turn the user's own statement text into a safe recipe
+ *		(e.g. the same CREATE INDEX with CONCURRENTLY), using the server's
+ *		SQL scanner rather than string matching, and the wording of lock
+ *		levels in messages.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <ctype.h>
+
+#include "common/keywords.h"
+#include "parser/scanner.h"
+#include "storage/lockdefs.h"
+
+#include "schemaguard.h"
+
+typedef struct SGToken
+{
+	int			token;
+	int			start;			/* offset in the statement text */
+} SGToken;
+
+/*
+ * The statement's own text, without surrounding blanks or the final
+ * semicolon.  NULL when the source text is not available.
+ */
+char *
+sg_statement_text(SGContext *ctx)
+{
+	const char *start;
+	int			len;
+
+	if (ctx->query == NULL)
+		return NULL;
+	start = ctx->query;
+	if (ctx->stmt_location > 0)
+		start += ctx->stmt_location;
+	len = (ctx->stmt_len > 0) ? ctx->stmt_len : (int) strlen(start);
+
+	while (len > 0 && isspace((unsigned char) *start))
+	{
+		start++;
+		len--;
+	}
+	while (len > 0 && (isspace((unsigned char) start[len - 1]) ||
+					   start[len - 1] == ';'))
+		len--;
+	return pnstrdup(start, len);
+}
+
+/*
+ * Split text into tokens with the server's own scanner.  The text has
+ * already been parsed, so the scanner accepts it.
+ */
+static void
+sg_tokenize(const char *text, int *ntokens, SGToken **tokens)
+{
+	core_yyscan_t scanner;
+	core_yy_extra_type yyextra;
+	core_YYSTYPE yylval;
+	YYLTYPE		yylloc;
+	int			n = 0;
+	int			cap = 32;
+	SGToken    *toks = palloc(sizeof(SGToken) * cap);
+
+	scanner = scanner_init(text, &yyextra, &ScanKeywords, ScanKeywordTokens);
+	for (;;)
+	{
+		int			tok = core_yylex(&yylval, &yylloc, scanner);
+
+		if (tok == 0)
+			break;
+		if (n == cap)
+		{
+			cap *= 2;
+			toks = repalloc(toks, sizeof(SGToken) * cap);
+		}
+		toks[n].token = tok;
+		toks[n].start = yylloc;
+		n++;
+	}
+	scanner_finish(scanner);
+
+	*ntokens = n;
+	*tokens = toks;
+}
+
+static int
+sg_keyword_token(const char *keyword)
+{
+	int			kwnum = ScanKeywordLookup(keyword, &ScanKeywords);
+
+	return (kwnum >= 0) ? ScanKeywordTokens[kwnum] : -1;
+}
+
+/*
+ * The statement with "insertion" placed right after the first occurrence
+ * of the keyword, e.g. "CREATE INDEX" -> "CREATE INDEX CONCURRENTLY".
+ * NULL when the text is unavailable or has no such keyword.
+ */
+char *
+sg_insert_after_keyword(SGContext *ctx, const char *keyword,
+						const char *insertion)
+{
+	char	   *text = sg_statement_text(ctx);
+	int			want = sg_keyword_token(keyword);
+	int			ntok;
+	SGToken    *toks;
+	int			i;
+
+	if (text == NULL || want < 0)
+		return NULL;
+	sg_tokenize(text, &ntok, &toks);
+	for (i = 0; i < ntok; i++)
+	{
+		if (toks[i].token == want)
+		{
+			int			end = toks[i].start + strlen(keyword);
+
+			return psprintf("%.*s%s%s", end, text, insertion, text + end);
+		}
+	}
+	return NULL;
+}
+
+static bool
+sg_is_name_start(char c)
+{
+	return isalpha((unsigned char) c) || c == '_' || c == '"' ||
+		IS_HIGHBIT_SET(c);
+}
+
+/*
+ * The rest of the statement after a (possibly qualified) name that starts
+ * at name_location in the source text, e.g. "USING btree (a, b)" after
+ * "CREATE INDEX i ON public.t".  NULL if it cannot be found.
+ */
+char *
+sg_text_after_name(SGContext *ctx, int name_location)
+{
+	char	   *text = sg_statement_text(ctx);
+	const char *stmt_start;
+	int			offset;
+	int			ntok;
+	SGToken    *toks;
+	int			i;
+
+	if (text == NULL || name_location < 0)
+		return NULL;
+
+	/* name_location counts from the start of the whole source string */
+	stmt_start = ctx->query + (ctx->stmt_location > 0 ? ctx->stmt_location : 0);
+	while (isspace((unsigned char) *stmt_start))
+		stmt_start++;
+	offset = (ctx->query + name_location) - stmt_start;
+	if (offset < 0 || offset >= (int) strlen(text))
+		return NULL;
+
+	sg_tokenize(text, &ntok, &toks);
+	for (i = 0; i < ntok && toks[i].start < offset; i++)
+		;
+	if (i >= ntok || toks[i].start != offset)
+		return NULL;
+
+	/* name ( '.' name )* */
+	for (;;)
+	{
+		if (i >= ntok || !sg_is_name_start(text[toks[i].start]))
+			return NULL;
+		i++;
+		if (i < ntok && toks[i].token == '.')
+			i++;
+		else
+			break;
+	}
+	if (i >= ntok)
+		return pstrdup("");
+	return pstrdup(text + toks[i].start);
+}
+
+const char *
+sg_lock_name(LOCKMODE mode)
+{
+	switch (mode)
+	{
+		case AccessShareLock:
+			return "ACCESS SHARE";
+		case RowShareLock:
+			return "ROW SHARE";
+		case RowExclusiveLock:
+			return "ROW EXCLUSIVE";
+		case ShareUpdateExclusiveLock:
+			return "SHARE UPDATE EXCLUSIVE";
+		case ShareLock:
+			return "SHARE";
+		case ShareRowExclusiveLock:
+			return "SHARE ROW EXCLUSIVE";
+		case ExclusiveLock:
+			return "EXCLUSIVE";
+		case AccessExclusiveLock:
+			return "ACCESS EXCLUSIVE";
+	}
+	return "unknown";
+}
+
+/*
+ * What other sessions cannot do while the lock is held.
+ */
+const char *
+sg_lock_blocks(LOCKMODE mode)
+{
+	switch (mode)
+	{
+		case ShareUpdateExclusiveLock:
+			return "other schema changes, VACUUM and ANALYZE";
+		case ShareLock:
+		case ShareRowExclusiveLock:
+			return "INSERT, UPDATE and DELETE";
+		case ExclusiveLock:
+			return "every write; only plain reads continue";
+		case AccessExclusiveLock:
+			return "every read and write";
+		default:
+			return "conflicting statements";
+	}
+}

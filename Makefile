@@ -14,7 +14,14 @@ OBJS = \
 	src/relinfo.o \
 	src/sqltext.o \
 	src/rules_lock.o \
-	src/rules_compat.o
+	src/rules_compat.o \
+	src/rules_rewrite.o \
+	src/rules_constraint.o \
+	src/rules_maint.o \
+	src/rules_dataloss.o \
+	src/rules_advice.o \
+	src/locks.o \
+	src/check.o
 
 DATA = sql/schemaguard--0.1.0.sql
 PGFILEDESC = "schemaguard - safe schema changes for PostgreSQL"

@@ -19,38 +19,102 @@
 
 const SGRule sg_rules[] = {
 	/* lock and rewrite hazards */
-	{"index_not_concurrent", SG_FAMILY_LOCK, SG_LEVEL_ERROR, T_IndexStmt,
+	{"index_not_concurrent", SG_FAMILY_LOCK, SG_LEVEL_ERROR, {T_IndexStmt},
 		sg_check_index_not_concurrent,
 	"CREATE INDEX without CONCURRENTLY blocks writes while the index builds"},
-	{"drop_index_not_concurrent", SG_FAMILY_LOCK, SG_LEVEL_ERROR, T_DropStmt,
+	{"drop_index_not_concurrent", SG_FAMILY_LOCK, SG_LEVEL_ERROR, {T_DropStmt},
 		sg_check_drop_index_not_concurrent,
 	"DROP INDEX without CONCURRENTLY blocks reads and writes of the table"},
-	{"reindex_not_concurrent", SG_FAMILY_LOCK, SG_LEVEL_ERROR, T_ReindexStmt,
+	{"reindex_not_concurrent", SG_FAMILY_LOCK, SG_LEVEL_ERROR, {T_ReindexStmt},
 		sg_check_reindex_not_concurrent,
 	"REINDEX without CONCURRENTLY blocks writes while the index is rebuilt"},
-	{"add_column_not_null_no_default", SG_FAMILY_LOCK, SG_LEVEL_ERROR, T_AlterTableStmt,
+	{"add_column_not_null_no_default", SG_FAMILY_LOCK, SG_LEVEL_ERROR, {T_AlterTableStmt},
 		sg_check_add_column_not_null_no_default,
 	"ADD COLUMN ... NOT NULL without a default fails on a non-empty table after scanning it"},
-	{"set_not_null", SG_FAMILY_LOCK, SG_LEVEL_ERROR, T_AlterTableStmt,
+	{"set_not_null", SG_FAMILY_LOCK, SG_LEVEL_ERROR, {T_AlterTableStmt},
 		sg_check_set_not_null,
 	"SET NOT NULL scans the whole table under an ACCESS EXCLUSIVE lock"},
-	{"add_column_volatile_default", SG_FAMILY_LOCK, SG_LEVEL_ERROR, T_AlterTableStmt,
+	{"add_column_volatile_default", SG_FAMILY_LOCK, SG_LEVEL_ERROR, {T_AlterTableStmt},
 		sg_check_add_column_volatile_default,
 	"ADD COLUMN with a volatile default rewrites the table"},
+	{"alter_column_type", SG_FAMILY_LOCK, SG_LEVEL_ERROR, {T_AlterTableStmt},
+		sg_check_alter_column_type,
+	"ALTER COLUMN ... TYPE that rewrites the table or rebuilds its indexes"},
+	{"table_rewrite", SG_FAMILY_LOCK, SG_LEVEL_ERROR, {T_AlterTableStmt},
+		sg_check_table_rewrite,
+	"any other full table rewrite: identity, serial or stored generated columns, SET LOGGED/UNLOGGED, SET ACCESS METHOD, SET TABLESPACE"},
+	{"add_foreign_key_validated", SG_FAMILY_LOCK, SG_LEVEL_ERROR, {T_AlterTableStmt},
+		sg_check_add_foreign_key_validated,
+	"ADD FOREIGN KEY without NOT VALID checks every row while blocking writes on both tables"},
+	{"add_check_validated", SG_FAMILY_LOCK, SG_LEVEL_ERROR, {T_AlterTableStmt},
+		sg_check_add_check_validated,
+	"ADD CHECK without NOT VALID scans every row under an ACCESS EXCLUSIVE lock"},
+	{"add_unique_constraint", SG_FAMILY_LOCK, SG_LEVEL_ERROR, {T_AlterTableStmt},
+		sg_check_add_unique_constraint,
+	"ADD UNIQUE / PRIMARY KEY / EXCLUDE builds an index under an ACCESS EXCLUSIVE lock"},
+	{"attach_partition_scan", SG_FAMILY_LOCK, SG_LEVEL_ERROR, {T_AlterTableStmt},
+		sg_check_attach_partition_scan,
+	"ATTACH PARTITION scans a non-empty table when no validated CHECK implies the bound"},
+	{"detach_partition_not_concurrent", SG_FAMILY_LOCK, SG_LEVEL_ERROR, {T_AlterTableStmt},
+		sg_check_detach_partition_not_concurrent,
+	"DETACH PARTITION without CONCURRENTLY blocks every query on the partitioned table"},
+	{"refresh_matview_not_concurrent", SG_FAMILY_LOCK, SG_LEVEL_ERROR, {T_RefreshMatViewStmt},
+		sg_check_refresh_matview_not_concurrent,
+	"REFRESH MATERIALIZED VIEW without CONCURRENTLY blocks reads of a populated view"},
+	{"vacuum_full", SG_FAMILY_LOCK, SG_LEVEL_ERROR, {T_VacuumStmt},
+		sg_check_vacuum_full,
+	"VACUUM FULL rewrites the table under an ACCESS EXCLUSIVE lock"},
+	{"cluster", SG_FAMILY_LOCK, SG_LEVEL_ERROR, {T_ClusterStmt},
+		sg_check_cluster,
+	"CLUSTER rewrites the table under an ACCESS EXCLUSIVE lock"},
+	{"missing_lock_timeout", SG_FAMILY_LOCK, SG_LEVEL_WARN, {T_Invalid},
+		sg_check_missing_lock_timeout,
+	"a statement takes a lock that blocks traffic while no lock timeout is set"},
 
 	/* application compatibility */
-	{"rename_column", SG_FAMILY_COMPAT, SG_LEVEL_ERROR, T_RenameStmt,
+	{"rename_column", SG_FAMILY_COMPAT, SG_LEVEL_ERROR, {T_RenameStmt},
 		sg_check_rename_column,
 	"renaming a column breaks running code that uses the old name"},
-	{"rename_relation", SG_FAMILY_COMPAT, SG_LEVEL_ERROR, T_RenameStmt,
+	{"rename_relation", SG_FAMILY_COMPAT, SG_LEVEL_ERROR, {T_RenameStmt},
 		sg_check_rename_relation,
 	"renaming a table, view, materialized view or foreign table breaks running code"},
-	{"rename_schema", SG_FAMILY_COMPAT, SG_LEVEL_ERROR, T_RenameStmt,
+	{"rename_schema", SG_FAMILY_COMPAT, SG_LEVEL_ERROR, {T_RenameStmt},
 		sg_check_rename_schema,
 	"renaming a schema breaks running code and search_path settings"},
-	{"rename_enum_value", SG_FAMILY_COMPAT, SG_LEVEL_ERROR, T_AlterEnumStmt,
+	{"rename_enum_value", SG_FAMILY_COMPAT, SG_LEVEL_ERROR, {T_AlterEnumStmt},
 		sg_check_rename_enum_value,
 	"renaming an enum value breaks running code that uses the old label"},
+
+	/* data loss */
+	{"drop_table", SG_FAMILY_DATALOSS, SG_LEVEL_ERROR, {T_DropStmt},
+		sg_check_drop_table,
+	"dropping a non-empty table, directly or by DROP SCHEMA ... CASCADE"},
+	{"drop_column", SG_FAMILY_DATALOSS, SG_LEVEL_ERROR, {T_AlterTableStmt},
+		sg_check_drop_column,
+	"dropping a column of a non-empty table"},
+	{"drop_database", SG_FAMILY_DATALOSS, SG_LEVEL_ERROR, {T_DropdbStmt},
+		sg_check_drop_database,
+	"DROP DATABASE"},
+	{"truncate", SG_FAMILY_DATALOSS, SG_LEVEL_WARN, {T_TruncateStmt},
+		sg_check_truncate,
+	"TRUNCATE of a non-empty table (error when CASCADE reaches other tables)"},
+
+	/* type choices */
+	{"prefer_bigint_pk", SG_FAMILY_ADVICE, SG_LEVEL_WARN, {T_CreateStmt},
+		sg_check_prefer_bigint_pk,
+	"an int, smallint or serial primary-key column in a new table"},
+	{"prefer_timestamptz", SG_FAMILY_ADVICE, SG_LEVEL_WARN, {T_CreateStmt, T_AlterTableStmt},
+		sg_check_prefer_timestamptz,
+	"a timestamp without time zone column"},
+	{"prefer_text", SG_FAMILY_ADVICE, SG_LEVEL_OFF, {T_CreateStmt, T_AlterTableStmt},
+		sg_check_prefer_text,
+	"a varchar(n) column"},
+	{"ban_char", SG_FAMILY_ADVICE, SG_LEVEL_OFF, {T_CreateStmt, T_AlterTableStmt},
+		sg_check_ban_char,
+	"a char(n) column"},
+	{"prefer_identity", SG_FAMILY_ADVICE, SG_LEVEL_OFF, {T_CreateStmt, T_AlterTableStmt},
+		sg_check_prefer_identity,
+	"a serial or bigserial column"},
 };
 
 const int	sg_num_rules = lengthof(sg_rules);
@@ -83,18 +147,32 @@ sg_rule_index(const char *name)
  * fast path of the hook: BEGIN, SET, SELECT via utility and the like stop
  * here after a handful of comparisons.
  */
+static bool
+sg_rule_examines(const SGRule *rule, Node *parsetree)
+{
+	NodeTag		tag = nodeTag(parsetree);
+	int			i;
+
+	if (rule->tags[0] == T_Invalid)
+		return sg_statement_may_lock(parsetree);
+	for (i = 0; i < SG_MAX_RULE_TAGS && rule->tags[i] != T_Invalid; i++)
+	{
+		if (rule->tags[i] == tag)
+			return true;
+	}
+	return false;
+}
+
 bool
 sg_statement_has_rules(Node *parsetree)
 {
-	NodeTag		tag;
 	int			i;
 
 	if (parsetree == NULL)
 		return false;
-	tag = nodeTag(parsetree);
 	for (i = 0; i < sg_num_rules; i++)
 	{
-		if (sg_rules[i].tag == tag)
+		if (sg_rule_examines(&sg_rules[i], parsetree))
 			return true;
 	}
 	return false;
@@ -119,7 +197,6 @@ sg_context_init(SGContext *ctx, const char *query, int stmt_location,
 void
 sg_evaluate(SGContext *ctx, Node *parsetree)
 {
-	NodeTag		tag = nodeTag(parsetree);
 	int			i;
 
 	if (sg_mode == SG_MODE_OFF)
@@ -129,7 +206,7 @@ sg_evaluate(SGContext *ctx, Node *parsetree)
 	{
 		const SGRule *rule = &sg_rules[i];
 
-		if (rule->tag != tag || sg_rule_level(i) == SG_LEVEL_OFF)
+		if (sg_rule_level(i) == SG_LEVEL_OFF || !sg_rule_examines(rule, parsetree))
 			continue;
 		ctx->rule = rule;
 		ctx->rule_index = i;
@@ -214,6 +291,42 @@ sg_report_object(SGContext *ctx, const char *object, const char *what,
 
 	v->detail = detail ? pstrdup(detail) : NULL;
 	v->hint = sg_finish_hint(ctx, recipe);
+}
+
+/*
+ * Report a violation on a column of a table that may not exist yet (the
+ * advice rules look at CREATE TABLE).
+ */
+void
+sg_report_column_object(SGContext *ctx, const char *schema, const char *table,
+						const char *column, const char *object,
+						const char *what, const char *detail,
+						const char *recipe)
+{
+	SGViolation *v = sg_new_violation(ctx, object, what);
+
+	v->detail = detail ? pstrdup(detail) : NULL;
+	v->hint = sg_finish_hint(ctx, recipe);
+	v->schema_name = schema ? pstrdup(schema) : NULL;
+	v->table_name = table ? pstrdup(table) : NULL;
+	v->column_name = column ? pstrdup(column) : NULL;
+}
+
+/*
+ * Like sg_report, for the graver form of a rule whose default level is
+ * warn (TRUNCATE ... CASCADE reaching other tables): reported at level
+ * error unless schemaguard.mode is warn.
+ */
+void
+sg_report_escalated(SGContext *ctx, SGRelInfo *ri, const char *column,
+					LOCKMODE lockmode, const char *what,
+					const char *extra_detail, const char *recipe)
+{
+	SGViolation *v;
+
+	sg_report(ctx, ri, column, lockmode, what, extra_detail, recipe);
+	v = llast(ctx->violations);
+	v->level = (sg_mode == SG_MODE_WARN) ? SG_LEVEL_WARN : SG_LEVEL_ERROR;
 }
 
 static void

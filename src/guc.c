@@ -22,6 +22,7 @@
 #define SG_MAX_RULES 64
 
 int			sg_mode = SG_MODE_ENFORCE;
+int			sg_lock_timeout_ms = 5000;
 int			sg_table_size_threshold_kb = 1024;
 bool		sg_assume_large_tables = false;
 
@@ -304,6 +305,16 @@ sg_define_settings(void)
 							 PGC_SUSET,
 							 0,
 							 NULL, NULL, NULL);
+
+	DefineCustomIntVariable("schemaguard.lock_timeout",
+							"Lock timeout applied to a guarded statement that would block traffic, when the session's lock_timeout is 0.",
+							"0 turns this off.",
+							&sg_lock_timeout_ms,
+							5000,
+							0, INT_MAX,
+							PGC_SUSET,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("schemaguard");
 }

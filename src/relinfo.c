@@ -280,7 +280,8 @@ sg_rel_size_text(SGContext *ctx, SGRelInfo *ri)
 		parts = psprintf(" in %d partition%s", ri->npartitions,
 						 ri->npartitions == 1 ? "" : "s");
 	if (ri->reltuples >= 0)
-		rows = psprintf("about %.0f rows", ri->reltuples);
+		rows = psprintf("about %.0f row%s", ri->reltuples,
+						ri->reltuples == 1 ? "" : "s");
 	else
 		rows = "row count not yet estimated";
 
@@ -288,35 +289,4 @@ sg_rel_size_text(SGContext *ctx, SGRelInfo *ri)
 		return psprintf("%s%s (%s), counted as large because schemaguard.assume_large_tables is on",
 						size, parts, rows);
 	return psprintf("%s%s (%s)", size, parts, rows);
-}
-
-/*
- * Was a catalog object created (or already changed) in the current
- * transaction?  True when its catalog row was written by this transaction.
- */
-bool
-sg_object_created_in_xact(Oid classid, Oid objid)
-{
-	int			cacheid;
-	HeapTuple	tup;
-	bool		result;
-
-	switch (classid)
-	{
-		case NamespaceRelationId:
-			cacheid = NAMESPACEOID;
-			break;
-		case TypeRelationId:
-			cacheid = TYPEOID;
-			break;
-		default:
-			return false;
-	}
-
-	tup = SearchSysCache1(cacheid, ObjectIdGetDatum(objid));
-	if (!HeapTupleIsValid(tup))
-		return false;
-	result = TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tup->t_data));
-	ReleaseSysCache(tup);
-	return result;
 }

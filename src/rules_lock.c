@@ -45,7 +45,7 @@
 /* how many partitions a partitioned-index recipe spells out */
 #define SG_RECIPE_MAX_PARTITIONS 3
 
-static const char *
+const char *
 sg_relkind_word(char relkind)
 {
 	switch (relkind)
@@ -256,7 +256,7 @@ sg_reindex_is_concurrent(ReindexStmt *rs)
  * For REINDEX SCHEMA / DATABASE: the largest non-exempt table that the
  * command would reindex, or NULL when none is large.
  */
-static SGRelInfo *
+SGRelInfo *
 sg_largest_table_in(SGContext *ctx, Oid nspid, int *ntables)
 {
 	Relation	classrel;
@@ -365,9 +365,9 @@ sg_check_reindex_not_concurrent(SGContext *ctx, Node *stmt)
 				sg_report_object(ctx, name,
 								 psprintf("REINDEX %s \"%s\" blocks writes to each of its tables while their indexes are rebuilt",
 										  schema ? "SCHEMA" : "DATABASE", name),
-								 psprintf("Each of the %d tables is locked SHARE (blocking INSERT, UPDATE and DELETE) while its indexes are rebuilt; "
+								 psprintf("Each of its %d table%s is locked SHARE (blocking INSERT, UPDATE and DELETE) while its indexes are rebuilt; "
 										  "the largest, \"%s\", is %s.",
-										  ntables, ri->display, sg_rel_size_text(ctx, ri)),
+										  ntables, ntables == 1 ? "" : "s", ri->display, sg_rel_size_text(ctx, ri)),
 								 psprintf("Rebuild without blocking, outside a transaction block:\n"
 										  "REINDEX %s CONCURRENTLY %s;",
 										  schema ? "SCHEMA" : "DATABASE",
@@ -386,7 +386,7 @@ sg_check_reindex_not_concurrent(SGContext *ctx, Node *stmt)
  */
 
 /* The column's constraint of the given type, if any */
-static Constraint *
+Constraint *
 sg_coldef_constraint(ColumnDef *def, ConstrType type)
 {
 	ListCell   *lc;
@@ -401,7 +401,7 @@ sg_coldef_constraint(ColumnDef *def, ConstrType type)
 	return NULL;
 }
 
-static bool
+bool
 sg_coldef_is_serial(ColumnDef *def)
 {
 	const char *tname;
@@ -416,7 +416,7 @@ sg_coldef_is_serial(ColumnDef *def)
 }
 
 /* The raw default expression of a column definition, if any */
-static Node *
+Node *
 sg_coldef_raw_default(ColumnDef *def)
 {
 	Constraint *c;
@@ -430,7 +430,7 @@ sg_coldef_raw_default(ColumnDef *def)
 /*
  * Resolve the column's type; false if it does not exist (yet).
  */
-static bool
+bool
 sg_coldef_type(ColumnDef *def, Oid *typid, int32 *typmod)
 {
 	Type		tup;
@@ -445,7 +445,7 @@ sg_coldef_type(ColumnDef *def, Oid *typid, int32 *typmod)
 	return true;
 }
 
-static char *
+char *
 sg_coldef_type_text(ColumnDef *def)
 {
 	Oid			typid;
@@ -461,7 +461,7 @@ sg_coldef_type_text(ColumnDef *def)
  * a NOT VALID check, its validation (SHARE UPDATE EXCLUSIVE only), then
  * SET NOT NULL, which the validated check lets skip its scan.
  */
-static void
+void
 sg_append_not_null_recipe(StringInfo buf, SGRelInfo *ri, const char *column)
 {
 	char	   *conname;
@@ -481,7 +481,7 @@ sg_append_not_null_recipe(StringInfo buf, SGRelInfo *ri, const char *column)
 }
 
 /* Relations whose ALTER TABLE can scan or rewrite data */
-static SGRelInfo *
+SGRelInfo *
 sg_alter_table_target(SGContext *ctx, AlterTableStmt *ats)
 {
 	SGRelInfo  *ri;

@@ -15,12 +15,20 @@
 
 #include "access/xact.h"
 #include "access/xlog.h"
+#include "catalog/namespace.h"
+#include "catalog/objectaddress.h"
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_type.h"
 #include "commands/extension.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "parser/parse_type.h"
 #include "tcop/utility.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
 #include "utils/tuplestore.h"
 
 #include "schemaguard.h"
@@ -31,7 +39,15 @@ void		_PG_init(void);
 
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
 
+/*
+ * Schemas and types created by the current transaction.  The relcache
+ * knows this for relations; for these the hook notes it after the CREATE
+ * statement runs.  Lives in TopTransactionContext.
+ */
+static List *sg_created_objects = NIL;
+
 static void sg_ProcessUtility(SG_PROCESS_UTILITY_ARGS);
+static void sg_xact_callback(XactEvent event, void *arg);
 
 void
 _PG_init(void)
@@ -40,12 +56,92 @@ _PG_init(void)
 
 	prev_ProcessUtility = ProcessUtility_hook;
 	ProcessUtility_hook = sg_ProcessUtility;
+
+	RegisterXactCallback(sg_xact_callback, NULL);
+}
+
+static void
+sg_xact_callback(XactEvent event, void *arg)
+{
+	switch (event)
+	{
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_PARALLEL_COMMIT:
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_ABORT:
+		case XACT_EVENT_PREPARE:
+			/* the list's memory goes away with TopTransactionContext */
+			sg_created_objects = NIL;
+			sg_rewrite_reset();
+			break;
+		default:
+			break;
+	}
+}
+
+/*
+ * Was this schema or type created in the current transaction?
+ */
+bool
+sg_object_created_in_xact(Oid classid, Oid objid)
+{
+	ListCell   *lc;
+
+	foreach(lc, sg_created_objects)
+	{
+		ObjectAddress *addr = lfirst(lc);
+
+		if (addr->classId == classid && addr->objectId == objid)
+			return true;
+	}
+	return false;
+}
+
+static void
+sg_note_created(Oid classid, Oid objid)
+{
+	MemoryContext old;
+	ObjectAddress *addr;
+
+	if (!OidIsValid(objid))
+		return;
+	old = MemoryContextSwitchTo(TopTransactionContext);
+	addr = palloc(sizeof(ObjectAddress));
+	addr->classId = classid;
+	addr->objectId = objid;
+	addr->objectSubId = 0;
+	sg_created_objects = lappend(sg_created_objects, addr);
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * After a CREATE SCHEMA or CREATE TYPE ... AS ENUM has run: remember the
+ * new object, for the rename exemptions.
+ */
+static void
+sg_note_statement_creations(Node *stmt)
+{
+	if (IsA(stmt, CreateSchemaStmt))
+	{
+		CreateSchemaStmt *cs = (CreateSchemaStmt *) stmt;
+
+		if (cs->schemaname != NULL)
+			sg_note_created(NamespaceRelationId,
+							get_namespace_oid(cs->schemaname, true));
+	}
+	else if (IsA(stmt, CreateEnumStmt))
+	{
+		CreateEnumStmt *ce = (CreateEnumStmt *) stmt;
+
+		sg_note_created(TypeRelationId,
+						LookupTypeNameOid(NULL, makeTypeNameFromNameList(ce->typeName), true));
+	}
 }
 
 /*
  * Should the guard look at statements right now at all?
  */
-static bool
+bool
 sg_guard_active(void)
 {
 	if (sg_mode == SG_MODE_OFF)
@@ -59,19 +155,29 @@ sg_guard_active(void)
 	return true;
 }
 
-static void
+/*
+ * Evaluate the rules for one statement; raises the violation at level
+ * error, if any.  Returns the GUC nest level of an applied
+ * schemaguard.lock_timeout, or -1.
+ */
+static int
 sg_guard_statement(PlannedStmt *pstmt, const char *queryString,
 				   ProcessUtilityContext context)
 {
 	SGContext	ctx;
+	SGStatementLock sl;
 	MemoryContext guard_cxt;
 	MemoryContext old_cxt;
+	int			nestlevel;
 
 	/* everything the rules allocate goes away with this context */
 	guard_cxt = AllocSetContextCreate(CurrentMemoryContext,
 									  "schemaguard",
 									  ALLOCSET_SMALL_SIZES);
 	old_cxt = MemoryContextSwitchTo(guard_cxt);
+
+	if (context != PROCESS_UTILITY_SUBCOMMAND)
+		sg_rewrite_reset();
 
 	sg_context_init(&ctx, queryString, pstmt->stmt_location,
 					pstmt->stmt_len, context);
@@ -80,20 +186,75 @@ sg_guard_statement(PlannedStmt *pstmt, const char *queryString,
 	/* an ERROR here releases guard_cxt with its parent */
 	sg_raise_violations(&ctx);
 
+	sl = sg_statement_lock(&ctx, pstmt->utilityStmt);
+	nestlevel = sg_apply_lock_timeout(&ctx, pstmt->utilityStmt, &sl);
+
 	MemoryContextSwitchTo(old_cxt);
 	MemoryContextDelete(guard_cxt);
+	return nestlevel;
+}
+
+static void
+sg_call_next(SG_PROCESS_UTILITY_ARGS)
+{
+	if (prev_ProcessUtility)
+		prev_ProcessUtility(SG_PROCESS_UTILITY_CALL_ARGS);
+	else
+		standard_ProcessUtility(SG_PROCESS_UTILITY_CALL_ARGS);
 }
 
 static void
 sg_ProcessUtility(SG_PROCESS_UTILITY_ARGS)
 {
-	if (sg_statement_has_rules(pstmt->utilityStmt) && sg_guard_active())
-		sg_guard_statement(pstmt, queryString, context);
+	Node	   *stmt = pstmt->utilityStmt;
+	int			nestlevel = -1;
+	MemoryContext cxt = CurrentMemoryContext;
 
-	if (prev_ProcessUtility)
-		prev_ProcessUtility(SG_PROCESS_UTILITY_CALL_ARGS);
+	if (sg_statement_has_rules(stmt) && sg_guard_active())
+		nestlevel = sg_guard_statement(pstmt, queryString, context);
+
+	if (nestlevel < 0)
+		sg_call_next(SG_PROCESS_UTILITY_CALL_ARGS);
 	else
-		standard_ProcessUtility(SG_PROCESS_UTILITY_CALL_ARGS);
+	{
+		/*
+		 * schemaguard.lock_timeout is in force for this statement: if it
+		 * expires, say so in the error.  On any error the transaction's
+		 * abort restores lock_timeout; on success we close the nest level.
+		 */
+		PG_TRY();
+		{
+			sg_call_next(SG_PROCESS_UTILITY_CALL_ARGS);
+		}
+		PG_CATCH();
+		{
+			ErrorData  *edata;
+
+			MemoryContextSwitchTo(cxt);
+			edata = CopyErrorData();
+			if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
+			{
+				FreeErrorData(edata);
+				PG_RE_THROW();
+			}
+			FlushErrorState();
+			edata->detail = psprintf("schemaguard applied lock_timeout = %dms to this statement because the session's lock_timeout is 0; "
+									 "the statement gave up instead of queueing behind another transaction while every query on the table waited behind it.",
+									 sg_lock_timeout_ms);
+			edata->hint = pstrdup("Retry the statement, ideally when no long transaction holds the table. "
+								  "To wait longer, SET lock_timeout for the session (it then takes precedence), "
+								  "or change schemaguard.lock_timeout.");
+			ReThrowError(edata);
+		}
+		PG_END_TRY();
+		AtEOXact_GUC(true, nestlevel);
+	}
+
+	if (sg_guard_active() || creating_extension)
+	{
+		if (IsA(stmt, CreateSchemaStmt) || IsA(stmt, CreateEnumStmt))
+			sg_note_statement_creations(stmt);
+	}
 }
 
 /*

@@ -12,6 +12,7 @@
 #include "postgres.h"
 
 #include "compat.h"
+#include "lib/stringinfo.h"
 #include "nodes/parsenodes.h"
 #include "storage/lockdefs.h"
 #include "tcop/utility.h"
@@ -39,6 +40,7 @@ typedef enum SGLevel
 } SGLevel;
 
 extern int	sg_mode;
+extern int	sg_lock_timeout_ms;
 extern int	sg_table_size_threshold_kb;
 extern bool sg_assume_large_tables;
 
@@ -114,6 +116,8 @@ typedef enum SGFamily
 
 typedef void (*SGCheckFn) (SGContext *ctx, Node *stmt);
 
+#define SG_MAX_RULE_TAGS 2
+
 /*
  * A guard rule.  Rules are data: one row in sg_rules (engine.c) with its
  * check function.  The engine calls the check only for statements whose
@@ -124,7 +128,9 @@ struct SGRule
 	const char *name;
 	SGFamily	family;
 	SGLevel		default_level;
-	NodeTag		tag;			/* statement node type the check examines */
+	NodeTag		tags[SG_MAX_RULE_TAGS];	/* statement node types the check
+										 * examines; {T_Invalid}: every
+										 * statement that takes a lock */
 	SGCheckFn	check;
 	const char *description;
 };
@@ -153,6 +159,14 @@ extern void sg_report(SGContext *ctx, SGRelInfo *ri, const char *column,
 extern void sg_report_object(SGContext *ctx, const char *object,
 							 const char *what, const char *detail,
 							 const char *recipe);
+extern void sg_report_column_object(SGContext *ctx, const char *schema,
+									const char *table, const char *column,
+									const char *object, const char *what,
+									const char *detail, const char *recipe);
+extern void sg_report_escalated(SGContext *ctx, SGRelInfo *ri,
+								const char *column, LOCKMODE lockmode,
+								const char *what, const char *extra_detail,
+								const char *recipe);
 
 /* relation facts (relinfo.c) */
 extern SGRelInfo *sg_relinfo_rv(SGContext *ctx, RangeVar *rv);
@@ -168,21 +182,78 @@ extern char *sg_statement_text(SGContext *ctx);
 extern char *sg_insert_after_keyword(SGContext *ctx, const char *keyword,
 									 const char *insertion);
 extern char *sg_text_after_name(SGContext *ctx, int name_location);
+extern char *sg_text_clause(SGContext *ctx, int location);
 extern const char *sg_lock_name(LOCKMODE mode);
 extern const char *sg_lock_blocks(LOCKMODE mode);
 
-/* rule checks: lock and rewrite hazards (rules_lock.c) */
+/* helpers shared by the rule checks (rules_lock.c) */
+extern const char *sg_relkind_word(char relkind);
+extern Constraint *sg_coldef_constraint(ColumnDef *def, ConstrType type);
+extern bool sg_coldef_is_serial(ColumnDef *def);
+extern Node *sg_coldef_raw_default(ColumnDef *def);
+extern bool sg_coldef_type(ColumnDef *def, Oid *typid, int32 *typmod);
+extern char *sg_coldef_type_text(ColumnDef *def);
+extern void sg_append_not_null_recipe(StringInfo buf, SGRelInfo *ri,
+									  const char *column);
+extern SGRelInfo *sg_alter_table_target(SGContext *ctx, AlterTableStmt *ats);
+extern SGRelInfo *sg_largest_table_in(SGContext *ctx, Oid nspid, int *ntables);
+
+/* lock levels and schemaguard.lock_timeout (locks.c) */
+typedef struct SGStatementLock
+{
+	LOCKMODE	mode;			/* strongest lock on an existing relation */
+	SGRelInfo  *rel;			/* that relation, NULL if none */
+} SGStatementLock;
+
+extern bool sg_statement_may_lock(Node *stmt);
+extern SGStatementLock sg_statement_lock(SGContext *ctx, Node *stmt);
+extern bool sg_lock_blocks_traffic(LOCKMODE mode);
+extern int	sg_apply_lock_timeout(SGContext *ctx, Node *stmt, SGStatementLock *sl);
+
+/* table rewrites (rules_rewrite.c) */
+extern void sg_rewrite_reset(void);
+extern void sg_rewrite_judged(Oid relid);
+
+/* the hook (schemaguard.c) */
+extern bool sg_guard_active(void);
+
+/* rule checks: lock and rewrite hazards (rules_lock.c, rules_rewrite.c,
+ * rules_constraint.c, rules_maint.c) */
 extern void sg_check_index_not_concurrent(SGContext *ctx, Node *stmt);
 extern void sg_check_drop_index_not_concurrent(SGContext *ctx, Node *stmt);
 extern void sg_check_reindex_not_concurrent(SGContext *ctx, Node *stmt);
 extern void sg_check_add_column_not_null_no_default(SGContext *ctx, Node *stmt);
 extern void sg_check_set_not_null(SGContext *ctx, Node *stmt);
 extern void sg_check_add_column_volatile_default(SGContext *ctx, Node *stmt);
+extern void sg_check_alter_column_type(SGContext *ctx, Node *stmt);
+extern void sg_check_table_rewrite(SGContext *ctx, Node *stmt);
+extern void sg_check_add_foreign_key_validated(SGContext *ctx, Node *stmt);
+extern void sg_check_add_check_validated(SGContext *ctx, Node *stmt);
+extern void sg_check_add_unique_constraint(SGContext *ctx, Node *stmt);
+extern void sg_check_attach_partition_scan(SGContext *ctx, Node *stmt);
+extern void sg_check_detach_partition_not_concurrent(SGContext *ctx, Node *stmt);
+extern void sg_check_refresh_matview_not_concurrent(SGContext *ctx, Node *stmt);
+extern void sg_check_vacuum_full(SGContext *ctx, Node *stmt);
+extern void sg_check_cluster(SGContext *ctx, Node *stmt);
+extern void sg_check_missing_lock_timeout(SGContext *ctx, Node *stmt);
 
 /* rule checks: application compatibility (rules_compat.c) */
 extern void sg_check_rename_column(SGContext *ctx, Node *stmt);
 extern void sg_check_rename_relation(SGContext *ctx, Node *stmt);
 extern void sg_check_rename_schema(SGContext *ctx, Node *stmt);
 extern void sg_check_rename_enum_value(SGContext *ctx, Node *stmt);
+
+/* rule checks: data loss (rules_dataloss.c) */
+extern void sg_check_drop_table(SGContext *ctx, Node *stmt);
+extern void sg_check_drop_column(SGContext *ctx, Node *stmt);
+extern void sg_check_drop_database(SGContext *ctx, Node *stmt);
+extern void sg_check_truncate(SGContext *ctx, Node *stmt);
+
+/* rule checks: type choices (rules_advice.c) */
+extern void sg_check_prefer_bigint_pk(SGContext *ctx, Node *stmt);
+extern void sg_check_prefer_timestamptz(SGContext *ctx, Node *stmt);
+extern void sg_check_prefer_text(SGContext *ctx, Node *stmt);
+extern void sg_check_ban_char(SGContext *ctx, Node *stmt);
+extern void sg_check_prefer_identity(SGContext *ctx, Node *stmt);
 
 #endif							/* SCHEMAGUARD_H */

@@ -228,3 +228,52 @@ sg_lock_blocks(LOCKMODE mode)
 			return "conflicting statements";
 	}
 }
+
+/*
+ * The text of one clause of the statement starting at "location" (in the
+ * whole source string) up to the next comma outside parentheses, or the
+ * end of the statement: e.g. one "ADD CONSTRAINT ..." of an ALTER TABLE.
+ * NULL if it cannot be found.
+ */
+char *
+sg_text_clause(SGContext *ctx, int location)
+{
+	char	   *text = sg_statement_text(ctx);
+	const char *stmt_start;
+	int			offset;
+	int			ntok;
+	SGToken    *toks;
+	int			i;
+	int			depth = 0;
+
+	if (text == NULL || location < 0)
+		return NULL;
+	stmt_start = ctx->query + (ctx->stmt_location > 0 ? ctx->stmt_location : 0);
+	while (isspace((unsigned char) *stmt_start))
+		stmt_start++;
+	offset = (ctx->query + location) - stmt_start;
+	if (offset < 0 || offset >= (int) strlen(text))
+		return NULL;
+
+	sg_tokenize(text, &ntok, &toks);
+	for (i = 0; i < ntok && toks[i].start < offset; i++)
+		;
+	if (i >= ntok || toks[i].start != offset)
+		return NULL;
+	for (; i < ntok; i++)
+	{
+		if (toks[i].token == '(')
+			depth++;
+		else if (toks[i].token == ')')
+			depth--;
+		else if (toks[i].token == ',' && depth == 0)
+		{
+			int			end = toks[i].start;
+
+			while (end > offset && isspace((unsigned char) text[end - 1]))
+				end--;
+			return pnstrdup(text + offset, end - offset);
+		}
+	}
+	return pstrdup(text + offset);
+}

@@ -1,0 +1,147 @@
+/*-------------------------------------------------------------------------
+ *
+ * check.c
+ *		schemaguard.check(sql text): lint a migration script against the
+ *		live catalog without executing anything.  Every statement of the
+ *		script goes through the same rule engine as the hook; relations
+ *		that the script creates before it uses them count as created in the
+ *		same transaction.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "funcapi.h"
+#include "mb/pg_wchar.h"
+#include "parser/parser.h"
+#include "utils/builtins.h"
+#include "utils/tuplestore.h"
+
+#include "schemaguard.h"
+
+typedef struct SGCheckErrorState
+{
+	const char *script;
+	int			statement;		/* 0 while parsing */
+} SGCheckErrorState;
+
+/*
+ * Error context: a syntax error points into the script (as SPI does for
+ * the queries it runs); other errors name the statement number.
+ */
+static void
+sg_check_error_callback(void *arg)
+{
+	SGCheckErrorState *state = (SGCheckErrorState *) arg;
+	int			pos = geterrposition();
+
+	if (pos > 0)
+	{
+		errposition(0);
+		internalerrposition(pos);
+		internalerrquery(state->script);
+	}
+	if (state->statement > 0)
+		errcontext("schemaguard.check(), statement %d of the script",
+				   state->statement);
+	else
+		errcontext("schemaguard.check(), parsing the script");
+}
+
+/* The relation a statement creates, if any */
+static RangeVar *
+sg_created_relation(Node *stmt)
+{
+	switch (nodeTag(stmt))
+	{
+		case T_CreateStmt:
+			return ((CreateStmt *) stmt)->relation;
+		case T_CreateTableAsStmt:
+			return ((CreateTableAsStmt *) stmt)->into->rel;
+		case T_ViewStmt:
+			return ((ViewStmt *) stmt)->view;
+		case T_CreateForeignTableStmt:
+			return ((CreateForeignTableStmt *) stmt)->base.relation;
+		default:
+			return NULL;
+	}
+}
+
+PG_FUNCTION_INFO_V1(sg_check);
+
+Datum
+sg_check(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *script;
+	List	   *parsetrees;
+	List	   *created = NIL;
+	ListCell   *lc;
+	SGCheckErrorState state;
+	ErrorContextCallback errcallback;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("schemaguard.check() needs a script, not NULL")));
+	script = text_to_cstring(PG_GETARG_TEXT_PP(0));
+
+	InitMaterializedSRF(fcinfo, 0);
+
+	state.script = script;
+	state.statement = 0;
+	errcallback.callback = sg_check_error_callback;
+	errcallback.arg = &state;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
+
+	parsetrees = raw_parser(script, RAW_PARSE_DEFAULT);
+
+	foreach(lc, parsetrees)
+	{
+		RawStmt    *raw = lfirst_node(RawStmt, lc);
+		Node	   *stmt = raw->stmt;
+		RangeVar   *rv;
+
+		state.statement++;
+		if (sg_statement_has_rules(stmt))
+		{
+			SGContext	ctx;
+			ListCell   *vlc;
+
+			sg_context_init(&ctx, script, raw->stmt_location, raw->stmt_len,
+							PROCESS_UTILITY_TOPLEVEL);
+			ctx.dry_run = true;
+			ctx.created_rels = created;
+			sg_evaluate(&ctx, stmt);
+
+			foreach(vlc, ctx.violations)
+			{
+				SGViolation *v = lfirst(vlc);
+				Datum		values[6];
+				bool		nulls[6] = {false};
+
+				values[0] = Int32GetDatum(state.statement);
+				values[1] = CStringGetTextDatum(sg_rules[v->rule_index].name);
+				values[2] = CStringGetTextDatum(v->allowed ? "allowed" :
+												sg_level_name(v->level));
+				values[3] = CStringGetTextDatum(v->object);
+				values[4] = CStringGetTextDatum(v->message);
+				if (v->hint)
+					values[5] = CStringGetTextDatum(v->hint);
+				else
+					nulls[5] = true;
+				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc,
+									 values, nulls);
+			}
+		}
+
+		rv = sg_created_relation(stmt);
+		if (rv != NULL)
+			created = lappend(created, rv);
+	}
+
+	error_context_stack = errcallback.previous;
+	return (Datum) 0;
+}

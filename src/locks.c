@@ -1,0 +1,295 @@
+/*-------------------------------------------------------------------------
+ *
+ * locks.c
+ *		Which lock a utility statement takes on an existing relation, and
+ *		schemaguard.lock_timeout: a lock timeout applied for one statement
+ *		when the session has none, so that a DDL statement never waits in
+ *		the lock queue behind a long transaction while every other query
+ *		on the table waits behind it.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "commands/defrem.h"
+#include "commands/tablecmds.h"
+#include "nodes/makefuncs.h"
+#include "storage/proc.h"
+#include "utils/guc.h"
+
+#include "schemaguard.h"
+
+/* remember the first non-exempt relation and the strongest lock */
+static void
+sg_note_lock(SGContext *ctx, SGStatementLock *sl, SGRelInfo *ri, LOCKMODE mode)
+{
+	if (ri == NULL || sg_rel_exempt(ctx, ri) || mode == NoLock)
+		return;
+	if (sl->rel == NULL || mode > sl->mode)
+	{
+		sl->rel = ri;
+		sl->mode = mode;
+	}
+}
+
+static void
+sg_note_lock_rv(SGContext *ctx, SGStatementLock *sl, RangeVar *rv, LOCKMODE mode)
+{
+	if (rv != NULL)
+		sg_note_lock(ctx, sl, sg_relinfo_rv(ctx, rv), mode);
+}
+
+static bool
+sg_vacuum_is_full(VacuumStmt *vs)
+{
+	ListCell   *lc;
+
+	if (!vs->is_vacuumcmd)
+		return false;
+	foreach(lc, vs->options)
+	{
+		DefElem    *opt = lfirst_node(DefElem, lc);
+
+		if (strcmp(opt->defname, "full") == 0)
+			return defGetBoolean(opt);
+	}
+	return false;
+}
+
+static bool
+sg_defelem_true(List *options, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, options)
+	{
+		DefElem    *opt = lfirst_node(DefElem, lc);
+
+		if (strcmp(opt->defname, name) == 0)
+			return defGetBoolean(opt);
+	}
+	return false;
+}
+
+/*
+ * Does this kind of statement lock relations in a way sg_statement_lock()
+ * knows about?  Used by the hook's fast path.
+ */
+bool
+sg_statement_may_lock(Node *stmt)
+{
+	switch (nodeTag(stmt))
+	{
+		case T_AlterTableStmt:
+		case T_IndexStmt:
+		case T_DropStmt:
+		case T_RenameStmt:
+		case T_TruncateStmt:
+		case T_ReindexStmt:
+		case T_ClusterStmt:
+		case T_VacuumStmt:
+		case T_RefreshMatViewStmt:
+		case T_CreateTrigStmt:
+		case T_CreatePolicyStmt:
+		case T_AlterPolicyStmt:
+		case T_RuleStmt:
+		case T_CreateStmt:
+			return true;
+		default:
+			return false;
+	}
+}
+
+/*
+ * The strongest lock the statement takes on a relation that existed before
+ * this transaction (and is not temporary), and that relation.
+ */
+SGStatementLock
+sg_statement_lock(SGContext *ctx, Node *stmt)
+{
+	SGStatementLock sl = {NoLock, NULL};
+	ListCell   *lc;
+
+	switch (nodeTag(stmt))
+	{
+		case T_AlterTableStmt:
+			{
+				AlterTableStmt *ats = (AlterTableStmt *) stmt;
+
+				sg_note_lock_rv(ctx, &sl, ats->relation,
+								AlterTableGetLockLevel(ats->cmds));
+				break;
+			}
+		case T_IndexStmt:
+			if (!((IndexStmt *) stmt)->concurrent)
+				sg_note_lock_rv(ctx, &sl, ((IndexStmt *) stmt)->relation, ShareLock);
+			break;
+		case T_DropStmt:
+			{
+				DropStmt   *ds = (DropStmt *) stmt;
+
+				if (ds->concurrent)
+					break;
+				if (ds->removeType != OBJECT_TABLE && ds->removeType != OBJECT_INDEX &&
+					ds->removeType != OBJECT_VIEW && ds->removeType != OBJECT_MATVIEW &&
+					ds->removeType != OBJECT_FOREIGN_TABLE)
+					break;
+				foreach(lc, ds->objects)
+					sg_note_lock_rv(ctx, &sl,
+									makeRangeVarFromNameList(castNode(List, lfirst(lc))),
+									AccessExclusiveLock);
+				break;
+			}
+		case T_RenameStmt:
+			{
+				RenameStmt *rs = (RenameStmt *) stmt;
+
+				if (rs->relation != NULL &&
+					rs->renameType != OBJECT_INDEX && rs->renameType != OBJECT_SEQUENCE)
+					sg_note_lock_rv(ctx, &sl, rs->relation, AccessExclusiveLock);
+				break;
+			}
+		case T_TruncateStmt:
+			foreach(lc, ((TruncateStmt *) stmt)->relations)
+				sg_note_lock_rv(ctx, &sl, lfirst_node(RangeVar, lc), AccessExclusiveLock);
+			break;
+		case T_ReindexStmt:
+			{
+				ReindexStmt *rs = (ReindexStmt *) stmt;
+
+				if ((rs->kind == REINDEX_OBJECT_TABLE || rs->kind == REINDEX_OBJECT_INDEX) &&
+					!sg_defelem_true(rs->params, "concurrently"))
+					sg_note_lock_rv(ctx, &sl, rs->relation,
+									rs->kind == REINDEX_OBJECT_TABLE ? ShareLock : AccessExclusiveLock);
+				break;
+			}
+		case T_ClusterStmt:
+			sg_note_lock_rv(ctx, &sl, ((ClusterStmt *) stmt)->relation, AccessExclusiveLock);
+			break;
+		case T_VacuumStmt:
+			{
+				VacuumStmt *vs = (VacuumStmt *) stmt;
+
+				if (!sg_vacuum_is_full(vs))
+					break;
+				foreach(lc, vs->rels)
+					sg_note_lock_rv(ctx, &sl, lfirst_node(VacuumRelation, lc)->relation,
+									AccessExclusiveLock);
+				break;
+			}
+		case T_RefreshMatViewStmt:
+			{
+				RefreshMatViewStmt *rm = (RefreshMatViewStmt *) stmt;
+
+				sg_note_lock_rv(ctx, &sl, rm->relation,
+								rm->concurrent ? ExclusiveLock : AccessExclusiveLock);
+				break;
+			}
+		case T_CreateTrigStmt:
+			sg_note_lock_rv(ctx, &sl, ((CreateTrigStmt *) stmt)->relation, ShareRowExclusiveLock);
+			break;
+		case T_CreatePolicyStmt:
+			sg_note_lock_rv(ctx, &sl, ((CreatePolicyStmt *) stmt)->table, AccessExclusiveLock);
+			break;
+		case T_AlterPolicyStmt:
+			sg_note_lock_rv(ctx, &sl, ((AlterPolicyStmt *) stmt)->table, AccessExclusiveLock);
+			break;
+		case T_RuleStmt:
+			sg_note_lock_rv(ctx, &sl, ((RuleStmt *) stmt)->relation, AccessExclusiveLock);
+			break;
+		case T_CreateStmt:
+			{
+				CreateStmt *cs = (CreateStmt *) stmt;
+
+				/* CREATE TABLE ... PARTITION OF locks the parent exclusively */
+				if (cs->partbound != NULL && cs->inhRelations != NIL)
+					sg_note_lock_rv(ctx, &sl, linitial_node(RangeVar, cs->inhRelations),
+									AccessExclusiveLock);
+				break;
+			}
+		default:
+			break;
+	}
+	return sl;
+}
+
+/*
+ * Does the statement run in several transactions of its own (and so cannot
+ * carry a statement-scoped setting)?
+ */
+static bool
+sg_statement_commits_internally(Node *stmt)
+{
+	switch (nodeTag(stmt))
+	{
+		case T_VacuumStmt:
+		case T_ClusterStmt:
+			return true;
+		case T_ReindexStmt:
+			{
+				ReindexStmt *rs = (ReindexStmt *) stmt;
+
+				return rs->kind != REINDEX_OBJECT_INDEX ||
+					sg_defelem_true(rs->params, "concurrently");
+			}
+		case T_IndexStmt:
+			return ((IndexStmt *) stmt)->concurrent;
+		case T_DropStmt:
+			return ((DropStmt *) stmt)->concurrent;
+		case T_AlterTableStmt:
+			{
+				ListCell   *lc;
+
+				foreach(lc, ((AlterTableStmt *) stmt)->cmds)
+				{
+					AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+					if (cmd->subtype == AT_DetachPartition &&
+						cmd->def != NULL && IsA(cmd->def, PartitionCmd) &&
+						((PartitionCmd *) cmd->def)->concurrent)
+						return true;
+				}
+				return false;
+			}
+		default:
+			return false;
+	}
+}
+
+/*
+ * Does a lock of this mode block ordinary reads or writes?
+ */
+bool
+sg_lock_blocks_traffic(LOCKMODE mode)
+{
+	return mode >= ShareLock;
+}
+
+/*
+ * Apply schemaguard.lock_timeout for this statement if it takes a lock
+ * that blocks traffic on an existing relation and the session has no
+ * lock_timeout.  Returns the GUC nest level to close after the statement,
+ * or -1 when nothing was applied.
+ */
+int
+sg_apply_lock_timeout(SGContext *ctx, Node *stmt, SGStatementLock *sl)
+{
+	int			nestlevel;
+	char		value[32];
+
+	if (sg_lock_timeout_ms <= 0 || LockTimeout != 0)
+		return -1;
+	if (sl->rel == NULL || !sg_lock_blocks_traffic(sl->mode))
+		return -1;
+	if (sg_statement_commits_internally(stmt))
+		return -1;
+
+	nestlevel = NewGUCNestLevel();
+	snprintf(value, sizeof(value), "%d", sg_lock_timeout_ms);
+	(void) set_config_option("lock_timeout", value,
+							 PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	return nestlevel;
+}

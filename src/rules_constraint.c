@@ -1,0 +1,568 @@
+/*-------------------------------------------------------------------------
+ *
+ * rules_constraint.c
+ *		Rule checks for constraints and partitions that validate or index a
+ *		whole table while holding a lock that blocks traffic:
+ *		add_foreign_key_validated, add_check_validated,
+ *		add_unique_constraint, attach_partition_scan and
+ *		detach_partition_not_concurrent.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/relation.h"
+#include "catalog/namespace.h"
+#include "catalog/partition.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_constraint.h"
+#include "commands/defrem.h"
+#include "commands/tablecmds.h"
+#include "lib/stringinfo.h"
+#include "nodes/makefuncs.h"
+#include "optimizer/optimizer.h"
+#include "parser/parse_node.h"
+#include "parser/parse_utilcmd.h"
+#include "partitioning/partbounds.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/partcache.h"
+#include "utils/rel.h"
+#include "utils/ruleutils.h"
+#include "utils/syscache.h"
+
+#include "schemaguard.h"
+
+/*
+ * A constraint of an ALTER TABLE: a table constraint of ADD CONSTRAINT, or
+ * a column constraint of ADD COLUMN (then "column" is set).
+ */
+typedef struct SGAddedConstraint
+{
+	Constraint *con;
+	ColumnDef  *column;
+} SGAddedConstraint;
+
+static List *
+sg_added_constraints(AlterTableStmt *ats, ConstrType contype)
+{
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	foreach(lc, ats->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+		if (cmd->subtype == AT_AddConstraint && cmd->def != NULL &&
+			IsA(cmd->def, Constraint) &&
+			((Constraint *) cmd->def)->contype == contype)
+		{
+			SGAddedConstraint *ac = palloc0(sizeof(SGAddedConstraint));
+
+			ac->con = (Constraint *) cmd->def;
+			result = lappend(result, ac);
+		}
+		else if (cmd->subtype == AT_AddColumn && cmd->def != NULL &&
+				 IsA(cmd->def, ColumnDef))
+		{
+			ColumnDef  *def = (ColumnDef *) cmd->def;
+			ListCell   *lc2;
+
+			foreach(lc2, def->constraints)
+			{
+				Constraint *con = lfirst_node(Constraint, lc2);
+
+				if (con->contype == contype)
+				{
+					SGAddedConstraint *ac = palloc0(sizeof(SGAddedConstraint));
+
+					ac->con = con;
+					ac->column = def;
+					result = lappend(result, ac);
+				}
+			}
+		}
+	}
+	return result;
+}
+
+static char *
+sg_name_list(List *names, const char *sep, bool quote)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	foreach(lc, names)
+	{
+		const char *name = strVal(lfirst(lc));
+
+		if (buf.len > 0)
+			appendStringInfoString(&buf, sep);
+		appendStringInfoString(&buf, quote ? quote_identifier(name) : name);
+	}
+	return buf.data;
+}
+
+/* The constraint's own name, or one chosen for the recipe */
+static char *
+sg_constraint_name(SGRelInfo *ri, Constraint *con, const char *column,
+				   const char *label)
+{
+	if (con->conname != NULL)
+		return con->conname;
+	return ChooseConstraintName(ri->relname, column, label,
+								get_rel_namespace(ri->relid), NIL);
+}
+
+/* "ALTER TABLE t ADD COLUMN c type;" for the recipe of a column constraint */
+static char *
+sg_add_plain_column(SGRelInfo *ri, ColumnDef *def)
+{
+	return psprintf("ALTER TABLE %s ADD COLUMN %s %s;  -- with its default, without the constraint\n",
+					ri->qualified, quote_identifier(def->colname),
+					sg_coldef_type_text(def));
+}
+
+/* ----------------------------------------------------------------
+ * add_foreign_key_validated
+ * ----------------------------------------------------------------
+ */
+void
+sg_check_add_foreign_key_validated(SGContext *ctx, Node *stmt)
+{
+	AlterTableStmt *ats = castNode(AlterTableStmt, stmt);
+	List	   *cons = sg_added_constraints(ats, CONSTR_FOREIGN);
+	SGRelInfo  *ri;
+	ListCell   *lc;
+
+	if (cons == NIL)
+		return;
+	ri = sg_alter_table_target(ctx, ats);
+	if (ri == NULL || !sg_rel_is_large(ctx, ri))
+		return;
+
+	foreach(lc, cons)
+	{
+		SGAddedConstraint *ac = lfirst(lc);
+		Constraint *con = ac->con;
+		char	   *conname;
+		char	   *qcon;
+		char	   *pktable;
+		StringInfoData recipe;
+
+		if (con->skip_validation)
+			continue;			/* NOT VALID */
+
+		pktable = con->pktable ? (con->pktable->schemaname ?
+								  quote_qualified_identifier(con->pktable->schemaname, con->pktable->relname) :
+								  (char *) quote_identifier(con->pktable->relname)) : "?";
+		conname = sg_constraint_name(ri, con,
+									 ac->column ? ac->column->colname :
+									 (con->fk_attrs ? sg_name_list(con->fk_attrs, "_", false) : NULL),
+									 "fkey");
+		qcon = (char *) quote_identifier(conname);
+
+		initStringInfo(&recipe);
+		appendStringInfoString(&recipe,
+							   "Add the constraint NOT VALID (brief lock, no scan), then validate it in its own transaction (SHARE UPDATE EXCLUSIVE: reads and writes continue):\n");
+		if (ac->column != NULL)
+		{
+			appendStringInfoString(&recipe, sg_add_plain_column(ri, ac->column));
+			appendStringInfo(&recipe,
+							 "ALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY (%s) REFERENCES %s%s%s%s NOT VALID;\n",
+							 ri->qualified, qcon, quote_identifier(ac->column->colname),
+							 pktable,
+							 con->pk_attrs ? " (" : "",
+							 con->pk_attrs ? sg_name_list(con->pk_attrs, ", ", true) : "",
+							 con->pk_attrs ? ")" : "");
+		}
+		else
+		{
+			char	   *clause = sg_text_clause(ctx, con->location);
+
+			if (clause != NULL)
+				appendStringInfo(&recipe, "ALTER TABLE %s ADD %s%s%s NOT VALID;\n",
+								 ri->qualified,
+								 con->conname ? "" : "CONSTRAINT ",
+								 con->conname ? "" : psprintf("%s ", qcon),
+								 clause);
+			else
+				appendStringInfo(&recipe,
+								 "ALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY (%s) REFERENCES %s (%s) NOT VALID;\n",
+								 ri->qualified, qcon,
+								 sg_name_list(con->fk_attrs, ", ", true), pktable,
+								 sg_name_list(con->pk_attrs, ", ", true));
+		}
+		appendStringInfo(&recipe, "ALTER TABLE %s VALIDATE CONSTRAINT %s;",
+						 ri->qualified, qcon);
+
+		sg_report(ctx, ri, ac->column ? ac->column->colname : NULL,
+				  ShareRowExclusiveLock,
+				  psprintf("adding foreign key \"%s\" to table \"%s\" validates every row while blocking writes",
+						   conname, ri->display),
+				  psprintf("The referenced table %s is locked the same way while the check runs.", pktable),
+				  recipe.data);
+	}
+}
+
+/* ----------------------------------------------------------------
+ * add_check_validated
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * Text of a column CHECK constraint: from its start to the parenthesis
+ * that closes its expression.
+ */
+static char *
+sg_column_check_text(SGContext *ctx, Constraint *con)
+{
+	char	   *clause = sg_text_clause(ctx, con->location);
+	int			depth = 0;
+	char	   *p;
+
+	if (clause == NULL)
+		return NULL;
+	/* the expression was scanned already, so plain parenthesis counting on
+	 * a clause that starts with CHECK or CONSTRAINT name CHECK is enough
+	 * unless the expression contains quoted parentheses */
+	for (p = clause; *p; p++)
+	{
+		if (*p == '\'' || *p == '"')
+			return NULL;
+		if (*p == '(')
+			depth++;
+		else if (*p == ')' && --depth == 0)
+			return pnstrdup(clause, p - clause + 1);
+	}
+	return NULL;
+}
+
+void
+sg_check_add_check_validated(SGContext *ctx, Node *stmt)
+{
+	AlterTableStmt *ats = castNode(AlterTableStmt, stmt);
+	List	   *cons = sg_added_constraints(ats, CONSTR_CHECK);
+	SGRelInfo  *ri;
+	ListCell   *lc;
+
+	if (cons == NIL)
+		return;
+	ri = sg_alter_table_target(ctx, ats);
+	if (ri == NULL || !sg_rel_is_large(ctx, ri))
+		return;
+
+	foreach(lc, cons)
+	{
+		SGAddedConstraint *ac = lfirst(lc);
+		Constraint *con = ac->con;
+		char	   *conname;
+		const char *qcon;
+		char	   *clause;
+		StringInfoData recipe;
+
+		if (con->skip_validation)
+			continue;			/* NOT VALID */
+
+		conname = sg_constraint_name(ri, con,
+									 ac->column ? ac->column->colname : NULL,
+									 "check");
+		qcon = quote_identifier(conname);
+		clause = ac->column ? sg_column_check_text(ctx, con) :
+			sg_text_clause(ctx, con->location);
+
+		initStringInfo(&recipe);
+		appendStringInfoString(&recipe,
+							   "Add the constraint NOT VALID (brief lock, no scan), then validate it in its own transaction (SHARE UPDATE EXCLUSIVE: reads and writes continue):\n");
+		if (ac->column != NULL)
+			appendStringInfoString(&recipe, sg_add_plain_column(ri, ac->column));
+		if (clause != NULL)
+			appendStringInfo(&recipe, "ALTER TABLE %s ADD %s%s%s NOT VALID;\n",
+							 ri->qualified,
+							 con->conname ? "" : "CONSTRAINT ",
+							 con->conname ? "" : psprintf("%s ", qcon),
+							 clause);
+		else
+			appendStringInfo(&recipe, "ALTER TABLE %s ADD CONSTRAINT %s CHECK (...) NOT VALID;\n",
+							 ri->qualified, qcon);
+		appendStringInfo(&recipe, "ALTER TABLE %s VALIDATE CONSTRAINT %s;",
+						 ri->qualified, qcon);
+
+		sg_report(ctx, ri, ac->column ? ac->column->colname : NULL,
+				  AccessExclusiveLock,
+				  psprintf("adding CHECK constraint \"%s\" to table \"%s\" scans every row under an ACCESS EXCLUSIVE lock",
+						   conname, ri->display),
+				  NULL, recipe.data);
+	}
+}
+
+/* ----------------------------------------------------------------
+ * add_unique_constraint
+ * ----------------------------------------------------------------
+ */
+void
+sg_check_add_unique_constraint(SGContext *ctx, Node *stmt)
+{
+	AlterTableStmt *ats = castNode(AlterTableStmt, stmt);
+	List	   *cons;
+	SGRelInfo  *ri;
+	ListCell   *lc;
+
+	cons = list_concat(sg_added_constraints(ats, CONSTR_UNIQUE),
+					   sg_added_constraints(ats, CONSTR_PRIMARY));
+	cons = list_concat(cons, sg_added_constraints(ats, CONSTR_EXCLUSION));
+	if (cons == NIL)
+		return;
+	ri = sg_alter_table_target(ctx, ats);
+	if (ri == NULL || !sg_rel_is_large(ctx, ri))
+		return;
+
+	foreach(lc, cons)
+	{
+		SGAddedConstraint *ac = lfirst(lc);
+		Constraint *con = ac->con;
+		const char *kind;
+		char	   *idxname;
+		const char *qidx;
+		char	   *cols;
+		StringInfoData recipe;
+		ListCell   *lc2;
+
+		if (con->indexname != NULL)
+			continue;			/* USING INDEX: the index exists already */
+
+		kind = con->contype == CONSTR_PRIMARY ? "PRIMARY KEY" :
+			con->contype == CONSTR_UNIQUE ? "UNIQUE" : "EXCLUDE";
+		if (ac->column != NULL)
+			cols = (char *) quote_identifier(ac->column->colname);
+		else
+			cols = sg_name_list(con->keys, ", ", true);
+		if (con->conname != NULL)
+			idxname = con->conname;
+		else
+			idxname = ChooseRelationName(ri->relname,
+										 ac->column ? ac->column->colname :
+										 (con->keys ? strVal(linitial(con->keys)) : NULL),
+										 con->contype == CONSTR_PRIMARY ? "pkey" : "key",
+										 get_rel_namespace(ri->relid), true);
+		qidx = quote_identifier(idxname);
+
+		initStringInfo(&recipe);
+		if (con->contype == CONSTR_EXCLUSION)
+			appendStringInfoString(&recipe,
+								   "An exclusion constraint cannot be attached from an index built concurrently. "
+								   "Add it when traffic is low, with a short lock_timeout, or enforce the rule another way.");
+		else if (ri->relkind == RELKIND_PARTITIONED_TABLE)
+			appendStringInfoString(&recipe,
+								   "On a partitioned table, build the unique index per partition with CREATE UNIQUE INDEX CONCURRENTLY, "
+								   "attach them to an index created ON ONLY the parent, then add the constraint.");
+		else
+		{
+			appendStringInfoString(&recipe,
+								   "Build the index without blocking writes (outside a transaction block), then attach it to the constraint:\n");
+			if (ac->column != NULL)
+				appendStringInfoString(&recipe, sg_add_plain_column(ri, ac->column));
+			/* a primary key needs NOT NULL columns: prove them first */
+			if (con->contype == CONSTR_PRIMARY && ac->column == NULL)
+			{
+				foreach(lc2, con->keys)
+				{
+					const char *col = strVal(lfirst(lc2));
+					HeapTuple	tup = SearchSysCacheAttName(ri->relid, col);
+					bool		notnull = true;
+
+					if (HeapTupleIsValid(tup))
+					{
+						notnull = ((Form_pg_attribute) GETSTRUCT(tup))->attnotnull;
+						ReleaseSysCache(tup);
+					}
+					if (!notnull)
+					{
+						sg_append_not_null_recipe(&recipe, ri, col);
+						appendStringInfoChar(&recipe, '\n');
+					}
+				}
+			}
+			appendStringInfo(&recipe,
+							 "CREATE UNIQUE INDEX CONCURRENTLY %s ON %s (%s)%s%s%s%s;\n"
+							 "ALTER TABLE %s ADD CONSTRAINT %s %s USING INDEX %s%s;",
+							 qidx, ri->qualified, cols,
+							 con->including ? " INCLUDE (" : "",
+							 con->including ? sg_name_list(con->including, ", ", true) : "",
+							 con->including ? ")" : "",
+							 con->nulls_not_distinct ? " NULLS NOT DISTINCT" : "",
+							 ri->qualified, qidx, kind, qidx,
+							 con->deferrable ? (con->initdeferred ? " DEFERRABLE INITIALLY DEFERRED" : " DEFERRABLE") : "");
+		}
+
+		sg_report(ctx, ri, ac->column ? ac->column->colname : NULL,
+				  AccessExclusiveLock,
+				  psprintf("adding %s constraint on table \"%s\" builds its index under an ACCESS EXCLUSIVE lock",
+						   kind, ri->display),
+				  NULL, recipe.data);
+	}
+}
+
+/* ----------------------------------------------------------------
+ * attach_partition_scan
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * The constraint the partition must satisfy, in terms of the partition's
+ * own columns, if the server would have to scan the partition to check
+ * it; NULL when a validated CHECK already implies it (tablecmds.c,
+ * ATExecAttachPartition and QueuePartitionConstraintValidation).
+ */
+static char *
+sg_attach_needs_scan(Oid parentid, Oid partid, PartitionBoundSpec *bound)
+{
+	Relation	parent;
+	Relation	part;
+	ParseState *pstate;
+	PartitionBoundSpec *spec;
+	List	   *constraint;
+	char	   *result = NULL;
+
+	parent = try_relation_open(parentid, AccessShareLock);
+	if (parent == NULL)
+		return NULL;
+	part = try_relation_open(partid, AccessShareLock);
+	if (part == NULL)
+	{
+		relation_close(parent, AccessShareLock);
+		return NULL;
+	}
+
+	if (parent->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
+	{
+		pstate = make_parsestate(NULL);
+		spec = transformPartitionBound(pstate, parent, copyObject(bound));
+		free_parsestate(pstate);
+
+		constraint = list_concat(get_qual_from_partbound(parent, spec),
+								 RelationGetPartitionQual(parent));
+		if (constraint != NIL)
+		{
+			constraint = (List *) eval_const_expressions(NULL, (Node *) constraint);
+			constraint = list_make1(make_ands_explicit(constraint));
+			constraint = map_partition_varattnos(constraint, 1, part, parent);
+			if (!PartConstraintImpliedByRelConstraint(part, constraint))
+				result = deparse_expression(linitial(constraint),
+											deparse_context_for(RelationGetRelationName(part),
+																partid),
+											false, false);
+		}
+	}
+
+	relation_close(part, AccessShareLock);
+	relation_close(parent, AccessShareLock);
+	return result;
+}
+
+void
+sg_check_attach_partition_scan(SGContext *ctx, Node *stmt)
+{
+	AlterTableStmt *ats = castNode(AlterTableStmt, stmt);
+	ListCell   *lc;
+
+	foreach(lc, ats->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+		PartitionCmd *pc;
+		SGRelInfo  *parent;
+		SGRelInfo  *part;
+		char	   *constraint;
+		char	   *conname;
+		const char *qcon;
+		char	   *text;
+
+		if (cmd->subtype != AT_AttachPartition || cmd->def == NULL ||
+			!IsA(cmd->def, PartitionCmd))
+			continue;
+		pc = (PartitionCmd *) cmd->def;
+		if (pc->bound == NULL)
+			continue;			/* ATTACH PARTITION of an index */
+		parent = sg_relinfo_rv(ctx, ats->relation);
+		part = sg_relinfo_rv(ctx, pc->name);
+		if (parent == NULL || part == NULL || sg_rel_exempt(ctx, part))
+			continue;
+		if (!sg_rel_is_large(ctx, part) || !sg_rel_has_rows(ctx, part))
+			continue;
+		constraint = sg_attach_needs_scan(parent->relid, part->relid, pc->bound);
+		if (constraint == NULL)
+			continue;
+
+		conname = ChooseConstraintName(part->relname, NULL, "partition_check",
+									   get_rel_namespace(part->relid), NIL);
+		qcon = quote_identifier(conname);
+		text = sg_statement_text(ctx);
+		sg_report(ctx, part, NULL, AccessExclusiveLock,
+				  psprintf("ATTACH PARTITION of table \"%s\" to \"%s\" scans it to check the partition bound",
+						   part->display, parent->display),
+				  psprintf("No validated CHECK constraint implies the partition constraint %s, so every row is read while the lock is held.",
+						   constraint),
+				  psprintf("Prove the bound with a validated CHECK first; the attach then skips its scan:\n"
+						   "ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s) NOT VALID;\n"
+						   "ALTER TABLE %s VALIDATE CONSTRAINT %s;\n"
+						   "%s;\n"
+						   "ALTER TABLE %s DROP CONSTRAINT %s;",
+						   part->qualified, qcon, constraint,
+						   part->qualified, qcon,
+						   text && list_length(ats->cmds) == 1 ? text :
+						   psprintf("ALTER TABLE %s ATTACH PARTITION %s ...", parent->qualified, part->qualified),
+						   part->qualified, qcon));
+	}
+}
+
+/* ----------------------------------------------------------------
+ * detach_partition_not_concurrent
+ * ----------------------------------------------------------------
+ */
+void
+sg_check_detach_partition_not_concurrent(SGContext *ctx, Node *stmt)
+{
+	AlterTableStmt *ats = castNode(AlterTableStmt, stmt);
+	ListCell   *lc;
+
+	foreach(lc, ats->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+		PartitionCmd *pc;
+		SGRelInfo  *parent;
+		SGRelInfo  *part;
+		char	   *recipe;
+
+		if (cmd->subtype != AT_DetachPartition || cmd->def == NULL ||
+			!IsA(cmd->def, PartitionCmd))
+			continue;
+		pc = (PartitionCmd *) cmd->def;
+		if (pc->concurrent)
+			continue;
+		parent = sg_relinfo_rv(ctx, ats->relation);
+		part = sg_relinfo_rv(ctx, pc->name);
+		if (parent == NULL || part == NULL || sg_rel_exempt(ctx, parent) ||
+			sg_rel_exempt(ctx, part))
+			continue;
+		if (!sg_rel_is_large(ctx, parent))
+			continue;
+
+		if (OidIsValid(get_default_partition_oid(parent->relid)))
+			recipe = psprintf("DETACH PARTITION CONCURRENTLY is not possible while %s has a default partition. "
+							  "Detach it when traffic is low, with a short lock_timeout:\n"
+							  "SET lock_timeout = '2s';\nALTER TABLE %s DETACH PARTITION %s;",
+							  parent->qualified, parent->qualified, part->qualified);
+		else
+			recipe = psprintf("Detach it without blocking queries on the parent, outside a transaction block:\n"
+							  "ALTER TABLE %s DETACH PARTITION %s CONCURRENTLY;",
+							  parent->qualified, part->qualified);
+
+		sg_report(ctx, parent, NULL, AccessExclusiveLock,
+				  psprintf("DETACH PARTITION \"%s\" blocks every query on partitioned table \"%s\"",
+						   part->display, parent->display),
+				  "The lock is held only briefly, but it waits for every running query on the table, and every new query waits behind it.",
+				  recipe);
+	}
+}

@@ -1,0 +1,242 @@
+/*-------------------------------------------------------------------------
+ *
+ * rules_dataloss.c
+ *		Rule checks for statements that lose data: drop_table (directly or
+ *		through DROP SCHEMA ... CASCADE), drop_column, drop_database and
+ *		truncate.  Empty relations are exempt (unless
+ *		schemaguard.assume_large_tables is on): nothing is lost.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/heapam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/heap.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "commands/dbcommands.h"
+#include "nodes/makefuncs.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+
+#include "schemaguard.h"
+
+static void
+sg_report_drop_table(SGContext *ctx, SGRelInfo *ri, const char *via)
+{
+	sg_report(ctx, ri, NULL, AccessExclusiveLock,
+			  psprintf("%sdropping non-empty %s \"%s\" loses its data",
+					   via ? via : "", sg_relkind_word(ri->relkind), ri->display),
+			  NULL,
+			  psprintf("Make sure nothing uses it and keep a copy, then drop it deliberately:\n"
+					   "pg_dump --table=%s --format=custom --file=%s.dump <database>\n"
+					   "BEGIN; SET LOCAL schemaguard.allow = 'drop_table'; DROP TABLE %s; COMMIT;",
+					   ri->qualified, ri->relname, ri->qualified));
+}
+
+static bool
+sg_is_table_kind(char relkind)
+{
+	return relkind == RELKIND_RELATION || relkind == RELKIND_PARTITIONED_TABLE;
+}
+
+/* ----------------------------------------------------------------
+ * drop_table
+ * ----------------------------------------------------------------
+ */
+void
+sg_check_drop_table(SGContext *ctx, Node *stmt)
+{
+	DropStmt   *ds = castNode(DropStmt, stmt);
+	ListCell   *lc;
+
+	if (ds->removeType == OBJECT_TABLE)
+	{
+		foreach(lc, ds->objects)
+		{
+			RangeVar   *rv = makeRangeVarFromNameList(castNode(List, lfirst(lc)));
+			SGRelInfo  *ri = sg_relinfo_rv(ctx, rv);
+
+			if (ri == NULL || sg_rel_exempt(ctx, ri) ||
+				!sg_is_table_kind(ri->relkind) || !sg_rel_has_rows(ctx, ri))
+				continue;
+			sg_report_drop_table(ctx, ri, NULL);
+		}
+	}
+	else if (ds->removeType == OBJECT_SCHEMA && ds->behavior == DROP_CASCADE)
+	{
+		foreach(lc, ds->objects)
+		{
+			const char *nspname = strVal(lfirst(lc));
+			Oid			nspid = get_namespace_oid(nspname, true);
+			Relation	classrel;
+			TableScanDesc scan;
+			HeapTuple	tup;
+			List	   *relids = NIL;
+			ListCell   *lc2;
+
+			if (!OidIsValid(nspid))
+				continue;
+			classrel = table_open(RelationRelationId, AccessShareLock);
+			scan = table_beginscan_catalog(classrel, 0, NULL);
+			while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
+			{
+				Form_pg_class form = (Form_pg_class) GETSTRUCT(tup);
+
+				if (form->relnamespace == nspid && sg_is_table_kind(form->relkind) &&
+					!form->relispartition)
+					relids = lappend_oid(relids, form->oid);
+			}
+			table_endscan(scan);
+			table_close(classrel, AccessShareLock);
+
+			foreach(lc2, relids)
+			{
+				SGRelInfo  *ri = sg_relinfo_oid(ctx, lfirst_oid(lc2));
+
+				if (ri == NULL || sg_rel_exempt(ctx, ri) || !sg_rel_has_rows(ctx, ri))
+					continue;
+				sg_report_drop_table(ctx, ri,
+									 psprintf("DROP SCHEMA \"%s\" CASCADE: ", nspname));
+			}
+		}
+	}
+}
+
+/* ----------------------------------------------------------------
+ * drop_column
+ * ----------------------------------------------------------------
+ */
+void
+sg_check_drop_column(SGContext *ctx, Node *stmt)
+{
+	AlterTableStmt *ats = castNode(AlterTableStmt, stmt);
+	SGRelInfo  *ri = NULL;
+	ListCell   *lc;
+
+	foreach(lc, ats->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+		const char *qcol;
+
+		if (cmd->subtype != AT_DropColumn || cmd->name == NULL)
+			continue;
+		if (ri == NULL)
+		{
+			ri = sg_alter_table_target(ctx, ats);
+			if (ri == NULL || ri->relkind == RELKIND_MATVIEW ||
+				!sg_rel_has_rows(ctx, ri))
+				return;
+		}
+		if (get_attnum(ri->relid, cmd->name) == InvalidAttrNumber)
+			continue;			/* IF EXISTS, or the statement reports it */
+
+		qcol = quote_identifier(cmd->name);
+		sg_report(ctx, ri, cmd->name, AccessExclusiveLock,
+				  psprintf("dropping column \"%s\" of non-empty table \"%s\" loses its data",
+						   cmd->name, ri->display),
+				  "Running code that still reads or writes the column fails as soon as this commits.",
+				  psprintf("Deploy code that no longer uses the column first, keep a copy of its values, then drop it deliberately:\n"
+						   "CREATE TABLE %s AS SELECT <primary key>, %s FROM %s;\n"
+						   "BEGIN; SET LOCAL schemaguard.allow = 'drop_column'; ALTER TABLE %s DROP COLUMN %s; COMMIT;",
+						   quote_qualified_identifier(ri->nspname,
+													  psprintf("%s_%s_backup", ri->relname, cmd->name)),
+						   qcol, ri->qualified, ri->qualified, qcol));
+	}
+}
+
+/* ----------------------------------------------------------------
+ * drop_database
+ * ----------------------------------------------------------------
+ */
+void
+sg_check_drop_database(SGContext *ctx, Node *stmt)
+{
+	DropdbStmt *dd = castNode(DropdbStmt, stmt);
+
+	if (dd->dbname == NULL || !OidIsValid(get_database_oid(dd->dbname, true)))
+		return;
+
+	sg_report_object(ctx, dd->dbname,
+					 psprintf("DROP DATABASE \"%s\" loses every object and row in it",
+							  dd->dbname),
+					 "A dropped database cannot be recovered except from a backup.",
+					 psprintf("Keep a copy, then drop it deliberately (DROP DATABASE cannot run in a transaction block, so SET LOCAL does not apply):\n"
+							  "pg_dump --format=custom --file=%s.dump %s\n"
+							  "SET schemaguard.allow = 'drop_database'; DROP DATABASE %s; RESET schemaguard.allow;",
+							  dd->dbname, quote_identifier(dd->dbname),
+							  quote_identifier(dd->dbname)));
+}
+
+/* ----------------------------------------------------------------
+ * truncate
+ * ----------------------------------------------------------------
+ */
+void
+sg_check_truncate(SGContext *ctx, Node *stmt)
+{
+	TruncateStmt *ts = castNode(TruncateStmt, stmt);
+	List	   *relids = NIL;
+	List	   *reached = NIL;
+	ListCell   *lc;
+
+	foreach(lc, ts->relations)
+	{
+		SGRelInfo  *ri = sg_relinfo_rv(ctx, lfirst_node(RangeVar, lc));
+
+		if (ri != NULL)
+			relids = lappend_oid(relids, ri->relid);
+	}
+
+	/* CASCADE: every table that references the listed ones, transitively */
+	if (ts->behavior == DROP_CASCADE && relids != NIL)
+	{
+		List	   *all = list_copy(relids);
+
+		for (;;)
+		{
+			List	   *refs = heap_truncate_find_FKs(all);
+			bool		added = false;
+
+			foreach(lc, refs)
+			{
+				if (!list_member_oid(all, lfirst_oid(lc)))
+				{
+					all = lappend_oid(all, lfirst_oid(lc));
+					reached = lappend_oid(reached, lfirst_oid(lc));
+					added = true;
+				}
+			}
+			if (!added)
+				break;
+		}
+	}
+
+	foreach(lc, list_concat(list_copy(relids), reached))
+	{
+		SGRelInfo  *ri = sg_relinfo_oid(ctx, lfirst_oid(lc));
+		bool		via_cascade = list_member_oid(reached, lfirst_oid(lc));
+
+		if (ri == NULL || sg_rel_exempt(ctx, ri) || !sg_rel_has_rows(ctx, ri))
+			continue;
+		if (via_cascade)
+			sg_report_escalated(ctx, ri, NULL, AccessExclusiveLock,
+								psprintf("TRUNCATE ... CASCADE reaches non-empty table \"%s\", which was not named, and empties it",
+										 ri->display),
+								"CASCADE follows foreign keys to every referencing table.",
+								"Name every table you mean to empty and drop CASCADE, so that nothing else is emptied by accident.");
+		else
+			sg_report(ctx, ri, NULL, AccessExclusiveLock,
+					  psprintf("TRUNCATE empties non-empty table \"%s\"", ri->display),
+					  NULL,
+					  psprintf("If the rows are still needed, keep a copy first:\n"
+							   "CREATE TABLE %s AS TABLE %s;",
+							   quote_qualified_identifier(ri->nspname,
+														  psprintf("%s_backup", ri->relname)),
+							   ri->qualified));
+	}
+}

@@ -1,0 +1,232 @@
+/*-------------------------------------------------------------------------
+ *
+ * rules_maint.c
+ *		Rule checks for maintenance commands that hold exclusive locks for
+ *		as long as they rewrite or recompute a relation
+ *		(refresh_matview_not_concurrent, vacuum_full, cluster), and
+ *		missing_lock_timeout, which looks at every statement that takes a
+ *		lock blocking traffic.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/relation.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_index.h"
+#include "commands/defrem.h"
+#include "storage/proc.h"
+#include "tcop/cmdtag.h"
+#include "tcop/utility.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
+#include "utils/syscache.h"
+
+#include "schemaguard.h"
+
+/* ----------------------------------------------------------------
+ * refresh_matview_not_concurrent
+ * ----------------------------------------------------------------
+ */
+
+/* Does the materialized view have an index REFRESH CONCURRENTLY can use? */
+static bool
+sg_matview_has_unique_index(Oid relid)
+{
+	Relation	rel = try_relation_open(relid, AccessShareLock);
+	List	   *indexes;
+	ListCell   *lc;
+	bool		found = false;
+
+	if (rel == NULL)
+		return false;
+	indexes = RelationGetIndexList(rel);
+	foreach(lc, indexes)
+	{
+		HeapTuple	tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(lfirst_oid(lc)));
+
+		if (!HeapTupleIsValid(tup))
+			continue;
+		if (((Form_pg_index) GETSTRUCT(tup))->indisunique &&
+			((Form_pg_index) GETSTRUCT(tup))->indisvalid &&
+			heap_attisnull(tup, Anum_pg_index_indexprs, NULL) &&
+			heap_attisnull(tup, Anum_pg_index_indpred, NULL))
+			found = true;
+		ReleaseSysCache(tup);
+	}
+	relation_close(rel, AccessShareLock);
+	return found;
+}
+
+static bool
+sg_matview_is_populated(Oid relid)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	bool		populated;
+
+	if (!HeapTupleIsValid(tup))
+		return false;
+	populated = ((Form_pg_class) GETSTRUCT(tup))->relispopulated;
+	ReleaseSysCache(tup);
+	return populated;
+}
+
+void
+sg_check_refresh_matview_not_concurrent(SGContext *ctx, Node *stmt)
+{
+	RefreshMatViewStmt *rm = castNode(RefreshMatViewStmt, stmt);
+	SGRelInfo  *ri;
+	char	   *recipe;
+
+	if (rm->concurrent || rm->skipData)
+		return;
+	ri = sg_relinfo_rv(ctx, rm->relation);
+	if (ri == NULL || ri->relkind != RELKIND_MATVIEW || sg_rel_exempt(ctx, ri))
+		return;
+	/* nobody can read an unpopulated view, and CONCURRENTLY needs data */
+	if (!sg_matview_is_populated(ri->relid) || !sg_rel_is_large(ctx, ri))
+		return;
+
+	if (sg_matview_has_unique_index(ri->relid))
+		recipe = psprintf("Refresh it without blocking readers:\n"
+						  "REFRESH MATERIALIZED VIEW CONCURRENTLY %s;", ri->qualified);
+	else
+		recipe = psprintf("REFRESH ... CONCURRENTLY needs a unique index on plain columns; create one first, then refresh without blocking readers:\n"
+						  "CREATE UNIQUE INDEX CONCURRENTLY ON %s (<columns that identify a row>);\n"
+						  "REFRESH MATERIALIZED VIEW CONCURRENTLY %s;",
+						  ri->qualified, ri->qualified);
+
+	sg_report(ctx, ri, NULL, AccessExclusiveLock,
+			  psprintf("REFRESH MATERIALIZED VIEW \"%s\" blocks every read of the view until the query finishes",
+					   ri->display),
+			  NULL, recipe);
+}
+
+/* ----------------------------------------------------------------
+ * vacuum_full
+ * ----------------------------------------------------------------
+ */
+static bool
+sg_option_true(List *options, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, options)
+	{
+		DefElem    *opt = lfirst_node(DefElem, lc);
+
+		if (strcmp(opt->defname, name) == 0)
+			return defGetBoolean(opt);
+	}
+	return false;
+}
+
+static void
+sg_report_vacuum_full(SGContext *ctx, SGRelInfo *ri, const char *extra)
+{
+	sg_report(ctx, ri, NULL, AccessExclusiveLock,
+			  psprintf("VACUUM FULL rewrites table \"%s\" and blocks every read and write until it finishes",
+					   ri->display),
+			  extra,
+			  psprintf("Plain VACUUM makes the space reusable without blocking:\n"
+					   "VACUUM (ANALYZE) %s;\n"
+					   "To give the space back to the operating system online, use an online repack tool (e.g. pg_repack --table=%s).",
+					   ri->qualified, ri->qualified));
+}
+
+void
+sg_check_vacuum_full(SGContext *ctx, Node *stmt)
+{
+	VacuumStmt *vs = castNode(VacuumStmt, stmt);
+	ListCell   *lc;
+
+	if (!vs->is_vacuumcmd || !sg_option_true(vs->options, "full"))
+		return;
+
+	if (vs->rels == NIL)
+	{
+		int			ntables;
+		SGRelInfo  *largest = sg_largest_table_in(ctx, InvalidOid, &ntables);
+
+		if (largest != NULL)
+			sg_report_vacuum_full(ctx, largest,
+								  psprintf("VACUUM FULL without a table list rewrites all %d tables of the database, one after another; this is the largest.",
+										   ntables));
+		return;
+	}
+
+	foreach(lc, vs->rels)
+	{
+		VacuumRelation *vr = lfirst_node(VacuumRelation, lc);
+		SGRelInfo  *ri = sg_relinfo_rv(ctx, vr->relation);
+
+		if (ri == NULL || sg_rel_exempt(ctx, ri) || !sg_rel_is_large(ctx, ri))
+			continue;
+		sg_report_vacuum_full(ctx, ri, NULL);
+	}
+}
+
+/* ----------------------------------------------------------------
+ * cluster
+ * ----------------------------------------------------------------
+ */
+void
+sg_check_cluster(SGContext *ctx, Node *stmt)
+{
+	ClusterStmt *cs = castNode(ClusterStmt, stmt);
+	SGRelInfo  *ri;
+	char	   *extra = NULL;
+
+	if (cs->relation != NULL)
+	{
+		ri = sg_relinfo_rv(ctx, cs->relation);
+		if (ri == NULL || sg_rel_exempt(ctx, ri) || !sg_rel_is_large(ctx, ri))
+			return;
+	}
+	else
+	{
+		int			ntables;
+
+		ri = sg_largest_table_in(ctx, InvalidOid, &ntables);
+		if (ri == NULL)
+			return;
+		extra = "CLUSTER without a table name re-clusters every table that was clustered before; this is the largest table of the database.";
+	}
+
+	sg_report(ctx, ri, NULL, AccessExclusiveLock,
+			  psprintf("CLUSTER rewrites table \"%s\" and blocks every read and write until it finishes",
+					   ri->display),
+			  extra,
+			  psprintf("Reorder the table online with a repack tool instead, e.g.:\n"
+					   "pg_repack --table=%s --order-by=<index columns>",
+					   ri->qualified));
+}
+
+/* ----------------------------------------------------------------
+ * missing_lock_timeout
+ * ----------------------------------------------------------------
+ */
+void
+sg_check_missing_lock_timeout(SGContext *ctx, Node *stmt)
+{
+	SGStatementLock sl;
+
+	if (LockTimeout != 0 || sg_lock_timeout_ms > 0)
+		return;
+	sl = sg_statement_lock(ctx, stmt);
+	if (sl.rel == NULL || !sg_lock_blocks_traffic(sl.mode))
+		return;
+
+	sg_report(ctx, sl.rel, NULL, sl.mode,
+			  psprintf("%s takes %s %s lock on \"%s\" with no lock timeout",
+					   GetCommandTagName(CreateCommandTag(stmt)),
+					   (sl.mode == AccessExclusiveLock || sl.mode == ExclusiveLock) ? "an" : "a",
+					   sg_lock_name(sl.mode), sl.rel->display),
+			  "If a long transaction holds any lock on the relation, this statement waits in the lock queue, and every query on the relation waits behind it.",
+			  "Set a lock timeout and retry on failure:\n"
+			  "SET lock_timeout = '5s';\n"
+			  "or let schemaguard apply one: ALTER SYSTEM SET schemaguard.lock_timeout = '5s';");
+}

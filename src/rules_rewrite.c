@@ -1,0 +1,597 @@
+/*-------------------------------------------------------------------------
+ *
+ * rules_rewrite.c
+ *		Rule checks for statements that rewrite a whole table (or rebuild
+ *		its indexes) under an ACCESS EXCLUSIVE lock: alter_column_type and
+ *		table_rewrite, plus the table_rewrite safety net, an event trigger
+ *		function that stops a rewrite the static checks did not foresee
+ *		before it starts.
+ *
+ * Whether ALTER COLUMN TYPE rewrites is decided the way the server decides
+ * it (tablecmds.c, ATExecAlterColumnType and ATColumnChangeRequiresRewrite;
+ * indexcmds.c, CheckIndexCompatible).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/relation.h"
+#include "catalog/index.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_constraint.h"
+#include "catalog/pg_index.h"
+#include "catalog/pg_opclass.h"
+#include "catalog/pg_type.h"
+#include "commands/defrem.h"
+#include "commands/event_trigger.h"
+#include "commands/tablecmds.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/optimizer.h"
+#include "parser/parse_coerce.h"
+#include "parser/parse_collate.h"
+#include "parser/parse_expr.h"
+#include "parser/parse_node.h"
+#include "parser/parse_relation.h"
+#include "parser/parse_type.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+#include "utils/typcache.h"
+
+#include "schemaguard.h"
+
+/*
+ * Relations whose rewrite the static checks of the current statement
+ * already judged (whether they fired, were exempt or allowed): the safety
+ * net leaves those alone.
+ */
+static List *sg_judged_rewrites = NIL;
+
+void
+sg_rewrite_reset(void)
+{
+	list_free(sg_judged_rewrites);
+	sg_judged_rewrites = NIL;
+}
+
+void
+sg_rewrite_judged(Oid relid)
+{
+	MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+	sg_judged_rewrites = list_append_unique_oid(sg_judged_rewrites, relid);
+	MemoryContextSwitchTo(old);
+}
+
+/* ----------------------------------------------------------------
+ * alter_column_type
+ * ----------------------------------------------------------------
+ */
+
+/* tablecmds.c, ATColumnChangeRequiresRewrite */
+static bool
+sg_change_requires_rewrite(Node *expr, AttrNumber varattno)
+{
+	for (;;)
+	{
+		if (IsA(expr, Var) && ((Var *) expr)->varattno == varattno)
+			return false;
+		else if (IsA(expr, RelabelType))
+			expr = (Node *) ((RelabelType *) expr)->arg;
+		else if (IsA(expr, CoerceToDomain))
+		{
+			CoerceToDomain *d = (CoerceToDomain *) expr;
+
+			if (DomainHasConstraints(d->resulttype))
+				return true;
+			expr = (Node *) d->arg;
+		}
+		else if (IsA(expr, FuncExpr))
+		{
+			FuncExpr   *f = (FuncExpr *) expr;
+
+			if ((f->funcid == F_TIMESTAMPTZ_TIMESTAMP ||
+				 f->funcid == F_TIMESTAMP_TIMESTAMPTZ) &&
+				!TimestampTimestampTzRequiresRewrite())
+				expr = linitial(f->args);
+			else
+				return true;
+		}
+		else
+			return true;
+	}
+}
+
+/*
+ * Would the change rewrite the table?  Builds the same transformation
+ * expression as the server (the USING expression, or a coercion of the
+ * old column), plans it, and inspects it.
+ */
+static bool
+sg_type_change_rewrites(Relation rel, AttrNumber attnum, ColumnDef *def,
+						Oid newtype, int32 newtypmod)
+{
+	Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
+	ParseState *pstate = make_parsestate(NULL);
+	Node	   *transform;
+
+	if (def->raw_default != NULL)
+	{
+		ParseNamespaceItem *nsitem;
+
+		nsitem = addRangeTableEntryForRelation(pstate, rel, AccessShareLock,
+											   NULL, false, true);
+		addNSItemToQuery(pstate, nsitem, false, true, true);
+		transform = transformExpr(pstate, copyObject(def->raw_default),
+								  EXPR_KIND_ALTER_COL_TRANSFORM);
+	}
+	else
+		transform = (Node *) makeVar(1, attnum, att->atttypid, att->atttypmod,
+									 att->attcollation, 0);
+
+	transform = coerce_to_target_type(pstate, transform, exprType(transform),
+									  newtype, newtypmod,
+									  COERCION_ASSIGNMENT, COERCE_IMPLICIT_CAST,
+									  -1);
+	if (transform == NULL)
+		return true;			/* the statement will fail on its own */
+	assign_expr_collations(pstate, transform);
+	transform = (Node *) expression_planner((Expr *) transform);
+	free_parsestate(pstate);
+
+	return sg_change_requires_rewrite(transform, attnum);
+}
+
+/*
+ * An index that the type change forces to be rebuilt, or InvalidOid.
+ * Mirrors CheckIndexCompatible: an index is kept when it has no
+ * expressions or predicate, is valid, and its operator class and
+ * collation for the column stay the same.
+ */
+static Oid
+sg_type_change_rebuilds_index(Relation rel, AttrNumber attnum, Oid newtype,
+							  Oid newcoll)
+{
+	List	   *indexes = RelationGetIndexList(rel);
+	ListCell   *lc;
+	Oid			result = InvalidOid;
+
+	foreach(lc, indexes)
+	{
+		Oid			indexoid = lfirst_oid(lc);
+		HeapTuple	tup;
+		Form_pg_index index;
+		bool		uses = false;
+		bool		compatible = true;
+		int			i;
+		Datum		d;
+		bool		isnull;
+		oidvector  *indclass;
+		oidvector  *indcoll;
+		Oid			amoid;
+
+		tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(indexoid));
+		if (!HeapTupleIsValid(tup))
+			continue;
+		index = (Form_pg_index) GETSTRUCT(tup);
+
+		for (i = 0; i < index->indnatts; i++)
+			if (index->indkey.values[i] == attnum)
+				uses = true;
+		if (!heap_attisnull(tup, Anum_pg_index_indexprs, NULL) ||
+			!heap_attisnull(tup, Anum_pg_index_indpred, NULL))
+		{
+			/* does an expression or the predicate use the column? */
+			Bitmapset  *attrs = NULL;
+			Node	   *node;
+			char	   *str;
+
+			d = SysCacheGetAttr(INDEXRELID, tup, Anum_pg_index_indexprs, &isnull);
+			if (!isnull)
+			{
+				str = TextDatumGetCString(d);
+				node = stringToNode(str);
+				pull_varattnos(node, 1, &attrs);
+			}
+			d = SysCacheGetAttr(INDEXRELID, tup, Anum_pg_index_indpred, &isnull);
+			if (!isnull)
+			{
+				str = TextDatumGetCString(d);
+				node = stringToNode(str);
+				pull_varattnos(node, 1, &attrs);
+			}
+			if (bms_is_member(attnum - FirstLowInvalidHeapAttributeNumber, attrs))
+				uses = true;
+			if (uses)
+				compatible = false;
+		}
+		if (!uses)
+		{
+			ReleaseSysCache(tup);
+			continue;
+		}
+		if (!index->indisvalid)
+			compatible = false;
+
+		{
+			HeapTuple	reltup = SearchSysCache1(RELOID, ObjectIdGetDatum(indexoid));
+
+			if (!HeapTupleIsValid(reltup))
+			{
+				ReleaseSysCache(tup);
+				continue;
+			}
+			amoid = ((Form_pg_class) GETSTRUCT(reltup))->relam;
+			ReleaseSysCache(reltup);
+		}
+		d = SysCacheGetAttr(INDEXRELID, tup, Anum_pg_index_indclass, &isnull);
+		indclass = (oidvector *) DatumGetPointer(d);
+		d = SysCacheGetAttr(INDEXRELID, tup, Anum_pg_index_indcollation, &isnull);
+		indcoll = (oidvector *) DatumGetPointer(d);
+
+		for (i = 0; compatible && i < index->indnkeyatts; i++)
+		{
+			Oid			opclass = indclass->values[i];
+			Oid			opcintype;
+			Oid			newopclass;
+
+			if (index->indkey.values[i] != attnum)
+				continue;
+			opcintype = get_opclass_input_type(opclass);
+			if (IsPolymorphicType(opcintype))
+				compatible = false;
+			else if (GetDefaultOpClass(opcintype, amoid) == opclass)
+				newopclass = GetDefaultOpClass(newtype, amoid);
+			else
+				newopclass = IsBinaryCoercible(newtype, opcintype) ? opclass : InvalidOid;
+			if (compatible && newopclass != opclass)
+				compatible = false;
+			if (indcoll->values[i] != newcoll)
+				compatible = false;
+		}
+		ReleaseSysCache(tup);
+		if (!compatible)
+		{
+			result = indexoid;
+			break;
+		}
+	}
+	list_free(indexes);
+	return result;
+}
+
+/*
+ * A validated CHECK constraint that uses the column: the server re-adds
+ * and re-validates it, reading the whole table.
+ */
+static char *
+sg_type_change_rechecks(Relation rel, AttrNumber attnum)
+{
+	TupleConstr *constr = RelationGetDescr(rel)->constr;
+	int			i;
+
+	if (constr == NULL)
+		return NULL;
+	for (i = 0; i < constr->num_check; i++)
+	{
+		Bitmapset  *attrs = NULL;
+
+		if (!constr->check[i].ccvalid)
+			continue;
+		pull_varattnos(stringToNode(constr->check[i].ccbin), 1, &attrs);
+		if (bms_is_member(attnum - FirstLowInvalidHeapAttributeNumber, attrs))
+			return pstrdup(constr->check[i].ccname);
+	}
+	return NULL;
+}
+
+void
+sg_check_alter_column_type(SGContext *ctx, Node *stmt)
+{
+	AlterTableStmt *ats = castNode(AlterTableStmt, stmt);
+	SGRelInfo  *ri = NULL;
+	ListCell   *lc;
+
+	foreach(lc, ats->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+		ColumnDef  *def;
+		Relation	rel;
+		AttrNumber	attnum;
+		Oid			newtype;
+		int32		newtypmod;
+		Oid			newcoll;
+		Type		typtup;
+		bool		rewrites;
+		Oid			rebuilt = InvalidOid;
+		char	   *rechecked = NULL;
+		char	   *oldtype;
+		char	   *newtypename;
+		char	   *what;
+		const char *qcol;
+		const char *qtmp;
+		StringInfoData recipe;
+
+		if (cmd->subtype != AT_AlterColumnType || cmd->name == NULL ||
+			cmd->def == NULL || !IsA(cmd->def, ColumnDef))
+			continue;
+		def = (ColumnDef *) cmd->def;
+		if (ri == NULL)
+		{
+			ri = sg_alter_table_target(ctx, ats);
+			if (ri == NULL || ri->relkind == RELKIND_MATVIEW)
+				return;
+			/* the judgement is made even for small tables */
+			sg_rewrite_judged(ri->relid);
+			if (!sg_rel_is_large(ctx, ri))
+				return;
+		}
+		typtup = LookupTypeName(NULL, def->typeName, &newtypmod, true);
+		if (typtup == NULL)
+			continue;
+		newtype = ((Form_pg_type) GETSTRUCT(typtup))->oid;
+		ReleaseSysCache(typtup);
+
+		rel = try_relation_open(ri->relid, AccessShareLock);
+		if (rel == NULL)
+			return;
+		attnum = get_attnum(ri->relid, cmd->name);
+		if (attnum <= 0)
+		{
+			relation_close(rel, AccessShareLock);
+			continue;
+		}
+		oldtype = format_type_with_typemod(TupleDescAttr(rel->rd_att, attnum - 1)->atttypid,
+										   TupleDescAttr(rel->rd_att, attnum - 1)->atttypmod);
+		if (def->collClause != NULL)
+			newcoll = get_collation_oid(def->collClause->collname, false);
+		else
+			newcoll = get_typcollation(newtype);
+
+		rewrites = sg_type_change_rewrites(rel, attnum, def, newtype, newtypmod);
+		if (!rewrites)
+		{
+			rebuilt = sg_type_change_rebuilds_index(rel, attnum, newtype, newcoll);
+			rechecked = sg_type_change_rechecks(rel, attnum);
+		}
+		relation_close(rel, AccessShareLock);
+
+		if (!rewrites && !OidIsValid(rebuilt) && rechecked == NULL)
+			continue;
+
+		newtypename = format_type_with_typemod(newtype, newtypmod);
+		if (rewrites)
+			what = psprintf("changing column \"%s\" of table \"%s\" from %s to %s rewrites the table and its indexes",
+							cmd->name, ri->display, oldtype, newtypename);
+		else if (OidIsValid(rebuilt))
+			what = psprintf("changing column \"%s\" of table \"%s\" from %s to %s rebuilds index \"%s\"",
+							cmd->name, ri->display, oldtype, newtypename,
+							get_rel_name(rebuilt));
+		else
+			what = psprintf("changing column \"%s\" of table \"%s\" from %s to %s re-validates CHECK constraint \"%s\" with a full scan",
+							cmd->name, ri->display, oldtype, newtypename, rechecked);
+
+		qcol = quote_identifier(cmd->name);
+		qtmp = quote_identifier(psprintf("%s_new", cmd->name));
+		initStringInfo(&recipe);
+		appendStringInfo(&recipe,
+						 "Move the data to a new column instead of converting it in place:\n"
+						 "ALTER TABLE %s ADD COLUMN %s %s;\n"
+						 "-- keep %s in step with %s by a trigger, backfill it in batches, build its indexes CONCURRENTLY,\n"
+						 "-- then switch in one short transaction: drop %s and rename %s to %s (deliberately allowed).",
+						 ri->qualified, qtmp, newtypename,
+						 qtmp, qcol, qcol, qtmp, qcol);
+
+		sg_report(ctx, ri, cmd->name, AccessExclusiveLock, what,
+				  rewrites ?
+				  "The new type is not binary-coercible from the old one, so every row is rewritten while the lock is held." :
+				  "The table is not rewritten, but the work above reads all of it while the lock is held.",
+				  recipe.data);
+	}
+}
+
+/* ----------------------------------------------------------------
+ * table_rewrite
+ * ----------------------------------------------------------------
+ */
+static bool
+sg_type_is_constrained_domain(TypeName *typname)
+{
+	Oid			typid;
+	int32		typmod;
+	Type		tup = LookupTypeName(NULL, typname, &typmod, true);
+
+	if (tup == NULL)
+		return false;
+	typid = ((Form_pg_type) GETSTRUCT(tup))->oid;
+	ReleaseSysCache(tup);
+	return get_typtype(typid) == TYPTYPE_DOMAIN && DomainHasConstraints(typid);
+}
+
+/*
+ * What in this subcommand rewrites the table, or NULL.
+ */
+static const char *
+sg_cmd_rewrite_reason(AlterTableCmd *cmd, const char **recipe_kind)
+{
+	*recipe_kind = "generic";
+	switch (cmd->subtype)
+	{
+		case AT_AddColumn:
+			{
+				ColumnDef  *def = (ColumnDef *) cmd->def;
+				Constraint *c;
+				ListCell   *lc;
+
+				if (def == NULL || !IsA(def, ColumnDef))
+					return NULL;
+				if (def->identity)
+					return "adding an identity column";
+				foreach(lc, def->constraints)
+				{
+					c = lfirst_node(Constraint, lc);
+					if (c->contype == CONSTR_IDENTITY)
+					{
+						*recipe_kind = "identity";
+						return "adding an identity column";
+					}
+					if (c->contype == CONSTR_GENERATED)
+					{
+						*recipe_kind = "generated";
+						return "adding a stored generated column";
+					}
+				}
+				if (sg_coldef_is_serial(def))
+				{
+					*recipe_kind = "serial";
+					return "adding a serial column";
+				}
+				if (sg_coldef_raw_default(def) == NULL && def->typeName != NULL &&
+					sg_type_is_constrained_domain(def->typeName))
+					return "adding a column of a domain type with constraints and no default";
+				return NULL;
+			}
+		case AT_SetLogged:
+			*recipe_kind = "logged";
+			return "SET LOGGED";
+		case AT_SetUnLogged:
+			*recipe_kind = "logged";
+			return "SET UNLOGGED";
+		case AT_SetAccessMethod:
+			return "SET ACCESS METHOD";
+		case AT_SetTableSpace:
+			*recipe_kind = "tablespace";
+			return "SET TABLESPACE";
+		default:
+			return NULL;
+	}
+}
+
+void
+sg_check_table_rewrite(SGContext *ctx, Node *stmt)
+{
+	AlterTableStmt *ats = castNode(AlterTableStmt, stmt);
+	SGRelInfo  *ri = NULL;
+	ListCell   *lc;
+
+	foreach(lc, ats->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+		const char *reason;
+		const char *kind;
+		char	   *recipe;
+		const char *column = NULL;
+
+		reason = sg_cmd_rewrite_reason(cmd, &kind);
+		if (reason == NULL)
+			continue;
+		if (ri == NULL)
+		{
+			ri = sg_alter_table_target(ctx, ats);
+			if (ri == NULL)
+				return;
+			sg_rewrite_judged(ri->relid);
+			if (!sg_rel_is_large(ctx, ri))
+				return;
+		}
+		if (cmd->subtype == AT_AddColumn)
+			column = ((ColumnDef *) cmd->def)->colname;
+
+		if (strcmp(kind, "identity") == 0 || strcmp(kind, "serial") == 0)
+		{
+			const char *qcol = quote_identifier(column);
+			char	   *seq = quote_qualified_identifier(ri->nspname,
+														 psprintf("%s_%s_seq", ri->relname, column));
+
+			recipe = psprintf("Add the column without values, fill it in batches, then attach the sequence:\n"
+							  "CREATE SEQUENCE %s;\n"
+							  "ALTER TABLE %s ADD COLUMN %s bigint;\n"
+							  "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT nextval('%s');\n"
+							  "-- backfill in batches: UPDATE %s SET %s = nextval('%s') WHERE %s IS NULL AND <key range>;\n"
+							  "ALTER SEQUENCE %s OWNED BY %s.%s;",
+							  seq, ri->qualified, qcol, ri->qualified, qcol, seq,
+							  ri->qualified, qcol, seq, qcol,
+							  seq, ri->qualified, qcol);
+		}
+		else if (strcmp(kind, "generated") == 0)
+			recipe = psprintf("Add a plain column, fill it with a trigger for new rows and a batched UPDATE for existing ones, instead of a stored generated column:\n"
+							  "ALTER TABLE %s ADD COLUMN %s <type>;",
+							  ri->qualified, quote_identifier(column));
+		else if (strcmp(kind, "logged") == 0)
+			recipe = psprintf("Changing persistence always copies the table. Do it on a new empty table and move the data in batches, "
+							  "or do it in a maintenance window with a short lock_timeout.");
+		else if (strcmp(kind, "tablespace") == 0)
+			recipe = psprintf("Moving a table copies every block under the lock. Use an online repack tool that supports tablespaces "
+							  "(e.g. pg_repack --tablespace), or move it in a maintenance window.");
+		else
+			recipe = psprintf("Create the new table the way you want it, copy the data in batches and switch over, "
+							  "or use an online repack tool, instead of rewriting %s in place.", ri->qualified);
+
+		sg_report(ctx, ri, column, AccessExclusiveLock,
+				  psprintf("%s rewrites table \"%s\"", reason, ri->display),
+				  "Every row is copied into a new file while the lock is held.",
+				  recipe);
+	}
+}
+
+/*
+ * The safety net: schemaguard.table_rewrite_guard(), an event trigger on
+ * table_rewrite.  The server calls it right before it rewrites a table;
+ * rewrites that the static checks already judged pass.
+ */
+PG_FUNCTION_INFO_V1(sg_table_rewrite_guard);
+
+Datum
+sg_table_rewrite_guard(PG_FUNCTION_ARGS)
+{
+	Oid			relid;
+	int			reason;
+	SGContext	ctx;
+	SGRelInfo  *ri;
+	int			rule = sg_rule_index("table_rewrite");
+
+	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_EVENT_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("schemaguard.table_rewrite_guard() must be called as an event trigger")));
+
+	if (!sg_guard_active() || sg_rule_level(rule) == SG_LEVEL_OFF)
+		PG_RETURN_VOID();
+
+	relid = DatumGetObjectId(OidFunctionCall0(F_PG_EVENT_TRIGGER_TABLE_REWRITE_OID));
+	reason = DatumGetInt32(OidFunctionCall0(F_PG_EVENT_TRIGGER_TABLE_REWRITE_REASON));
+	if (list_member_oid(sg_judged_rewrites, relid))
+		PG_RETURN_VOID();
+
+	sg_context_init(&ctx, NULL, -1, 0, PROCESS_UTILITY_SUBCOMMAND);
+	ri = sg_relinfo_oid(&ctx, relid);
+	if (ri == NULL || sg_rel_exempt(&ctx, ri) || !sg_rel_is_large(&ctx, ri))
+		PG_RETURN_VOID();
+
+	ctx.rule = &sg_rules[rule];
+	ctx.rule_index = rule;
+	sg_report(&ctx, ri, NULL, AccessExclusiveLock,
+			  psprintf("%s is about to rewrite table \"%s\"",
+					   GetCommandTagName(((EventTriggerData *) fcinfo->context)->tag),
+					   ri->display),
+			  psprintf("Every row is copied into a new file while the lock is held (rewrite reason %d: %s%s%s).",
+					   reason,
+					   (reason & AT_REWRITE_ALTER_PERSISTENCE) ? "persistence " : "",
+					   (reason & AT_REWRITE_DEFAULT_VAL) ? "default value " : "",
+					   (reason & AT_REWRITE_COLUMN_REWRITE) ? "column rewrite" : ""),
+			  "Find a way to make the change without rewriting the table (see the rule's documentation), "
+			  "or make it in a maintenance window.");
+	sg_raise_violations(&ctx);
+	PG_RETURN_VOID();
+}

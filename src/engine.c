@@ -12,6 +12,7 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_class.h"
 #include "lib/stringinfo.h"
 #include "utils/elog.h"
 
@@ -242,9 +243,15 @@ sg_finish_hint(SGContext *ctx, const char *recipe)
 	initStringInfo(&buf);
 	if (recipe != NULL)
 		appendStringInfo(&buf, "%s\n", recipe);
-	appendStringInfo(&buf,
-					 "To allow it deliberately: SET LOCAL schemaguard.allow = '%s';",
-					 ctx->rule->name);
+	if (ctx->no_xact_block)
+		appendStringInfo(&buf,
+						 "To allow it deliberately (this statement cannot run in a transaction block): "
+						 "SET schemaguard.allow = '%s'; run the statement; RESET schemaguard.allow;",
+						 ctx->rule->name);
+	else
+		appendStringInfo(&buf,
+						 "To allow it deliberately: SET LOCAL schemaguard.allow = '%s';",
+						 ctx->rule->name);
 	return buf.data;
 }
 
@@ -265,12 +272,15 @@ sg_report(SGContext *ctx, SGRelInfo *ri, const char *column,
 
 	initStringInfo(&detail);
 	if (lockmode != NoLock)
-		appendStringInfo(&detail, "Lock: %s on \"%s\", which blocks %s. ",
+		appendStringInfo(&detail, "Lock: %s on \"%s\", which blocks %s.",
 						 sg_lock_name(lockmode), ri->display,
 						 sg_lock_blocks(lockmode));
-	appendStringInfo(&detail, "Size: %s.", sg_rel_size_text(ctx, ri));
+	if (RELKIND_HAS_STORAGE(ri->relkind) ||
+		ri->relkind == RELKIND_PARTITIONED_TABLE)
+		appendStringInfo(&detail, "%sSize: %s.", detail.len > 0 ? " " : "",
+						 sg_rel_size_text(ctx, ri));
 	if (extra_detail != NULL)
-		appendStringInfo(&detail, " %s", extra_detail);
+		appendStringInfo(&detail, "%s%s", detail.len > 0 ? " " : "", extra_detail);
 
 	v->detail = detail.data;
 	v->hint = sg_finish_hint(ctx, recipe);
@@ -312,6 +322,12 @@ sg_report_column_object(SGContext *ctx, const char *schema, const char *table,
 	v->column_name = column ? pstrdup(column) : NULL;
 }
 
+SGViolation *
+sg_last_violation(SGContext *ctx)
+{
+	return (SGViolation *) llast(ctx->violations);
+}
+
 /*
  * Like sg_report, for the graver form of a rule whose default level is
  * warn (TRUNCATE ... CASCADE reaching other tables): reported at level
@@ -340,7 +356,8 @@ sg_emit(SGViolation *v, int elevel)
 			 errhint("%s", v->hint),
 			 v->schema_name ? err_generic_string(PG_DIAG_SCHEMA_NAME, v->schema_name) : 0,
 			 v->table_name ? err_generic_string(PG_DIAG_TABLE_NAME, v->table_name) : 0,
-			 v->column_name ? err_generic_string(PG_DIAG_COLUMN_NAME, v->column_name) : 0));
+			 v->column_name ? err_generic_string(PG_DIAG_COLUMN_NAME, v->column_name) : 0,
+			 v->datatype_name ? err_generic_string(PG_DIAG_DATATYPE_NAME, v->datatype_name) : 0));
 }
 
 /*

@@ -87,10 +87,14 @@ sg_check_rename_column(SGContext *ctx, Node *stmt)
 	qold = quote_identifier(rs->subname);
 	qnew = quote_identifier(rs->newname);
 
-	if (ri->relkind == RELKIND_VIEW || ri->relkind == RELKIND_MATVIEW)
+	if (ri->relkind == RELKIND_VIEW)
 		recipe = psprintf("Expand and contract: add %s as an extra output column of %s (CREATE OR REPLACE VIEW may append columns), "
 						  "deploy code that reads %s, then recreate the view without %s once nothing uses it.",
 						  qnew, ri->qualified, qnew, qold);
+	else if (ri->relkind == RELKIND_MATVIEW)
+		recipe = psprintf("Expand and contract: create a second materialized view with %s instead of %s, "
+						  "deploy code that reads it, then drop %s once nothing uses it.",
+						  qnew, qold, ri->qualified);
 	else
 		recipe = psprintf("Expand and contract instead of renaming in place:\n"
 						  "ALTER TABLE %s ADD COLUMN %s %s;\n"
@@ -130,6 +134,18 @@ sg_check_rename_relation(SGContext *ctx, Node *stmt)
 		return;
 
 	qnew = quote_qualified_identifier(ri->nspname, rs->newname);
+	if (ri->relkind == RELKIND_MATVIEW)
+	{
+		sg_report(ctx, ri, NULL, AccessExclusiveLock,
+				  psprintf("renaming materialized view \"%s\" to \"%s\" breaks running code that uses the old name",
+						   ri->display, rs->newname),
+				  SG_BREAKS_CLIENTS,
+				  psprintf("Expand and contract: make the new name available first, move clients, and drop the old name when nothing uses it:\n"
+						   "CREATE VIEW %s AS SELECT * FROM %s;\n"
+						   "-- deploy code that reads %s, then, once nothing uses %s, swap them in one transaction (deliberately allowed).",
+						   qnew, ri->qualified, qnew, ri->qualified));
+		return;
+	}
 	sg_report(ctx, ri, NULL, AccessExclusiveLock,
 			  psprintf("renaming %s \"%s\" to \"%s\" breaks running code that uses the old name",
 					   sg_relation_word(ri->relkind), ri->display, rs->newname),
@@ -177,8 +193,10 @@ sg_check_rename_schema(SGContext *ctx, Node *stmt)
 					 psprintf("Expand and contract: create the new schema with views over the old one, move clients, and move the objects only when nothing uses the old name:\n"
 							  "CREATE SCHEMA %s;\n"
 							  "CREATE VIEW %s.<table> AS SELECT * FROM %s.<table>;  -- for each table clients use\n"
-							  "-- deploy code that uses %s, then move the objects with ALTER TABLE %s.<table> SET SCHEMA %s;",
-							  qnew, qnew, qold, qnew, qold, qnew));
+							  "-- deploy code that uses %s, then move each table in one short transaction:\n"
+							  "-- BEGIN; DROP VIEW %s.<table>; ALTER TABLE %s.<table> SET SCHEMA %s; COMMIT;",
+							  qnew, qnew, qold, qnew, qnew, qold, qnew));
+	sg_last_violation(ctx)->schema_name = pstrdup(rs->subname);
 }
 
 /* ----------------------------------------------------------------
@@ -191,6 +209,8 @@ sg_check_rename_enum_value(SGContext *ctx, Node *stmt)
 	AlterEnumStmt *aes = castNode(AlterEnumStmt, stmt);
 	Oid			typid;
 	Oid			typnamespace;
+	char		typtype;
+	char	   *typbasename;
 	HeapTuple	tup;
 	char	   *typname;
 
@@ -205,9 +225,19 @@ sg_check_rename_enum_value(SGContext *ctx, Node *stmt)
 	if (!HeapTupleIsValid(tup))
 		return;
 	typnamespace = ((Form_pg_type) GETSTRUCT(tup))->typnamespace;
+	typtype = ((Form_pg_type) GETSTRUCT(tup))->typtype;
+	typbasename = pstrdup(NameStr(((Form_pg_type) GETSTRUCT(tup))->typname));
 	ReleaseSysCache(tup);
 	if (isAnyTempNamespace(typnamespace))
 		return;
+	/* not an enum, or no such label: the server reports it */
+	if (typtype != TYPTYPE_ENUM)
+		return;
+	tup = SearchSysCache2(ENUMTYPOIDNAME, ObjectIdGetDatum(typid),
+						  CStringGetDatum(aes->oldVal));
+	if (!HeapTupleIsValid(tup))
+		return;
+	ReleaseSysCache(tup);
 
 	typname = format_type_be_qualified(typid);
 	sg_report_object(ctx, typname,
@@ -223,4 +253,6 @@ sg_check_rename_enum_value(SGContext *ctx, Node *stmt)
 							  quote_literal_cstr(aes->newVal),
 							  quote_literal_cstr(aes->newVal),
 							  quote_literal_cstr(aes->oldVal)));
+	sg_last_violation(ctx)->schema_name = get_namespace_name(typnamespace);
+	sg_last_violation(ctx)->datatype_name = typbasename;
 }

@@ -160,16 +160,15 @@ sg_check_drop_database(SGContext *ctx, Node *stmt)
 
 	if (dd->dbname == NULL || !OidIsValid(get_database_oid(dd->dbname, true)))
 		return;
+	ctx->no_xact_block = true;
 
 	sg_report_object(ctx, dd->dbname,
 					 psprintf("DROP DATABASE \"%s\" loses every object and row in it",
 							  dd->dbname),
 					 "A dropped database cannot be recovered except from a backup.",
-					 psprintf("Keep a copy, then drop it deliberately (DROP DATABASE cannot run in a transaction block, so SET LOCAL does not apply):\n"
-							  "pg_dump --format=custom --file=%s.dump %s\n"
-							  "SET schemaguard.allow = 'drop_database'; DROP DATABASE %s; RESET schemaguard.allow;",
-							  dd->dbname, quote_identifier(dd->dbname),
-							  quote_identifier(dd->dbname)));
+					 psprintf("Keep a copy first:\n"
+							  "pg_dump --format=custom --file=%s.dump %s",
+							  dd->dbname, quote_identifier(dd->dbname)));
 }
 
 /* ----------------------------------------------------------------

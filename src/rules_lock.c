@@ -17,6 +17,7 @@
 #include "access/table.h"
 #include "access/tableam.h"
 #include "catalog/catalog.h"
+#include "catalog/dependency.h"
 #include "catalog/heap.h"
 #include "catalog/index.h"
 #include "catalog/namespace.h"
@@ -83,17 +84,15 @@ sg_partitioned_index_recipe(SGContext *ctx, IndexStmt *is, SGRelInfo *ri,
 	List	   *children;
 	ListCell   *lc;
 	int			shown = 0;
+	bool		nested = false;
 	Oid			nspid = get_rel_namespace(ri->relid);
+	IndexElem  *first = linitial_node(IndexElem, is->indexParams);
 
 	if (is->idxname)
 		idxname = is->idxname;
 	else
-	{
-		IndexElem  *first = linitial_node(IndexElem, is->indexParams);
-
 		idxname = ChooseRelationName(ri->relname, first->name, "idx",
 									 nspid, false);
-	}
 	qidx = quote_qualified_identifier(ri->nspname, idxname);
 
 	initStringInfo(&buf);
@@ -113,15 +112,19 @@ sg_partitioned_index_recipe(SGContext *ctx, IndexStmt *is, SGRelInfo *ri,
 
 		if (cname == NULL)
 			continue;
+		if (get_rel_relkind(child) == RELKIND_PARTITIONED_TABLE)
+			nested = true;
 		if (shown == SG_RECIPE_MAX_PARTITIONS)
 		{
+			int			rest = list_length(children) - shown;
+
 			appendStringInfo(&buf,
-							 "-- and the same two statements for the other %d partitions\n",
-							 list_length(children) - shown);
+							 "-- and the same two statements for the other %d partition%s\n",
+							 rest, rest == 1 ? "" : "s");
 			break;
 		}
 		cnsp = get_namespace_name(get_rel_namespace(child));
-		cidx = ChooseRelationName(cname, NULL, "idx",
+		cidx = ChooseRelationName(cname, first->name, "idx",
 								  get_rel_namespace(child), false);
 		appendStringInfo(&buf,
 						 "CREATE %sINDEX CONCURRENTLY %s ON %s %s;\n"
@@ -132,8 +135,11 @@ sg_partitioned_index_recipe(SGContext *ctx, IndexStmt *is, SGRelInfo *ri,
 						 qidx, quote_qualified_identifier(cnsp, cidx));
 		shown++;
 	}
-	appendStringInfoString(&buf,
-						   "(A partition that is itself partitioned gets the same treatment, one level down.)");
+	if (nested)
+		appendStringInfoString(&buf,
+							   "(A partition that is itself partitioned gets the same treatment, one level down.)");
+	else
+		buf.data[--buf.len] = '\0';	/* drop the last newline */
 	return buf.data;
 }
 
@@ -149,6 +155,14 @@ sg_check_index_not_concurrent(SGContext *ctx, Node *stmt)
 		return;
 	ri = sg_relinfo_rv(ctx, is->relation);
 	if (ri == NULL || sg_rel_exempt(ctx, ri))
+		return;
+	/* only tables and materialized views can be indexed; the server says so */
+	if (ri->relkind != RELKIND_RELATION && ri->relkind != RELKIND_MATVIEW &&
+		ri->relkind != RELKIND_PARTITIONED_TABLE)
+		return;
+	/* IF NOT EXISTS on an existing name does nothing but a NOTICE */
+	if (is->if_not_exists && is->idxname != NULL &&
+		OidIsValid(get_relname_relid(is->idxname, get_rel_namespace(ri->relid))))
 		return;
 	/* CREATE INDEX ON ONLY a partitioned table only writes the catalog */
 	if (ri->relkind == RELKIND_PARTITIONED_TABLE && !is->relation->inh)
@@ -210,6 +224,9 @@ sg_check_drop_index_not_concurrent(SGContext *ctx, Node *stmt)
 		tableid = IndexGetRelation(idx->relid, true);
 		if (!OidIsValid(tableid))
 			continue;
+		/* an index behind a constraint cannot be dropped; the server says so */
+		if (OidIsValid(get_index_constraint(idx->relid)))
+			continue;
 		tbl = sg_relinfo_oid(ctx, tableid);
 		if (tbl == NULL || sg_rel_exempt(ctx, tbl) || !sg_rel_is_large(ctx, tbl))
 			continue;
@@ -217,7 +234,7 @@ sg_check_drop_index_not_concurrent(SGContext *ctx, Node *stmt)
 		if (idx->relkind == RELKIND_PARTITIONED_INDEX)
 			recipe = psprintf("DROP INDEX CONCURRENTLY does not support partitioned indexes. "
 							  "Drop it when traffic is low, with a short lock_timeout so that it does not queue behind long transactions:\n"
-							  "SET lock_timeout = '2s';\nDROP INDEX %s;",
+							  "BEGIN; SET LOCAL lock_timeout = '2s'; SET LOCAL schemaguard.allow = 'drop_index_not_concurrent'; DROP INDEX %s; COMMIT;",
 							  idx->qualified);
 		else
 			recipe = psprintf("Drop it without blocking the table, outside a transaction block%s:\n"
@@ -362,6 +379,7 @@ sg_check_reindex_not_concurrent(SGContext *ctx, Node *stmt)
 				ri = sg_largest_table_in(ctx, nspid, &ntables);
 				if (ri == NULL)
 					return;
+				ctx->no_xact_block = true;
 				sg_report_object(ctx, name,
 								 psprintf("REINDEX %s \"%s\" blocks writes to each of its tables while their indexes are rebuilt",
 										  schema ? "SCHEMA" : "DATABASE", name),
@@ -372,6 +390,8 @@ sg_check_reindex_not_concurrent(SGContext *ctx, Node *stmt)
 										  "REINDEX %s CONCURRENTLY %s;",
 										  schema ? "SCHEMA" : "DATABASE",
 										  quote_identifier(name)));
+				if (schema)
+					sg_last_violation(ctx)->schema_name = pstrdup(name);
 				break;
 			}
 		case REINDEX_OBJECT_SYSTEM:
@@ -516,6 +536,8 @@ sg_check_add_column_not_null_no_default(SGContext *ctx, Node *stmt)
 		StringInfoData recipe;
 		char	   *type;
 		const char *qcol;
+		Oid			typid;
+		int32		typmod;
 
 		if (cmd->subtype != AT_AddColumn || cmd->def == NULL ||
 			!IsA(cmd->def, ColumnDef))
@@ -526,6 +548,9 @@ sg_check_add_column_not_null_no_default(SGContext *ctx, Node *stmt)
 			sg_coldef_constraint(def, CONSTR_PRIMARY) == NULL)
 			continue;
 		/* a default, identity, generation or serial fills existing rows */
+		/* a type that does not exist: the server reports it */
+		if (!sg_coldef_type(def, &typid, &typmod))
+			continue;
 		if (sg_coldef_raw_default(def) != NULL || def->identity ||
 			sg_coldef_constraint(def, CONSTR_IDENTITY) != NULL ||
 			sg_coldef_constraint(def, CONSTR_GENERATED) != NULL ||
@@ -700,9 +725,13 @@ sg_check_add_column_volatile_default(SGContext *ctx, Node *stmt)
 			continue;
 		def = (ColumnDef *) cmd->def;
 		raw = sg_coldef_raw_default(def);
-		if (raw == NULL || sg_coldef_constraint(def, CONSTR_GENERATED) != NULL)
+		if (sg_coldef_constraint(def, CONSTR_GENERATED) != NULL ||
+			sg_coldef_constraint(def, CONSTR_IDENTITY) != NULL || def->identity)
 			continue;
 		if (!sg_coldef_type(def, &typid, &typmod))
+			continue;
+		/* no default of its own: a domain's default applies */
+		if (raw == NULL && get_typtype(typid) != TYPTYPE_DOMAIN)
 			continue;
 
 		if (ri == NULL)
@@ -718,11 +747,16 @@ sg_check_add_column_volatile_default(SGContext *ctx, Node *stmt)
 		 * chooses between a stored "missing" value and a rewrite (heap.c,
 		 * StoreAttrDefault).  Work on a copy: the parse tree is not ours.
 		 */
-		pstate = make_parsestate(NULL);
-		pstate->p_sourcetext = ctx->query;
-		cooked = cookDefault(pstate, copyObject(raw), typid, typmod,
-							 def->colname, '\0');
-		free_parsestate(pstate);
+		if (raw != NULL)
+		{
+			pstate = make_parsestate(NULL);
+			pstate->p_sourcetext = ctx->query;
+			cooked = cookDefault(pstate, copyObject(raw), typid, typmod,
+								 def->colname, '\0');
+			free_parsestate(pstate);
+		}
+		else
+			cooked = get_typdefault(typid);
 		if (cooked == NULL)
 			continue;
 		planned = (Node *) expression_planner((Expr *) copyObject(cooked));
@@ -736,10 +770,11 @@ sg_check_add_column_volatile_default(SGContext *ctx, Node *stmt)
 		initStringInfo(&recipe);
 		appendStringInfo(&recipe,
 						 "Add the column without a default, set the default for new rows, then backfill existing rows in batches:\n"
-						 "ALTER TABLE %s ADD COLUMN %s %s;\n"
+						 "ALTER TABLE %s ADD COLUMN %s %s%s;\n"
 						 "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s;\n"
 						 "-- backfill in batches: UPDATE %s SET %s = %s WHERE %s IS NULL AND <key range>;",
 						 ri->qualified, qcol, type,
+						 raw == NULL ? " DEFAULT NULL" : "",
 						 ri->qualified, qcol, exprtext,
 						 ri->qualified, qcol, exprtext, qcol);
 		if (def->is_not_null || sg_coldef_constraint(def, CONSTR_NOTNULL) != NULL)

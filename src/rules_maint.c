@@ -145,6 +145,7 @@ sg_check_vacuum_full(SGContext *ctx, Node *stmt)
 
 	if (!vs->is_vacuumcmd || !sg_option_true(vs->options, "full"))
 		return;
+	ctx->no_xact_block = true;
 
 	if (vs->rels == NIL)
 	{
@@ -193,6 +194,7 @@ sg_check_cluster(SGContext *ctx, Node *stmt)
 		ri = sg_largest_table_in(ctx, InvalidOid, &ntables);
 		if (ri == NULL)
 			return;
+		ctx->no_xact_block = true;
 		extra = "CLUSTER without a table name re-clusters every table that was clustered before; this is the largest table of the database.";
 	}
 

@@ -24,6 +24,7 @@
 #include "catalog/pg_collation.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_index.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_opclass.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
@@ -65,13 +66,61 @@ sg_rewrite_reset(void)
 	sg_judged_rewrites = NIL;
 }
 
-void
+static void
 sg_rewrite_judged(Oid relid)
 {
 	MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
 
 	sg_judged_rewrites = list_append_unique_oid(sg_judged_rewrites, relid);
 	MemoryContextSwitchTo(old);
+}
+
+/*
+ * Note the relations whose possible rewrite by this ALTER TABLE the static
+ * rules judge (add_column_volatile_default, alter_column_type,
+ * table_rewrite), whatever their level: the safety net is for the rest.
+ * For a partitioned table the rewrites happen on its partitions.
+ */
+void
+sg_rewrite_predict(SGContext *ctx, Node *stmt)
+{
+	AlterTableStmt *ats;
+	ListCell   *lc;
+	Oid			relid;
+
+	if (!IsA(stmt, AlterTableStmt))
+		return;
+	ats = (AlterTableStmt *) stmt;
+	foreach(lc, ats->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+		switch (cmd->subtype)
+		{
+			case AT_AddColumn:
+			case AT_AlterColumnType:
+			case AT_SetLogged:
+			case AT_SetUnLogged:
+			case AT_SetAccessMethod:
+			case AT_SetTableSpace:
+				break;
+			default:
+				continue;
+		}
+		relid = RangeVarGetRelid(ats->relation, NoLock, true);
+		if (!OidIsValid(relid))
+			return;
+		if (get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE)
+		{
+			ListCell   *lc2;
+
+			foreach(lc2, find_all_inheritors(relid, NoLock, NULL))
+				sg_rewrite_judged(lfirst_oid(lc2));
+		}
+		else
+			sg_rewrite_judged(relid);
+		return;
+	}
 }
 
 /* ----------------------------------------------------------------
@@ -332,8 +381,6 @@ sg_check_alter_column_type(SGContext *ctx, Node *stmt)
 			ri = sg_alter_table_target(ctx, ats);
 			if (ri == NULL || ri->relkind == RELKIND_MATVIEW)
 				return;
-			/* the judgement is made even for small tables */
-			sg_rewrite_judged(ri->relid);
 			if (!sg_rel_is_large(ctx, ri))
 				return;
 		}
@@ -457,9 +504,13 @@ sg_cmd_rewrite_reason(AlterTableCmd *cmd, const char **recipe_kind)
 					*recipe_kind = "serial";
 					return "adding a serial column";
 				}
-				if (sg_coldef_raw_default(def) == NULL && def->typeName != NULL &&
+				/* the server checks the domain's constraints row by row */
+				if (def->typeName != NULL &&
 					sg_type_is_constrained_domain(def->typeName))
-					return "adding a column of a domain type with constraints and no default";
+				{
+					*recipe_kind = "domain";
+					return "adding a column of a domain type with constraints";
+				}
 				return NULL;
 			}
 		case AT_SetLogged:
@@ -501,7 +552,6 @@ sg_check_table_rewrite(SGContext *ctx, Node *stmt)
 			ri = sg_alter_table_target(ctx, ats);
 			if (ri == NULL)
 				return;
-			sg_rewrite_judged(ri->relid);
 			if (!sg_rel_is_large(ctx, ri))
 				return;
 		}
@@ -528,6 +578,11 @@ sg_check_table_rewrite(SGContext *ctx, Node *stmt)
 			recipe = psprintf("Add a plain column, fill it with a trigger for new rows and a batched UPDATE for existing ones, instead of a stored generated column:\n"
 							  "ALTER TABLE %s ADD COLUMN %s <type>;",
 							  ri->qualified, quote_identifier(column));
+		else if (strcmp(kind, "domain") == 0)
+			recipe = psprintf("Add the column with the domain's base type, backfill it in batches, "
+							  "then add the domain's checks as a CHECK constraint NOT VALID and VALIDATE it:\n"
+							  "ALTER TABLE %s ADD COLUMN %s <base type>;",
+							  ri->qualified, quote_identifier(column));
 		else if (strcmp(kind, "logged") == 0)
 			recipe = psprintf("Changing persistence always copies the table. Do it on a new empty table and move the data in batches, "
 							  "or do it in a maintenance window with a short lock_timeout.");
@@ -543,6 +598,25 @@ sg_check_table_rewrite(SGContext *ctx, Node *stmt)
 				  "Every row is copied into a new file while the lock is held.",
 				  recipe);
 	}
+}
+
+static char *
+sg_rewrite_reason_text(int reason)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	if (reason & AT_REWRITE_ALTER_PERSISTENCE)
+		appendStringInfoString(&buf, "persistence change");
+	if (reason & AT_REWRITE_DEFAULT_VAL)
+		appendStringInfo(&buf, "%sdefault value", buf.len ? ", " : "");
+	if (reason & AT_REWRITE_COLUMN_REWRITE)
+		appendStringInfo(&buf, "%scolumn rewrite", buf.len ? ", " : "");
+	if (reason & AT_REWRITE_ACCESS_METHOD)
+		appendStringInfo(&buf, "%saccess method change", buf.len ? ", " : "");
+	if (buf.len == 0)
+		appendStringInfo(&buf, "%d", reason);
+	return buf.data;
 }
 
 /*
@@ -585,11 +659,8 @@ sg_table_rewrite_guard(PG_FUNCTION_ARGS)
 			  psprintf("%s is about to rewrite table \"%s\"",
 					   GetCommandTagName(((EventTriggerData *) fcinfo->context)->tag),
 					   ri->display),
-			  psprintf("Every row is copied into a new file while the lock is held (rewrite reason %d: %s%s%s).",
-					   reason,
-					   (reason & AT_REWRITE_ALTER_PERSISTENCE) ? "persistence " : "",
-					   (reason & AT_REWRITE_DEFAULT_VAL) ? "default value " : "",
-					   (reason & AT_REWRITE_COLUMN_REWRITE) ? "column rewrite" : ""),
+			  psprintf("Every row is copied into a new file while the lock is held (the server's rewrite reason: %s).",
+					   sg_rewrite_reason_text(reason)),
 			  "Find a way to make the change without rewriting the table (see the rule's documentation), "
 			  "or make it in a maintenance window.");
 	sg_raise_violations(&ctx);

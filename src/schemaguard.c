@@ -181,6 +181,7 @@ sg_guard_statement(PlannedStmt *pstmt, const char *queryString,
 
 	sg_context_init(&ctx, queryString, pstmt->stmt_location,
 					pstmt->stmt_len, context);
+	sg_rewrite_predict(&ctx, pstmt->utilityStmt);
 	sg_evaluate(&ctx, pstmt->utilityStmt);
 
 	/* an ERROR here releases guard_cxt with its parent */

@@ -88,6 +88,7 @@ typedef struct SGViolation
 	char	   *schema_name;	/* for errtable/errtablecol, may be NULL */
 	char	   *table_name;
 	char	   *column_name;
+	char	   *datatype_name;
 } SGViolation;
 
 typedef struct SGContext
@@ -97,6 +98,8 @@ typedef struct SGContext
 	int			stmt_len;		/* statement length, 0 = rest of string */
 	ProcessUtilityContext putil_context;
 	bool		dry_run;		/* from check(): nothing will execute */
+	bool		no_xact_block;	/* statement cannot run in a transaction
+								 * block: allow with SET, not SET LOCAL */
 	List	   *created_rels;	/* check(): RangeVars created by the script */
 
 	/* private to the engine */
@@ -163,6 +166,7 @@ extern void sg_report_column_object(SGContext *ctx, const char *schema,
 									const char *table, const char *column,
 									const char *object, const char *what,
 									const char *detail, const char *recipe);
+extern SGViolation *sg_last_violation(SGContext *ctx);
 extern void sg_report_escalated(SGContext *ctx, SGRelInfo *ri,
 								const char *column, LOCKMODE lockmode,
 								const char *what, const char *extra_detail,
@@ -212,7 +216,7 @@ extern int	sg_apply_lock_timeout(SGContext *ctx, Node *stmt, SGStatementLock *sl
 
 /* table rewrites (rules_rewrite.c) */
 extern void sg_rewrite_reset(void);
-extern void sg_rewrite_judged(Oid relid);
+extern void sg_rewrite_predict(SGContext *ctx, Node *stmt);
 
 /* the hook (schemaguard.c) */
 extern bool sg_guard_active(void);

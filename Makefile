@@ -21,7 +21,8 @@ OBJS = \
 	src/rules_dataloss.o \
 	src/rules_advice.o \
 	src/locks.o \
-	src/check.o
+	src/check.o \
+	src/changelog.o
 
 DATA = sql/schemaguard--0.1.0.sql
 PGFILEDESC = "schemaguard - safe schema changes for PostgreSQL"

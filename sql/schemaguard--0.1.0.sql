@@ -36,3 +36,132 @@ LANGUAGE C;
 
 CREATE EVENT TRIGGER schemaguard_table_rewrite ON table_rewrite
     EXECUTE FUNCTION schemaguard.table_rewrite_guard();
+
+-- ----------------------------------------------------------------------
+-- The changelog: one row per committed schema change, hash-chained.
+-- Rows are written by the library at commit, as the bootstrap superuser;
+-- nobody has INSERT, UPDATE, DELETE or TRUNCATE on the table.
+-- ----------------------------------------------------------------------
+CREATE TABLE schemaguard.changelog (
+    id               bigint PRIMARY KEY,
+    recorded_at      timestamptz NOT NULL,
+    xid              xid8 NOT NULL,
+    role_name        name NOT NULL,
+    session_role     name NOT NULL,
+    application_name text,
+    client_addr      inet,
+    command_tag      text NOT NULL,
+    objects          jsonb NOT NULL,
+    statement        text NOT NULL,
+    statement_sha256 text NOT NULL,
+    migration        text,
+    allowed_rules    text[] NOT NULL,
+    warnings         text[] NOT NULL,
+    prev_hash        text NOT NULL,
+    entry_hash       text NOT NULL
+);
+
+COMMENT ON TABLE schemaguard.changelog IS
+'every committed schema change of this database, written by schemaguard; see schemaguard.verify_changelog()';
+
+REVOKE ALL ON schemaguard.changelog FROM PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('schemaguard.changelog', '');
+
+-- The canonical form that entry_hash covers.  Every field is written as
+-- "<length in bytes>:<text>" (or "-" for NULL), fields joined by newlines
+-- after a version line, in this order: id, recorded_at (UTC, ISO 8601 with
+-- microseconds), xid, role_name, session_role, application_name,
+-- client_addr, command_tag, objects (jsonb text), statement,
+-- statement_sha256, migration, allowed_rules, warnings (array text),
+-- prev_hash.  test/verify_changelog.py recomputes it outside the database.
+CREATE FUNCTION schemaguard.entry_canonical(
+    id bigint, recorded_at timestamptz, xid xid8, role_name name,
+    session_role name, application_name text, client_addr inet,
+    command_tag text, objects jsonb, statement text, statement_sha256 text,
+    migration text, allowed_rules text[], warnings text[], prev_hash text)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT 'schemaguard-changelog-v1' || string_agg(
+         E'\n' || CASE WHEN f IS NULL THEN '-'
+                       ELSE octet_length(f)::text || ':' || f END,
+         '' ORDER BY n)
+  FROM unnest(ARRAY[
+         id::text,
+         to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+         xid::text, role_name::text, session_role::text, application_name,
+         client_addr::text, command_tag, objects::text, statement,
+         statement_sha256, migration, allowed_rules::text, warnings::text,
+         prev_hash]) WITH ORDINALITY AS u(f, n)
+$$;
+
+CREATE FUNCTION schemaguard.sha256_text(t text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT 'sha256:' || encode(sha256(convert_to(t, 'UTF8')), 'hex') $$;
+
+CREATE FUNCTION schemaguard.verify_changelog()
+RETURNS TABLE (id bigint, problem text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    e record;
+    expected_prev text := 'sha256:' || repeat('0', 64);
+    last_id bigint := 0;
+BEGIN
+    FOR e IN SELECT * FROM schemaguard.changelog c ORDER BY c.id LOOP
+        IF e.id <> last_id + 1 THEN
+            id := e.id;
+            problem := CASE WHEN e.id > last_id + 1
+                            THEN format('entries %s to %s are missing (deleted)', last_id + 1, e.id - 1)
+                            ELSE format('id %s does not follow %s', e.id, last_id) END;
+            RETURN NEXT;
+        END IF;
+        IF e.prev_hash IS DISTINCT FROM expected_prev THEN
+            id := e.id;
+            problem := format('prev_hash does not match the entry_hash of entry %s: an entry was inserted, deleted or reordered', last_id);
+            RETURN NEXT;
+        END IF;
+        IF e.statement_sha256 IS DISTINCT FROM schemaguard.sha256_text(e.statement) THEN
+            id := e.id;
+            problem := 'statement_sha256 does not match the statement: the statement was edited';
+            RETURN NEXT;
+        END IF;
+        IF e.entry_hash IS DISTINCT FROM schemaguard.sha256_text(schemaguard.entry_canonical(
+               e.id, e.recorded_at, e.xid, e.role_name, e.session_role,
+               e.application_name, e.client_addr, e.command_tag, e.objects,
+               e.statement, e.statement_sha256, e.migration, e.allowed_rules,
+               e.warnings, e.prev_hash)) THEN
+            id := e.id;
+            problem := 'entry_hash does not match the entry''s contents: the entry was edited';
+            RETURN NEXT;
+        END IF;
+        expected_prev := e.entry_hash;
+        last_id := e.id;
+    END LOOP;
+END
+$$;
+
+CREATE FUNCTION schemaguard.changelog_head()
+RETURNS TABLE (id bigint, entry_hash text)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT c.id, c.entry_hash FROM schemaguard.changelog c ORDER BY c.id DESC LIMIT 1
+$$;
+
+-- Capture of the objects each statement touches, from event-trigger data.
+CREATE FUNCTION schemaguard.capture_ddl()
+RETURNS event_trigger
+AS 'MODULE_PATHNAME', 'sg_capture_ddl'
+LANGUAGE C;
+
+CREATE EVENT TRIGGER schemaguard_capture_ddl ON ddl_command_end
+    EXECUTE FUNCTION schemaguard.capture_ddl();
+CREATE EVENT TRIGGER schemaguard_capture_drop ON sql_drop
+    EXECUTE FUNCTION schemaguard.capture_ddl();
+ALTER EVENT TRIGGER schemaguard_capture_ddl ENABLE ALWAYS;
+ALTER EVENT TRIGGER schemaguard_capture_drop ENABLE ALWAYS;

@@ -23,6 +23,8 @@
 
 int			sg_mode = SG_MODE_ENFORCE;
 int			sg_lock_timeout_ms = 5000;
+bool		sg_changelog_enabled = true;
+char	   *sg_migration = NULL;
 int			sg_table_size_threshold_kb = 1024;
 bool		sg_assume_large_tables = false;
 
@@ -315,6 +317,24 @@ sg_define_settings(void)
 							PGC_SUSET,
 							GUC_UNIT_MS,
 							NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("schemaguard.changelog",
+							 "Record committed schema changes in schemaguard.changelog.",
+							 NULL,
+							 &sg_changelog_enabled,
+							 true,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomStringVariable("schemaguard.migration",
+							   "Free-text label recorded with each changelog entry, e.g. a migration id.",
+							   NULL,
+							   &sg_migration,
+							   "",
+							   PGC_USERSET,
+							   0,
+							   NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("schemaguard");
 }

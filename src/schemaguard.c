@@ -48,6 +48,8 @@ static List *sg_created_objects = NIL;
 
 static void sg_ProcessUtility(SG_PROCESS_UTILITY_ARGS);
 static void sg_xact_callback(XactEvent event, void *arg);
+static void sg_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+								SubTransactionId parentSubid, void *arg);
 
 void
 _PG_init(void)
@@ -58,6 +60,7 @@ _PG_init(void)
 	ProcessUtility_hook = sg_ProcessUtility;
 
 	RegisterXactCallback(sg_xact_callback, NULL);
+	RegisterSubXactCallback(sg_subxact_callback, NULL);
 }
 
 static void
@@ -77,6 +80,14 @@ sg_xact_callback(XactEvent event, void *arg)
 		default:
 			break;
 	}
+	sg_changelog_xact(event);
+}
+
+static void
+sg_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					SubTransactionId parentSubid, void *arg)
+{
+	sg_changelog_subxact(event, mySubid, parentSubid);
 }
 
 /*
@@ -155,20 +166,28 @@ sg_guard_active(void)
 	return true;
 }
 
+/* what the guard decided about a statement */
+typedef struct SGGuardResult
+{
+	int			nestlevel;		/* of an applied lock_timeout, or -1 */
+	List	   *allowed;		/* rule names let through by allow */
+	List	   *warnings;		/* rule names reported at level warn */
+} SGGuardResult;
+
 /*
  * Evaluate the rules for one statement; raises the violation at level
- * error, if any.  Returns the GUC nest level of an applied
- * schemaguard.lock_timeout, or -1.
+ * error, if any.  Fills in what the changelog records and the GUC nest
+ * level of an applied schemaguard.lock_timeout.
  */
-static int
+static void
 sg_guard_statement(PlannedStmt *pstmt, const char *queryString,
-				   ProcessUtilityContext context)
+				   ProcessUtilityContext context, SGGuardResult *result)
 {
 	SGContext	ctx;
 	SGStatementLock sl;
 	MemoryContext guard_cxt;
 	MemoryContext old_cxt;
-	int			nestlevel;
+	ListCell   *lc;
 
 	/* everything the rules allocate goes away with this context */
 	guard_cxt = AllocSetContextCreate(CurrentMemoryContext,
@@ -188,11 +207,20 @@ sg_guard_statement(PlannedStmt *pstmt, const char *queryString,
 	sg_raise_violations(&ctx);
 
 	sl = sg_statement_lock(&ctx, pstmt->utilityStmt);
-	nestlevel = sg_apply_lock_timeout(&ctx, pstmt->utilityStmt, &sl);
+	result->nestlevel = sg_apply_lock_timeout(&ctx, pstmt->utilityStmt, &sl);
 
 	MemoryContextSwitchTo(old_cxt);
+	foreach(lc, ctx.violations)
+	{
+		SGViolation *v = lfirst(lc);
+		const char *name = sg_rules[v->rule_index].name;
+
+		if (v->allowed)
+			result->allowed = list_append_unique_ptr(result->allowed, (void *) name);
+		else if (v->level == SG_LEVEL_WARN)
+			result->warnings = list_append_unique_ptr(result->warnings, (void *) name);
+	}
 	MemoryContextDelete(guard_cxt);
-	return nestlevel;
 }
 
 static void
@@ -204,58 +232,72 @@ sg_call_next(SG_PROCESS_UTILITY_ARGS)
 		standard_ProcessUtility(SG_PROCESS_UTILITY_CALL_ARGS);
 }
 
+/*
+ * Add to a lock timeout error that schemaguard applied the timeout.
+ */
+static void
+sg_rethrow_lock_timeout(MemoryContext cxt)
+{
+	ErrorData  *edata;
+
+	MemoryContextSwitchTo(cxt);
+	edata = CopyErrorData();
+	if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
+	{
+		FreeErrorData(edata);
+		PG_RE_THROW();
+	}
+	FlushErrorState();
+	edata->detail = psprintf("schemaguard applied lock_timeout = %dms to this statement because the session's lock_timeout is 0; "
+							 "the statement gave up instead of queueing behind another transaction while every query on the table waited behind it.",
+							 sg_lock_timeout_ms);
+	edata->hint = pstrdup("Retry the statement, ideally when no long transaction holds the table. "
+						  "To wait longer, SET lock_timeout for the session (it then takes precedence), "
+						  "or change schemaguard.lock_timeout.");
+	ReThrowError(edata);
+}
+
 static void
 sg_ProcessUtility(SG_PROCESS_UTILITY_ARGS)
 {
 	Node	   *stmt = pstmt->utilityStmt;
-	int			nestlevel = -1;
+	SGGuardResult guard = {-1, NIL, NIL};
+	SGStatementFrame frame;
+	bool		framed;
 	MemoryContext cxt = CurrentMemoryContext;
 
 	if (sg_statement_has_rules(stmt) && sg_guard_active())
-		nestlevel = sg_guard_statement(pstmt, queryString, context);
+		sg_guard_statement(pstmt, queryString, context, &guard);
 
-	if (nestlevel < 0)
+	framed = sg_changelog_begin(&frame, stmt, context);
+
+	if (!framed && guard.nestlevel < 0)
 		sg_call_next(SG_PROCESS_UTILITY_CALL_ARGS);
 	else
 	{
-		/*
-		 * schemaguard.lock_timeout is in force for this statement: if it
-		 * expires, say so in the error.  On any error the transaction's
-		 * abort restores lock_timeout; on success we close the nest level.
-		 */
 		PG_TRY();
 		{
 			sg_call_next(SG_PROCESS_UTILITY_CALL_ARGS);
 		}
 		PG_CATCH();
 		{
-			ErrorData  *edata;
-
-			MemoryContextSwitchTo(cxt);
-			edata = CopyErrorData();
-			if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
-			{
-				FreeErrorData(edata);
-				PG_RE_THROW();
-			}
-			FlushErrorState();
-			edata->detail = psprintf("schemaguard applied lock_timeout = %dms to this statement because the session's lock_timeout is 0; "
-									 "the statement gave up instead of queueing behind another transaction while every query on the table waited behind it.",
-									 sg_lock_timeout_ms);
-			edata->hint = pstrdup("Retry the statement, ideally when no long transaction holds the table. "
-								  "To wait longer, SET lock_timeout for the session (it then takes precedence), "
-								  "or change schemaguard.lock_timeout.");
-			ReThrowError(edata);
+			if (framed)
+				sg_changelog_abandon(&frame);
+			/* the transaction's abort restores lock_timeout */
+			if (guard.nestlevel >= 0)
+				sg_rethrow_lock_timeout(cxt);
+			PG_RE_THROW();
 		}
 		PG_END_TRY();
-		AtEOXact_GUC(true, nestlevel);
+		if (guard.nestlevel >= 0)
+			AtEOXact_GUC(true, guard.nestlevel);
+		if (framed)
+			sg_changelog_end(&frame, pstmt, queryString, guard.allowed,
+							 guard.warnings);
 	}
 
-	if (sg_guard_active() || creating_extension)
-	{
-		if (IsA(stmt, CreateSchemaStmt) || IsA(stmt, CreateEnumStmt))
-			sg_note_statement_creations(stmt);
-	}
+	if (IsA(stmt, CreateSchemaStmt) || IsA(stmt, CreateEnumStmt))
+		sg_note_statement_creations(stmt);
 }
 
 /*

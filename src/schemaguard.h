@@ -12,6 +12,8 @@
 #include "postgres.h"
 
 #include "compat.h"
+#include "access/xact.h"
+#include "datatype/timestamp.h"
 #include "lib/stringinfo.h"
 #include "nodes/parsenodes.h"
 #include "storage/lockdefs.h"
@@ -41,6 +43,8 @@ typedef enum SGLevel
 
 extern int	sg_mode;
 extern int	sg_lock_timeout_ms;
+extern bool sg_changelog_enabled;
+extern char *sg_migration;
 extern int	sg_table_size_threshold_kb;
 extern bool sg_assume_large_tables;
 
@@ -187,6 +191,8 @@ extern char *sg_insert_after_keyword(SGContext *ctx, const char *keyword,
 									 const char *insertion);
 extern char *sg_text_after_name(SGContext *ctx, int name_location);
 extern char *sg_text_clause(SGContext *ctx, int location);
+extern char *sg_redact_string_literals(const char *text);
+extern char *sg_cut_statement(const char *query, int location, int len);
 extern const char *sg_lock_name(LOCKMODE mode);
 extern const char *sg_lock_blocks(LOCKMODE mode);
 
@@ -217,6 +223,24 @@ extern int	sg_apply_lock_timeout(SGContext *ctx, Node *stmt, SGStatementLock *sl
 /* table rewrites (rules_rewrite.c) */
 extern void sg_rewrite_reset(void);
 extern void sg_rewrite_predict(SGContext *ctx, Node *stmt);
+
+/* the changelog (changelog.c) */
+typedef struct SGStatementFrame
+{
+	struct SGStatementFrame *parent;
+	TimestampTz recorded_at;	/* statement start */
+	StringInfo	objects;		/* JSON objects, comma-separated */
+} SGStatementFrame;
+
+extern bool sg_changelog_begin(SGStatementFrame *frame, Node *stmt,
+							   ProcessUtilityContext context);
+extern void sg_changelog_abandon(SGStatementFrame *frame);
+extern void sg_changelog_end(SGStatementFrame *frame, PlannedStmt *pstmt,
+							 const char *queryString, List *allowed_rules,
+							 List *warnings);
+extern void sg_changelog_subxact(SubXactEvent event, SubTransactionId mySubid,
+								 SubTransactionId parentSubid);
+extern void sg_changelog_xact(XactEvent event);
 
 /* the hook (schemaguard.c) */
 extern bool sg_guard_active(void);

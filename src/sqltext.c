@@ -277,3 +277,56 @@ sg_text_clause(SGContext *ctx, int location)
 	}
 	return pstrdup(text + offset);
 }
+
+/*
+ * The text with every string literal (quoted, E'', U&'' or dollar-quoted)
+ * replaced by '<redacted>', for statements that may carry credentials.
+ */
+char *
+sg_redact_string_literals(const char *text)
+{
+	StringInfoData buf;
+	int			ntok;
+	SGToken    *toks;
+	int			copied = 0;
+	int			i;
+	int			len = strlen(text);
+
+	initStringInfo(&buf);
+	sg_tokenize(text, &ntok, &toks);
+	for (i = 0; i < ntok; i++)
+	{
+		const char *t = text + toks[i].start;
+		bool		literal;
+		int			end;
+
+		literal = (t[0] == '\'' ||
+				   ((t[0] == 'E' || t[0] == 'e' || t[0] == 'B' || t[0] == 'b' ||
+					 t[0] == 'X' || t[0] == 'x' || t[0] == 'N' || t[0] == 'n') && t[1] == '\'') ||
+				   ((t[0] == 'U' || t[0] == 'u') && t[1] == '&' && t[2] == '\'') ||
+				   (t[0] == '$' && !isdigit((unsigned char) t[1])));
+		if (!literal)
+			continue;
+		end = (i + 1 < ntok) ? toks[i + 1].start : len;
+		while (end > toks[i].start && isspace((unsigned char) text[end - 1]))
+			end--;
+		appendBinaryStringInfo(&buf, text + copied, toks[i].start - copied);
+		appendStringInfoString(&buf, "'<redacted>'");
+		copied = end;
+	}
+	appendStringInfoString(&buf, text + copied);
+	return buf.data;
+}
+
+/*
+ * The statement at (location, len) of a source string, trimmed; the whole
+ * string when the location is unknown.
+ */
+char *
+sg_cut_statement(const char *query, int location, int len)
+{
+	SGContext	ctx;
+
+	sg_context_init(&ctx, query, location, len, PROCESS_UTILITY_TOPLEVEL);
+	return sg_statement_text(&ctx);
+}

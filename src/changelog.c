@@ -1,0 +1,529 @@
+/*-------------------------------------------------------------------------
+ *
+ * changelog.c
+ *		The schema changelog: every committed utility statement that
+ *		changes the schema of this database becomes one row of
+ *		schemaguard.changelog, with a SHA-256 checksum of its text and a
+ *		hash chain over all rows.
+ *
+ * How a statement is captured:
+ *	- the hook opens a "frame" around each utility statement that may
+ *	  change the schema (sg_changelog_begin / _end);
+ *	- the event triggers schemaguard_capture_ddl (ddl_command_end) and
+ *	  schemaguard_capture_drop (sql_drop) add the objects the server
+ *	  reports to the innermost frame (sg_capture_ddl);
+ *	- when the statement succeeds and touched at least one non-temporary
+ *	  object, the frame becomes a pending entry of the (sub)transaction;
+ *	  subtransaction aborts discard their entries;
+ *	- at pre-commit, the pending entries are written under a lock on the
+ *	  changelog that serialises writers only from pre-commit to the end of
+ *	  commit, so ids have no gaps and the chain follows commit order.
+ *
+ * Cluster-wide statements (roles, databases, tablespaces) fire no event
+ * triggers, so they never reach the changelog, and neither do their
+ * passwords.  String literals of statements that may carry credentials
+ * (user mappings, foreign servers, subscriptions) are redacted.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "access/xlog.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_authid.h"
+#include "catalog/pg_type.h"
+#include "commands/event_trigger.h"
+#include "commands/extension.h"
+#include "common/cryptohash.h"
+#include "common/keywords.h"
+#include "common/sha2.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "parser/scanner.h"
+#include "storage/lmgr.h"
+#include "tcop/cmdtag.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/guc.h"
+#include "utils/json.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+#include "utils/xid8.h"
+
+#include "schemaguard.h"
+
+/* a committed-to-be entry */
+typedef struct SGPendingEntry
+{
+	SubTransactionId subid;
+	TimestampTz recorded_at;
+	char	   *role_name;
+	char	   *session_role;
+	char	   *application_name;
+	char	   *command_tag;
+	char	   *objects;		/* jsonb text */
+	char	   *statement;
+	char	   *migration;
+	char	   *allowed_rules;	/* text[] literal */
+	char	   *warnings;		/* text[] literal */
+} SGPendingEntry;
+
+/* innermost statement frame, and the transaction's pending entries */
+static SGStatementFrame *sg_frame = NULL;
+static List *sg_pending = NIL;
+
+/*
+ * Statements that never change the schema: no frame for them.
+ */
+static bool
+sg_may_change_schema(Node *stmt)
+{
+	switch (nodeTag(stmt))
+	{
+		case T_TransactionStmt:
+		case T_VariableSetStmt:
+		case T_VariableShowStmt:
+		case T_DiscardStmt:
+		case T_ListenStmt:
+		case T_NotifyStmt:
+		case T_UnlistenStmt:
+		case T_PrepareStmt:
+		case T_ExecuteStmt:
+		case T_DeallocateStmt:
+		case T_CheckPointStmt:
+		case T_LoadStmt:
+		case T_CopyStmt:
+		case T_ExplainStmt:
+		case T_FetchStmt:
+		case T_ClosePortalStmt:
+		case T_DeclareCursorStmt:
+		case T_LockStmt:
+		case T_ConstraintsSetStmt:
+		case T_VacuumStmt:
+		case T_DoStmt:
+		case T_CallStmt:
+			return false;
+		default:
+			return true;
+	}
+}
+
+bool
+sg_changelog_begin(SGStatementFrame *frame, Node *stmt,
+				   ProcessUtilityContext context)
+{
+	if (!sg_changelog_enabled || context == PROCESS_UTILITY_SUBCOMMAND)
+		return false;
+	if (!sg_may_change_schema(stmt))
+		return false;
+	if (!IsTransactionState() || RecoveryInProgress())
+		return false;
+
+	memset(frame, 0, sizeof(SGStatementFrame));
+	frame->parent = sg_frame;
+	frame->recorded_at = GetCurrentStatementStartTimestamp();
+	sg_frame = frame;
+	return true;
+}
+
+void
+sg_changelog_abandon(SGStatementFrame *frame)
+{
+	sg_frame = frame->parent;
+}
+
+/*
+ * Statements whose string literals may hold credentials.
+ */
+static bool
+sg_may_hold_credentials(Node *stmt)
+{
+	switch (nodeTag(stmt))
+	{
+		case T_CreateUserMappingStmt:
+		case T_AlterUserMappingStmt:
+		case T_CreateForeignServerStmt:
+		case T_AlterForeignServerStmt:
+		case T_CreateSubscriptionStmt:
+		case T_AlterSubscriptionStmt:
+			return true;
+		default:
+			return false;
+	}
+}
+
+/* "{a,b}" for a list of C strings, quoting each element */
+static char *
+sg_text_array_literal(List *names)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	foreach(lc, names)
+	{
+		const char *p;
+
+		if (buf.len > 1)
+			appendStringInfoChar(&buf, ',');
+		appendStringInfoChar(&buf, '"');
+		for (p = lfirst(lc); *p; p++)
+		{
+			if (*p == '"' || *p == '\\')
+				appendStringInfoChar(&buf, '\\');
+			appendStringInfoChar(&buf, *p);
+		}
+		appendStringInfoChar(&buf, '"');
+	}
+	appendStringInfoChar(&buf, '}');
+	return buf.data;
+}
+
+static char *
+sg_name_of(Oid roleid)
+{
+	char	   *name = GetUserNameFromId(roleid, true);
+
+	return name ? name : psprintf("%u", roleid);
+}
+
+/*
+ * The statement ran to completion: if it touched non-temporary objects of
+ * this database, it becomes a pending entry of the current subtransaction.
+ */
+void
+sg_changelog_end(SGStatementFrame *frame, PlannedStmt *pstmt,
+				 const char *queryString, List *allowed_rules,
+				 List *warnings)
+{
+	SGPendingEntry *e;
+	MemoryContext old;
+	char	   *statement;
+
+	sg_frame = frame->parent;
+
+	/* the statements of an extension script belong to CREATE EXTENSION */
+	if (frame->objects == NULL || creating_extension)
+		return;
+
+	statement = sg_cut_statement(queryString, pstmt->stmt_location,
+								 pstmt->stmt_len);
+	if (statement == NULL)
+		statement = pstrdup(GetCommandTagName(CreateCommandTag(pstmt->utilityStmt)));
+	else if (sg_may_hold_credentials(pstmt->utilityStmt))
+		statement = sg_redact_string_literals(statement);
+
+	old = MemoryContextSwitchTo(TopTransactionContext);
+	e = palloc0(sizeof(SGPendingEntry));
+	e->subid = GetCurrentSubTransactionId();
+	e->recorded_at = frame->recorded_at;
+	e->role_name = sg_name_of(GetUserId());
+	e->session_role = sg_name_of(GetSessionUserId());
+	e->application_name = (application_name && application_name[0]) ?
+		pstrdup(application_name) : NULL;
+	e->command_tag = pstrdup(GetCommandTagName(CreateCommandTag(pstmt->utilityStmt)));
+	e->objects = psprintf("[%s]", frame->objects->data);
+	e->statement = pstrdup(statement);
+	e->migration = (sg_migration && sg_migration[0]) ? pstrdup(sg_migration) : NULL;
+	e->allowed_rules = sg_text_array_literal(allowed_rules);
+	e->warnings = sg_text_array_literal(warnings);
+	sg_pending = lappend(sg_pending, e);
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * schemaguard.capture_ddl(): the event trigger on ddl_command_end and
+ * sql_drop that adds the objects the server reports to the innermost
+ * statement frame.
+ */
+PG_FUNCTION_INFO_V1(sg_capture_ddl);
+
+Datum
+sg_capture_ddl(PG_FUNCTION_ARGS)
+{
+	EventTriggerData *trigdata;
+	const char *query;
+	SGStatementFrame *frame = sg_frame;
+	uint64		i;
+
+	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_EVENT_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("schemaguard.capture_ddl() must be called as an event trigger")));
+	if (frame == NULL || creating_extension)
+		PG_RETURN_VOID();
+
+	trigdata = (EventTriggerData *) fcinfo->context;
+	if (strcmp(trigdata->event, "sql_drop") == 0)
+		query = "SELECT object_type, schema_name, object_identity "
+			"FROM pg_catalog.pg_event_trigger_dropped_objects() "
+			"WHERE (original OR normal) AND NOT is_temporary";
+	else
+		query = "SELECT object_type, schema_name, object_identity "
+			"FROM pg_catalog.pg_event_trigger_ddl_commands() "
+			"WHERE NOT in_extension";
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "schemaguard: SPI_connect failed");
+	if (SPI_execute(query, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "schemaguard: could not read event trigger data");
+
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		char	   *type = SPI_getvalue(tup, desc, 1);
+		char	   *schema = SPI_getvalue(tup, desc, 2);
+		char	   *identity = SPI_getvalue(tup, desc, 3);
+		MemoryContext old;
+
+		/* temporary objects are not part of the schema */
+		if (schema != NULL)
+		{
+			Oid			nspid = get_namespace_oid(schema, true);
+
+			if (strcmp(schema, "pg_temp") == 0 ||
+				strncmp(schema, "pg_temp_", 8) == 0 ||
+				strncmp(schema, "pg_toast_temp_", 14) == 0 ||
+				(OidIsValid(nspid) && isAnyTempNamespace(nspid)))
+				continue;
+		}
+		if (type == NULL || identity == NULL)
+			continue;
+
+		old = MemoryContextSwitchTo(TopTransactionContext);
+		if (frame->objects == NULL)
+			frame->objects = makeStringInfo();
+		else
+			appendStringInfoString(frame->objects, ", ");
+		appendStringInfoString(frame->objects, "{\"type\": ");
+		escape_json(frame->objects, type);
+		appendStringInfoString(frame->objects, ", \"identity\": ");
+		escape_json(frame->objects, identity);
+		appendStringInfoString(frame->objects, ", \"schema\": ");
+		if (schema != NULL)
+			escape_json(frame->objects, schema);
+		else
+			appendStringInfoString(frame->objects, "null");
+		appendStringInfoChar(frame->objects, '}');
+		MemoryContextSwitchTo(old);
+	}
+	SPI_finish();
+	PG_RETURN_VOID();
+}
+
+/*
+ * Subtransactions: an aborted one takes its entries along; a committed
+ * one hands them to its parent.
+ */
+void
+sg_changelog_subxact(SubXactEvent event, SubTransactionId mySubid,
+					 SubTransactionId parentSubid)
+{
+	ListCell   *lc;
+
+	if (sg_pending == NIL)
+		return;
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+	{
+		foreach(lc, sg_pending)
+		{
+			SGPendingEntry *e = lfirst(lc);
+
+			if (e->subid == mySubid)
+				sg_pending = foreach_delete_current(sg_pending, lc);
+		}
+	}
+	else if (event == SUBXACT_EVENT_COMMIT_SUB)
+	{
+		foreach(lc, sg_pending)
+		{
+			SGPendingEntry *e = lfirst(lc);
+
+			if (e->subid == mySubid)
+				e->subid = parentSubid;
+		}
+	}
+}
+
+/* the relation schemaguard.changelog of this database, if installed */
+static Oid
+sg_changelog_relid(void)
+{
+	Oid			nspid = get_namespace_oid("schemaguard", true);
+
+	if (!OidIsValid(nspid))
+		return InvalidOid;
+	return get_relname_relid("changelog", nspid);
+}
+
+#define SG_GENESIS_HASH "sha256:0000000000000000000000000000000000000000000000000000000000000000"
+
+static char *
+sg_sha256_text(const char *text)
+{
+	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
+	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+	char		hex[PG_SHA256_DIGEST_LENGTH * 2 + 1];
+
+	if (pg_cryptohash_init(ctx) < 0 ||
+		pg_cryptohash_update(ctx, (const uint8 *) text, strlen(text)) < 0 ||
+		pg_cryptohash_final(ctx, digest, sizeof(digest)) < 0)
+	{
+		pg_cryptohash_free(ctx);
+		elog(ERROR, "schemaguard: could not compute SHA-256");
+	}
+	pg_cryptohash_free(ctx);
+	hex_encode((const char *) digest, sizeof(digest), hex);
+	hex[sizeof(hex) - 1] = '\0';
+	return psprintf("sha256:%s", hex);
+}
+
+#define SG_INSERT_ARGS 14
+
+/*
+ * Write the transaction's pending entries.  Called at pre-commit, so the
+ * lock that serialises writers is held only until the commit completes.
+ */
+static void
+sg_changelog_flush(void)
+{
+	Oid			relid;
+	Oid			save_userid;
+	int			save_sec_context;
+	int			nestlevel;
+	int64		id = 0;
+	char	   *prev_hash;
+	ListCell   *lc;
+	Oid			argtypes[SG_INSERT_ARGS] = {
+		INT8OID, TIMESTAMPTZOID, XID8OID, NAMEOID, NAMEOID, TEXTOID,
+		TEXTOID, JSONBOID, TEXTOID, TEXTOID, TEXTOID, TEXTARRAYOID,
+		TEXTARRAYOID, TEXTOID
+	};
+	SPIPlanPtr	head_plan;
+	SPIPlanPtr	insert_plan;
+
+	relid = sg_changelog_relid();
+	if (!OidIsValid(relid) || RecoveryInProgress())
+		return;
+
+	/* write as the bootstrap superuser, with a safe search_path */
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(BOOTSTRAP_SUPERUSERID,
+						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	nestlevel = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp",
+							 PGC_SUSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+
+	/* serialise writers from here to the end of commit */
+	LockRelationOid(relid, ShareRowExclusiveLock);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "schemaguard: SPI_connect failed");
+	PushActiveSnapshot(GetTransactionSnapshot());
+
+	/* the head, as committed by now, whatever this transaction's snapshot */
+	head_plan = SPI_prepare("SELECT id, entry_hash FROM schemaguard.changelog "
+							"ORDER BY id DESC LIMIT 1", 0, NULL);
+	if (head_plan == NULL ||
+		SPI_execute_snapshot(head_plan, NULL, NULL, GetLatestSnapshot(),
+							 InvalidSnapshot, true, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "schemaguard: could not read the changelog head");
+	if (SPI_processed > 0)
+	{
+		bool		isnull;
+
+		id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+										 SPI_tuptable->tupdesc, 1, &isnull));
+		prev_hash = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+	}
+	else
+		prev_hash = pstrdup(SG_GENESIS_HASH);
+
+	insert_plan = SPI_prepare(
+		"INSERT INTO schemaguard.changelog (id, recorded_at, xid, role_name, "
+		"  session_role, application_name, client_addr, command_tag, objects, "
+		"  statement, statement_sha256, migration, allowed_rules, warnings, "
+		"  prev_hash, entry_hash) "
+		"VALUES ($1, $2, $3, $4, $5, $6, pg_catalog.inet_client_addr(), $7, $8, $9, $10, $11, $12, $13, $14, "
+		"  schemaguard.sha256_text(schemaguard.entry_canonical($1, $2, $3, $4, $5, "
+		"    $6, pg_catalog.inet_client_addr(), $7, $8, $9, $10, $11, $12, $13, $14))) "
+		"RETURNING entry_hash",
+		SG_INSERT_ARGS, argtypes);
+	if (insert_plan == NULL)
+		elog(ERROR, "schemaguard: could not prepare the changelog insert");
+
+	foreach(lc, sg_pending)
+	{
+		SGPendingEntry *e = lfirst(lc);
+		Datum		values[SG_INSERT_ARGS];
+		char		nulls[SG_INSERT_ARGS];
+
+		memset(nulls, ' ', sizeof(nulls));
+		id++;
+		values[0] = Int64GetDatum(id);
+		values[1] = TimestampTzGetDatum(e->recorded_at);
+		values[2] = FullTransactionIdGetDatum(GetTopFullTransactionId());
+		values[3] = DirectFunctionCall1(namein, CStringGetDatum(e->role_name));
+		values[4] = DirectFunctionCall1(namein, CStringGetDatum(e->session_role));
+		if (e->application_name)
+			values[5] = CStringGetTextDatum(e->application_name);
+		else
+			nulls[5] = 'n';
+		values[6] = CStringGetTextDatum(e->command_tag);
+		values[7] = DirectFunctionCall1(jsonb_in, CStringGetDatum(e->objects));
+		values[8] = CStringGetTextDatum(e->statement);
+		values[9] = CStringGetTextDatum(sg_sha256_text(e->statement));
+		if (e->migration)
+			values[10] = CStringGetTextDatum(e->migration);
+		else
+			nulls[10] = 'n';
+		values[11] = OidInputFunctionCall(F_ARRAY_IN, e->allowed_rules, TEXTOID, -1);
+		values[12] = OidInputFunctionCall(F_ARRAY_IN, e->warnings, TEXTOID, -1);
+		values[13] = CStringGetTextDatum(prev_hash);
+
+		if (SPI_execute_plan(insert_plan, values, nulls, false, 1) != SPI_OK_INSERT_RETURNING ||
+			SPI_processed != 1)
+			elog(ERROR, "schemaguard: could not write changelog entry %lld",
+				 (long long) id);
+		prev_hash = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	}
+
+	PopActiveSnapshot();
+	SPI_finish();
+	AtEOXact_GUC(true, nestlevel);
+	SetUserIdAndSecContext(save_userid, save_sec_context);
+}
+
+void
+sg_changelog_xact(XactEvent event)
+{
+	switch (event)
+	{
+		case XACT_EVENT_PRE_COMMIT:
+		case XACT_EVENT_PRE_PREPARE:
+			if (sg_pending != NIL)
+				sg_changelog_flush();
+			sg_pending = NIL;
+			break;
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PREPARE:
+		case XACT_EVENT_PARALLEL_COMMIT:
+		case XACT_EVENT_PARALLEL_ABORT:
+			/* the memory goes away with TopTransactionContext */
+			sg_pending = NIL;
+			sg_frame = NULL;
+			break;
+		default:
+			break;
+	}
+}

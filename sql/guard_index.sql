@@ -79,7 +79,7 @@ CREATE INDEX CONCURRENTLY orders_status_idx ON ONLY orders (status);
 DROP INDEX CONCURRENTLY orders_status_idx;
 
 SELECT indexrelid::regclass AS index, indisvalid
-  FROM pg_index WHERE indrelid = 'orders'::regclass ORDER BY 1::text;
+  FROM pg_index WHERE indrelid = 'orders'::regclass ORDER BY indexrelid::regclass::text;
 
 -- exempt: created in the same transaction
 BEGIN;

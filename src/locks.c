@@ -41,25 +41,12 @@ sg_note_lock_rv(SGContext *ctx, SGStatementLock *sl, RangeVar *rv, LOCKMODE mode
 		sg_note_lock(ctx, sl, sg_relinfo_rv(ctx, rv), mode);
 }
 
-static bool
-sg_vacuum_is_full(VacuumStmt *vs)
-{
-	ListCell   *lc;
-
-	if (!vs->is_vacuumcmd)
-		return false;
-	foreach(lc, vs->options)
-	{
-		DefElem    *opt = lfirst_node(DefElem, lc);
-
-		if (strcmp(opt->defname, "full") == 0)
-			return defGetBoolean(opt);
-	}
-	return false;
-}
-
-static bool
-sg_defelem_true(List *options, const char *name)
+/*
+ * Is the boolean option "name" of a statement's option list (VACUUM,
+ * REINDEX, ...) given and true?
+ */
+bool
+sg_option_is_true(List *options, const char *name)
 {
 	ListCell   *lc;
 
@@ -160,7 +147,7 @@ sg_statement_lock(SGContext *ctx, Node *stmt)
 				ReindexStmt *rs = (ReindexStmt *) stmt;
 
 				if ((rs->kind == REINDEX_OBJECT_TABLE || rs->kind == REINDEX_OBJECT_INDEX) &&
-					!sg_defelem_true(rs->params, "concurrently"))
+					!sg_option_is_true(rs->params, "concurrently"))
 					sg_note_lock_rv(ctx, &sl, rs->relation,
 									rs->kind == REINDEX_OBJECT_TABLE ? ShareLock : AccessExclusiveLock);
 				break;
@@ -172,7 +159,7 @@ sg_statement_lock(SGContext *ctx, Node *stmt)
 			{
 				VacuumStmt *vs = (VacuumStmt *) stmt;
 
-				if (!sg_vacuum_is_full(vs))
+				if (!vs->is_vacuumcmd || !sg_option_is_true(vs->options, "full"))
 					break;
 				foreach(lc, vs->rels)
 					sg_note_lock_rv(ctx, &sl, lfirst_node(VacuumRelation, lc)->relation,
@@ -232,7 +219,7 @@ sg_statement_commits_internally(Node *stmt)
 				ReindexStmt *rs = (ReindexStmt *) stmt;
 
 				return rs->kind != REINDEX_OBJECT_INDEX ||
-					sg_defelem_true(rs->params, "concurrently");
+					sg_option_is_true(rs->params, "concurrently");
 			}
 		case T_IndexStmt:
 			return ((IndexStmt *) stmt)->concurrent;

@@ -254,21 +254,6 @@ sg_check_drop_index_not_concurrent(SGContext *ctx, Node *stmt)
  * reindex_not_concurrent
  * ----------------------------------------------------------------
  */
-static bool
-sg_reindex_is_concurrent(ReindexStmt *rs)
-{
-	ListCell   *lc;
-
-	foreach(lc, rs->params)
-	{
-		DefElem    *opt = lfirst_node(DefElem, lc);
-
-		if (strcmp(opt->defname, "concurrently") == 0)
-			return defGetBoolean(opt);
-	}
-	return false;
-}
-
 /*
  * For REINDEX SCHEMA / DATABASE: the largest non-exempt table that the
  * command would reindex, or NULL when none is large.
@@ -323,7 +308,7 @@ sg_check_reindex_not_concurrent(SGContext *ctx, Node *stmt)
 	ReindexStmt *rs = castNode(ReindexStmt, stmt);
 	SGRelInfo  *ri;
 
-	if (sg_reindex_is_concurrent(rs))
+	if (sg_option_is_true(rs->params, "concurrently"))
 		return;
 
 	switch (rs->kind)

@@ -109,21 +109,6 @@ sg_check_refresh_matview_not_concurrent(SGContext *ctx, Node *stmt)
  * vacuum_full
  * ----------------------------------------------------------------
  */
-static bool
-sg_option_true(List *options, const char *name)
-{
-	ListCell   *lc;
-
-	foreach(lc, options)
-	{
-		DefElem    *opt = lfirst_node(DefElem, lc);
-
-		if (strcmp(opt->defname, name) == 0)
-			return defGetBoolean(opt);
-	}
-	return false;
-}
-
 static void
 sg_report_vacuum_full(SGContext *ctx, SGRelInfo *ri, const char *extra)
 {
@@ -143,7 +128,7 @@ sg_check_vacuum_full(SGContext *ctx, Node *stmt)
 	VacuumStmt *vs = castNode(VacuumStmt, stmt);
 	ListCell   *lc;
 
-	if (!vs->is_vacuumcmd || !sg_option_true(vs->options, "full"))
+	if (!vs->is_vacuumcmd || !sg_option_is_true(vs->options, "full"))
 		return;
 	ctx->no_xact_block = true;
 

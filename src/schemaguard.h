@@ -215,6 +215,7 @@ typedef struct SGStatementLock
 	SGRelInfo  *rel;			/* that relation, NULL if none */
 } SGStatementLock;
 
+extern bool sg_option_is_true(List *options, const char *name);
 extern bool sg_statement_may_lock(Node *stmt);
 extern SGStatementLock sg_statement_lock(SGContext *ctx, Node *stmt);
 extern bool sg_lock_blocks_traffic(LOCKMODE mode);

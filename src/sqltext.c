@@ -135,6 +135,38 @@ sg_is_name_start(char c)
 }
 
 /*
+ * Tokenize the statement and find the token that starts at "location" (an
+ * offset in the whole source string).  Returns the token's index, or -1.
+ */
+static int
+sg_token_at(SGContext *ctx, int location, char **text, int *ntok,
+			SGToken **toks)
+{
+	const char *stmt_start;
+	int			offset;
+	int			i;
+
+	*text = sg_statement_text(ctx);
+	if (*text == NULL || location < 0)
+		return -1;
+
+	/* the statement text starts after leading blanks */
+	stmt_start = ctx->query + (ctx->stmt_location > 0 ? ctx->stmt_location : 0);
+	while (isspace((unsigned char) *stmt_start))
+		stmt_start++;
+	offset = (ctx->query + location) - stmt_start;
+	if (offset < 0 || offset >= (int) strlen(*text))
+		return -1;
+
+	sg_tokenize(*text, ntok, toks);
+	for (i = 0; i < *ntok && (*toks)[i].start < offset; i++)
+		;
+	if (i >= *ntok || (*toks)[i].start != offset)
+		return -1;
+	return i;
+}
+
+/*
  * The rest of the statement after a (possibly qualified) name that starts
  * at name_location in the source text, e.g. "USING btree (a, b)" after
  * "CREATE INDEX i ON public.t".  NULL if it cannot be found.
@@ -142,28 +174,12 @@ sg_is_name_start(char c)
 char *
 sg_text_after_name(SGContext *ctx, int name_location)
 {
-	char	   *text = sg_statement_text(ctx);
-	const char *stmt_start;
-	int			offset;
+	char	   *text;
 	int			ntok;
 	SGToken    *toks;
-	int			i;
+	int			i = sg_token_at(ctx, name_location, &text, &ntok, &toks);
 
-	if (text == NULL || name_location < 0)
-		return NULL;
-
-	/* name_location counts from the start of the whole source string */
-	stmt_start = ctx->query + (ctx->stmt_location > 0 ? ctx->stmt_location : 0);
-	while (isspace((unsigned char) *stmt_start))
-		stmt_start++;
-	offset = (ctx->query + name_location) - stmt_start;
-	if (offset < 0 || offset >= (int) strlen(text))
-		return NULL;
-
-	sg_tokenize(text, &ntok, &toks);
-	for (i = 0; i < ntok && toks[i].start < offset; i++)
-		;
-	if (i >= ntok || toks[i].start != offset)
+	if (i < 0)
 		return NULL;
 
 	/* name ( '.' name )* */
@@ -238,28 +254,16 @@ sg_lock_blocks(LOCKMODE mode)
 char *
 sg_text_clause(SGContext *ctx, int location)
 {
-	char	   *text = sg_statement_text(ctx);
-	const char *stmt_start;
-	int			offset;
+	char	   *text;
 	int			ntok;
 	SGToken    *toks;
-	int			i;
 	int			depth = 0;
+	int			offset;
+	int			i = sg_token_at(ctx, location, &text, &ntok, &toks);
 
-	if (text == NULL || location < 0)
+	if (i < 0)
 		return NULL;
-	stmt_start = ctx->query + (ctx->stmt_location > 0 ? ctx->stmt_location : 0);
-	while (isspace((unsigned char) *stmt_start))
-		stmt_start++;
-	offset = (ctx->query + location) - stmt_start;
-	if (offset < 0 || offset >= (int) strlen(text))
-		return NULL;
-
-	sg_tokenize(text, &ntok, &toks);
-	for (i = 0; i < ntok && toks[i].start < offset; i++)
-		;
-	if (i >= ntok || toks[i].start != offset)
-		return NULL;
+	offset = toks[i].start;
 	for (; i < ntok; i++)
 	{
 		if (toks[i].token == '(')

@@ -29,7 +29,7 @@ PGFILEDESC = "schemaguard - safe schema changes for PostgreSQL"
 
 # pg_regress suites: sql/<name>.sql, expected/<name>.out
 REGRESS = setup settings guard_index guard_notnull guard_default \
-	guard_rename odd_statements
+	guard_rename odd_statements changelog changelog_tamper
 REGRESS_OPTS = --load-extension=schemaguard
 
 PG_CPPFLAGS = -I$(srcdir)/src

@@ -24,6 +24,10 @@ RETURNS TABLE (statement int, rule text, level text, object text,
 AS 'MODULE_PATHNAME', 'sg_check'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
+-- check() reads the catalog and table sizes of any relation a script
+-- names, so it is not for everyone: grant EXECUTE to the roles that lint.
+REVOKE EXECUTE ON FUNCTION schemaguard.check(text) FROM PUBLIC;
+
 COMMENT ON FUNCTION schemaguard.check(text) IS
 'lint a migration script against the live catalog without executing it';
 
@@ -68,7 +72,7 @@ REVOKE ALL ON schemaguard.changelog FROM PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('schemaguard.changelog', '');
 
 -- The canonical form that entry_hash covers.  Every field is written as
--- "<length in bytes>:<text>" (or "-" for NULL), fields joined by newlines
+-- "<length of its UTF-8 bytes>:<text>" (or "-" for NULL), fields joined by newlines
 -- after a version line, in this order: id, recorded_at (UTC, ISO 8601 with
 -- microseconds), xid, role_name, session_role, application_name,
 -- client_addr, command_tag, objects (jsonb text), statement,
@@ -85,7 +89,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 SELECT 'schemaguard-changelog-v1' || string_agg(
          E'\n' || CASE WHEN f IS NULL THEN '-'
-                       ELSE octet_length(f)::text || ':' || f END,
+                       ELSE octet_length(convert_to(f, 'UTF8'))::text || ':' || f END,
          '' ORDER BY n)
   FROM unnest(ARRAY[
          id::text,

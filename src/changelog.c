@@ -41,6 +41,7 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "parser/scanner.h"
 #include "storage/lmgr.h"
@@ -294,7 +295,12 @@ sg_capture_ddl(PG_FUNCTION_ARGS)
 				(OidIsValid(nspid) && isAnyTempNamespace(nspid)))
 				continue;
 		}
-		if (type == NULL || identity == NULL)
+		if (type == NULL)
+			continue;
+		/* rules, triggers and policies of temporary tables have no schema */
+		if (identity != NULL &&
+			(strncmp(identity, "pg_temp.", 8) == 0 ||
+			 strstr(identity, " on pg_temp.") != NULL))
 			continue;
 
 		old = MemoryContextSwitchTo(TopTransactionContext);
@@ -305,7 +311,10 @@ sg_capture_ddl(PG_FUNCTION_ARGS)
 		appendStringInfoString(frame->objects, "{\"type\": ");
 		escape_json(frame->objects, type);
 		appendStringInfoString(frame->objects, ", \"identity\": ");
-		escape_json(frame->objects, identity);
+		if (identity != NULL)
+			escape_json(frame->objects, identity);
+		else
+			appendStringInfoString(frame->objects, "null");
 		appendStringInfoString(frame->objects, ", \"schema\": ");
 		if (schema != NULL)
 			escape_json(frame->objects, schema);
@@ -368,9 +377,13 @@ sg_changelog_relid(void)
 static char *
 sg_sha256_text(const char *text)
 {
-	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
+	pg_cryptohash_ctx *ctx;
 	uint8		digest[PG_SHA256_DIGEST_LENGTH];
 	char		hex[PG_SHA256_DIGEST_LENGTH * 2 + 1];
+
+	/* the checksum covers the UTF-8 bytes, whatever the database encoding */
+	text = pg_server_to_any(text, strlen(text), PG_UTF8);
+	ctx = pg_cryptohash_create(PG_SHA256);
 
 	if (pg_cryptohash_init(ctx) < 0 ||
 		pg_cryptohash_update(ctx, (const uint8 *) text, strlen(text)) < 0 ||

@@ -14,6 +14,8 @@
 
 #include "catalog/pg_class.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/elog.h"
 
 #include "schemaguard.h"
@@ -275,8 +277,10 @@ sg_report(SGContext *ctx, SGRelInfo *ri, const char *column,
 		appendStringInfo(&detail, "Lock: %s on \"%s\", which blocks %s.",
 						 sg_lock_name(lockmode), ri->display,
 						 sg_lock_blocks(lockmode));
-	if (RELKIND_HAS_STORAGE(ri->relkind) ||
-		ri->relkind == RELKIND_PARTITIONED_TABLE)
+	/* the size is shown only to roles that may read the relation */
+	if ((RELKIND_HAS_STORAGE(ri->relkind) ||
+		 ri->relkind == RELKIND_PARTITIONED_TABLE) &&
+		pg_class_aclcheck(ri->relid, GetUserId(), ACL_SELECT) == ACLCHECK_OK)
 		appendStringInfo(&detail, "%sSize: %s.", detail.len > 0 ? " " : "",
 						 sg_rel_size_text(ctx, ri));
 	if (extra_detail != NULL)

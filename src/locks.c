@@ -18,6 +18,7 @@
 #include "nodes/makefuncs.h"
 #include "storage/proc.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
 
 #include "schemaguard.h"
 
@@ -107,6 +108,18 @@ sg_statement_lock(SGContext *ctx, Node *stmt)
 
 				sg_note_lock_rv(ctx, &sl, ats->relation,
 								AlterTableGetLockLevel(ats->cmds));
+				/* the partition being attached or detached is locked too */
+				foreach(lc, ats->cmds)
+				{
+					AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+					if ((cmd->subtype == AT_AttachPartition ||
+						 cmd->subtype == AT_DetachPartition) &&
+						cmd->def != NULL && IsA(cmd->def, PartitionCmd) &&
+						!((PartitionCmd *) cmd->def)->concurrent)
+						sg_note_lock_rv(ctx, &sl, ((PartitionCmd *) cmd->def)->name,
+										AccessExclusiveLock);
+				}
 				break;
 			}
 		case T_IndexStmt:
@@ -206,7 +219,7 @@ sg_statement_lock(SGContext *ctx, Node *stmt)
  * Does the statement run in several transactions of its own (and so cannot
  * carry a statement-scoped setting)?
  */
-static bool
+bool
 sg_statement_commits_internally(Node *stmt)
 {
 	switch (nodeTag(stmt))
@@ -217,9 +230,18 @@ sg_statement_commits_internally(Node *stmt)
 		case T_ReindexStmt:
 			{
 				ReindexStmt *rs = (ReindexStmt *) stmt;
+				Oid			relid;
+				char		relkind;
 
-				return rs->kind != REINDEX_OBJECT_INDEX ||
-					sg_option_is_true(rs->params, "concurrently");
+				if (sg_option_is_true(rs->params, "concurrently"))
+					return true;
+				if (rs->kind != REINDEX_OBJECT_INDEX && rs->kind != REINDEX_OBJECT_TABLE)
+					return true;	/* SCHEMA, DATABASE, SYSTEM: one table at a time */
+				/* a partitioned table or index is done partition by partition */
+				relid = RangeVarGetRelid(rs->relation, NoLock, true);
+				relkind = OidIsValid(relid) ? get_rel_relkind(relid) : RELKIND_RELATION;
+				return relkind == RELKIND_PARTITIONED_TABLE ||
+					relkind == RELKIND_PARTITIONED_INDEX;
 			}
 		case T_IndexStmt:
 			return ((IndexStmt *) stmt)->concurrent;

@@ -21,6 +21,7 @@
 #include "commands/tablecmds.h"
 #include "lib/stringinfo.h"
 #include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
 #include "parser/parse_node.h"
 #include "parser/parse_utilcmd.h"
@@ -125,6 +126,22 @@ sg_add_plain_column(SGRelInfo *ri, ColumnDef *def)
 					sg_coldef_type_text(def));
 }
 
+/* the referenced table, schema-qualified when it exists */
+static char *
+sg_pktable_name(RangeVar *rv)
+{
+	Oid			relid;
+
+	if (rv == NULL)
+		return "?";
+	relid = RangeVarGetRelid(rv, NoLock, true);
+	if (OidIsValid(relid))
+		return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+										  get_rel_name(relid));
+	return rv->schemaname ? quote_qualified_identifier(rv->schemaname, rv->relname) :
+		(char *) quote_identifier(rv->relname);
+}
+
 /* ----------------------------------------------------------------
  * add_foreign_key_validated
  * ----------------------------------------------------------------
@@ -155,9 +172,7 @@ sg_check_add_foreign_key_validated(SGContext *ctx, Node *stmt)
 		if (con->skip_validation)
 			continue;			/* NOT VALID */
 
-		pktable = con->pktable ? (con->pktable->schemaname ?
-								  quote_qualified_identifier(con->pktable->schemaname, con->pktable->relname) :
-								  (char *) quote_identifier(con->pktable->relname)) : "?";
+		pktable = sg_pktable_name(con->pktable);
 		conname = sg_constraint_name(ri, con,
 									 ac->column ? ac->column->colname :
 									 (con->fk_attrs ? sg_name_list(con->fk_attrs, "_", false) : NULL),
@@ -211,6 +226,39 @@ sg_check_add_foreign_key_validated(SGContext *ctx, Node *stmt)
  * add_check_validated
  * ----------------------------------------------------------------
  */
+
+static bool
+sg_first_column_walker(Node *node, char **name)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, ColumnRef))
+	{
+		Node	   *last = llast(((ColumnRef *) node)->fields);
+
+		if (IsA(last, String))
+		{
+			*name = strVal(last);
+			return true;
+		}
+		return false;
+	}
+	return raw_expression_tree_walker(node, sg_first_column_walker,
+									  (void *) name);
+}
+
+/*
+ * The first column a CHECK expression names: the server builds the name
+ * of an unnamed CHECK constraint from it.
+ */
+static char *
+sg_first_column(Node *raw_expr)
+{
+	char	   *name = NULL;
+
+	(void) sg_first_column_walker(raw_expr, &name);
+	return name;
+}
 
 /*
  * Text of a column CHECK constraint: from its start to the parenthesis
@@ -267,7 +315,8 @@ sg_check_add_check_validated(SGContext *ctx, Node *stmt)
 			continue;			/* NOT VALID */
 
 		conname = sg_constraint_name(ri, con,
-									 ac->column ? ac->column->colname : NULL,
+									 ac->column ? ac->column->colname :
+									 sg_first_column(con->raw_expr),
 									 "check");
 		qcon = quote_identifier(conname);
 		clause = ac->column ? sg_column_check_text(ctx, con) :
@@ -341,11 +390,14 @@ sg_check_add_unique_constraint(SGContext *ctx, Node *stmt)
 			cols = sg_name_list(con->keys, ", ", true);
 		if (con->conname != NULL)
 			idxname = con->conname;
+		else if (con->contype == CONSTR_PRIMARY)
+			idxname = ChooseRelationName(ri->relname, NULL, "pkey",
+										 get_rel_namespace(ri->relid), true);
 		else
 			idxname = ChooseRelationName(ri->relname,
 										 ac->column ? ac->column->colname :
-										 (con->keys ? strVal(linitial(con->keys)) : NULL),
-										 con->contype == CONSTR_PRIMARY ? "pkey" : "key",
+										 sg_name_list(con->keys, "_", false),
+										 con->contype == CONSTR_UNIQUE ? "key" : "excl",
 										 get_rel_namespace(ri->relid), true);
 		qidx = quote_identifier(idxname);
 

@@ -11,7 +11,10 @@
  */
 #include "postgres.h"
 
+#include "access/heapam.h"
 #include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
 #include "access/relation.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_index.h"
@@ -159,6 +162,44 @@ sg_check_vacuum_full(SGContext *ctx, Node *stmt)
  * cluster
  * ----------------------------------------------------------------
  */
+/*
+ * The largest non-exempt, large table with an index marked clustered:
+ * what CLUSTER without a table name would rewrite.
+ */
+static SGRelInfo *
+sg_largest_clustered_table(SGContext *ctx)
+{
+	Relation	indexrel;
+	TableScanDesc scan;
+	HeapTuple	tup;
+	List	   *relids = NIL;
+	ListCell   *lc;
+	SGRelInfo  *largest = NULL;
+
+	indexrel = table_open(IndexRelationId, AccessShareLock);
+	scan = table_beginscan_catalog(indexrel, 0, NULL);
+	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
+	{
+		Form_pg_index form = (Form_pg_index) GETSTRUCT(tup);
+
+		if (form->indisclustered)
+			relids = list_append_unique_oid(relids, form->indrelid);
+	}
+	table_endscan(scan);
+	table_close(indexrel, AccessShareLock);
+
+	foreach(lc, relids)
+	{
+		SGRelInfo  *ri = sg_relinfo_oid(ctx, lfirst_oid(lc));
+
+		if (ri == NULL || sg_rel_exempt(ctx, ri) || !sg_rel_is_large(ctx, ri))
+			continue;
+		if (largest == NULL || ri->bytes > largest->bytes)
+			largest = ri;
+	}
+	return largest;
+}
+
 void
 sg_check_cluster(SGContext *ctx, Node *stmt)
 {
@@ -174,13 +215,11 @@ sg_check_cluster(SGContext *ctx, Node *stmt)
 	}
 	else
 	{
-		int			ntables;
-
-		ri = sg_largest_table_in(ctx, InvalidOid, &ntables);
+		ri = sg_largest_clustered_table(ctx);
 		if (ri == NULL)
 			return;
 		ctx->no_xact_block = true;
-		extra = "CLUSTER without a table name re-clusters every table that was clustered before; this is the largest table of the database.";
+		extra = "CLUSTER without a table name re-clusters every table that was clustered before; this is the largest of them.";
 	}
 
 	sg_report(ctx, ri, NULL, AccessExclusiveLock,
@@ -201,7 +240,9 @@ sg_check_missing_lock_timeout(SGContext *ctx, Node *stmt)
 {
 	SGStatementLock sl;
 
-	if (LockTimeout != 0 || sg_lock_timeout_ms > 0)
+	/* a session lock_timeout, or schemaguard's own for this statement */
+	if (LockTimeout != 0 ||
+		(sg_lock_timeout_ms > 0 && !sg_statement_commits_internally(stmt)))
 		return;
 	sl = sg_statement_lock(ctx, stmt);
 	if (sl.rel == NULL || !sg_lock_blocks_traffic(sl.mode))
@@ -213,6 +254,9 @@ sg_check_missing_lock_timeout(SGContext *ctx, Node *stmt)
 					   (sl.mode == AccessExclusiveLock || sl.mode == ExclusiveLock) ? "an" : "a",
 					   sg_lock_name(sl.mode), sl.rel->display),
 			  "If a long transaction holds any lock on the relation, this statement waits in the lock queue, and every query on the relation waits behind it.",
+			  sg_lock_timeout_ms > 0 ?
+			  "schemaguard.lock_timeout does not apply to statements that run in several transactions. Set a lock timeout and retry on failure:\n"
+			  "SET lock_timeout = '5s';" :
 			  "Set a lock timeout and retry on failure:\n"
 			  "SET lock_timeout = '5s';\n"
 			  "or let schemaguard apply one: ALTER SYSTEM SET schemaguard.lock_timeout = '5s';");

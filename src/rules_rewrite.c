@@ -28,6 +28,8 @@
 #include "catalog/pg_opclass.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
+#include "commands/tablespace.h"
+#include "miscadmin.h"
 #include "commands/event_trigger.h"
 #include "commands/tablecmds.h"
 #include "fmgr.h"
@@ -529,6 +531,49 @@ sg_cmd_rewrite_reason(AlterTableCmd *cmd, const char **recipe_kind)
 	}
 }
 
+/*
+ * SET LOGGED on a logged table, SET ACCESS METHOD to the current one and
+ * SET TABLESPACE to the current one change nothing and copy nothing.
+ */
+static bool
+sg_cmd_is_noop(AlterTableCmd *cmd, SGRelInfo *ri)
+{
+	HeapTuple	tup;
+	Form_pg_class form;
+	bool		noop = false;
+
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(ri->relid));
+	if (!HeapTupleIsValid(tup))
+		return false;
+	form = (Form_pg_class) GETSTRUCT(tup);
+	switch (cmd->subtype)
+	{
+		case AT_SetLogged:
+			noop = (form->relpersistence == RELPERSISTENCE_PERMANENT);
+			break;
+		case AT_SetUnLogged:
+			noop = (form->relpersistence == RELPERSISTENCE_UNLOGGED);
+			break;
+		case AT_SetAccessMethod:
+			noop = (cmd->name != NULL &&
+					get_am_oid(cmd->name, true) == form->relam);
+			break;
+		case AT_SetTableSpace:
+			{
+				Oid			target = get_tablespace_oid(cmd->name, true);
+				Oid			current = OidIsValid(form->reltablespace) ?
+				form->reltablespace : MyDatabaseTableSpace;
+
+				noop = (target == current);
+				break;
+			}
+		default:
+			break;
+	}
+	ReleaseSysCache(tup);
+	return noop;
+}
+
 void
 sg_check_table_rewrite(SGContext *ctx, Node *stmt)
 {
@@ -555,6 +600,8 @@ sg_check_table_rewrite(SGContext *ctx, Node *stmt)
 			if (!sg_rel_is_large(ctx, ri))
 				return;
 		}
+		if (sg_cmd_is_noop(cmd, ri))
+			continue;
 		if (cmd->subtype == AT_AddColumn)
 			column = ((ColumnDef *) cmd->def)->colname;
 

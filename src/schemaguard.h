@@ -219,6 +219,7 @@ extern bool sg_option_is_true(List *options, const char *name);
 extern bool sg_statement_may_lock(Node *stmt);
 extern SGStatementLock sg_statement_lock(SGContext *ctx, Node *stmt);
 extern bool sg_lock_blocks_traffic(LOCKMODE mode);
+extern bool sg_statement_commits_internally(Node *stmt);
 extern int	sg_apply_lock_timeout(SGContext *ctx, Node *stmt, SGStatementLock *sl);
 
 /* table rewrites (rules_rewrite.c) */

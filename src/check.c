@@ -13,6 +13,7 @@
 
 #include "fmgr.h"
 #include "funcapi.h"
+#include "catalog/namespace.h"
 #include "mb/pg_wchar.h"
 #include "parser/parser.h"
 #include "utils/builtins.h"
@@ -137,8 +138,11 @@ sg_check(PG_FUNCTION_ARGS)
 			}
 		}
 
+		/* CREATE ... IF NOT EXISTS on an existing relation creates nothing */
 		rv = sg_created_relation(stmt);
-		if (rv != NULL)
+		if (rv != NULL &&
+			!(IsA(stmt, CreateStmt) && ((CreateStmt *) stmt)->if_not_exists &&
+			  OidIsValid(RangeVarGetRelid(rv, NoLock, true))))
 			created = lappend(created, rv);
 	}
 

@@ -205,6 +205,10 @@ sg_evaluate(SGContext *ctx, Node *parsetree)
 	if (sg_mode == SG_MODE_OFF)
 		return;
 
+	/* allowing such a statement takes SET, not SET LOCAL */
+	ctx->no_xact_block = sg_statement_commits_internally(parsetree) ||
+		IsA(parsetree, DropdbStmt);
+
 	for (i = 0; i < sg_num_rules; i++)
 	{
 		const SGRule *rule = &sg_rules[i];

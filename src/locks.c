@@ -225,8 +225,19 @@ sg_statement_commits_internally(Node *stmt)
 	switch (nodeTag(stmt))
 	{
 		case T_VacuumStmt:
-		case T_ClusterStmt:
 			return true;
+		case T_ClusterStmt:
+			{
+				ClusterStmt *cs = (ClusterStmt *) stmt;
+				Oid			relid;
+
+				/* without a table, or on a partitioned one: one table at a time */
+				if (cs->relation == NULL)
+					return true;
+				relid = RangeVarGetRelid(cs->relation, NoLock, true);
+				return OidIsValid(relid) &&
+					get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE;
+			}
 		case T_ReindexStmt:
 			{
 				ReindexStmt *rs = (ReindexStmt *) stmt;

@@ -40,18 +40,36 @@
  * is linting?
  */
 static bool
-sg_created_by_script(SGContext *ctx, RangeVar *rv)
+sg_created_by_script(SGContext *ctx, RangeVar *rv, SGRelInfo *ri)
 {
 	ListCell   *lc;
 
 	foreach(lc, ctx->created_rels)
 	{
 		RangeVar   *c = lfirst(lc);
+		char	   *cschema;
 
 		if (strcmp(c->relname, rv->relname) != 0)
 			continue;
-		if (rv->schemaname == NULL || c->schemaname == NULL ||
-			strcmp(c->schemaname, rv->schemaname) == 0)
+		/* a temporary table shadows the others of its name */
+		if (c->relpersistence == RELPERSISTENCE_TEMP ||
+			(c->schemaname != NULL && strcmp(c->schemaname, "pg_temp") == 0))
+		{
+			if (rv->schemaname == NULL || strcmp(rv->schemaname, "pg_temp") == 0)
+				return true;
+			continue;
+		}
+		/* the schema the script created it in, as the server would choose */
+		if (c->schemaname != NULL)
+			cschema = c->schemaname;
+		else
+		{
+			Oid			nspid = RangeVarGetCreationNamespace(c);
+
+			cschema = get_namespace_name(nspid);
+		}
+		/* the same relation the statement names now? */
+		if (cschema != NULL && strcmp(cschema, ri->nspname) == 0)
 			return true;
 	}
 	return false;
@@ -73,7 +91,7 @@ sg_relinfo_rv(SGContext *ctx, RangeVar *rv)
 	if (!OidIsValid(relid))
 		return NULL;
 	ri = sg_relinfo_oid(ctx, relid);
-	if (ri != NULL && ctx->dry_run && sg_created_by_script(ctx, rv))
+	if (ri != NULL && ctx->dry_run && sg_created_by_script(ctx, rv, ri))
 		ri->created_in_xact = true;
 	return ri;
 }

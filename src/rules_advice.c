@@ -25,7 +25,7 @@ typedef struct SGColumn
 {
 	ColumnDef  *def;
 	bool		in_create;		/* part of CREATE TABLE */
-	bool		primary_key;	/* declared (or listed) as primary key */
+	bool		primary_key;	/* the (single-column) primary key */
 } SGColumn;
 
 typedef struct SGTableTarget
@@ -87,7 +87,8 @@ sg_defined_columns(SGContext *ctx, Node *stmt, SGTableTarget *t)
 			if (!IsA(lfirst(lc), Constraint))
 				continue;
 			con = (Constraint *) lfirst(lc);
-			if (con->contype == CONSTR_PRIMARY)
+			/* a composite key does not run out with one of its columns */
+			if (con->contype == CONSTR_PRIMARY && list_length(con->keys) == 1)
 				pkcols = list_concat(pkcols, list_copy(con->keys));
 		}
 		foreach(lc, cs->tableElts)

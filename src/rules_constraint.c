@@ -121,9 +121,10 @@ sg_constraint_name(SGRelInfo *ri, Constraint *con, const char *column,
 static char *
 sg_add_plain_column(SGRelInfo *ri, ColumnDef *def)
 {
-	return psprintf("ALTER TABLE %s ADD COLUMN %s %s;  -- with its default, without the constraint\n",
+	return psprintf("ALTER TABLE %s ADD COLUMN %s %s%s;\n",
 					ri->qualified, quote_identifier(def->colname),
-					sg_coldef_type_text(def));
+					sg_coldef_type_text(def),
+					sg_coldef_raw_default(def) ? " DEFAULT ...  -- the same default as before, without the constraint" : "");
 }
 
 /* the referenced table, schema-qualified when it exists */
@@ -228,7 +229,7 @@ sg_check_add_foreign_key_validated(SGContext *ctx, Node *stmt)
  */
 
 static bool
-sg_first_column_walker(Node *node, char **name)
+sg_column_names_walker(Node *node, List **names)
 {
 	if (node == NULL)
 		return false;
@@ -237,27 +238,24 @@ sg_first_column_walker(Node *node, char **name)
 		Node	   *last = llast(((ColumnRef *) node)->fields);
 
 		if (IsA(last, String))
-		{
-			*name = strVal(last);
-			return true;
-		}
+			*names = list_append_unique(*names, last);
 		return false;
 	}
-	return raw_expression_tree_walker(node, sg_first_column_walker,
-									  (void *) name);
+	return raw_expression_tree_walker(node, sg_column_names_walker,
+									  (void *) names);
 }
 
 /*
- * The first column a CHECK expression names: the server builds the name
- * of an unnamed CHECK constraint from it.
+ * The column a CHECK expression names, if it names exactly one: the
+ * server builds the name of an unnamed CHECK constraint from it.
  */
 static char *
 sg_first_column(Node *raw_expr)
 {
-	char	   *name = NULL;
+	List	   *names = NIL;
 
-	(void) sg_first_column_walker(raw_expr, &name);
-	return name;
+	(void) sg_column_names_walker(raw_expr, &names);
+	return list_length(names) == 1 ? strVal(linitial(names)) : NULL;
 }
 
 /*
@@ -408,8 +406,9 @@ sg_check_add_unique_constraint(SGContext *ctx, Node *stmt)
 								   "Add it when traffic is low, with a short lock_timeout, or enforce the rule another way.");
 		else if (ri->relkind == RELKIND_PARTITIONED_TABLE)
 			appendStringInfoString(&recipe,
-								   "On a partitioned table, build the unique index per partition with CREATE UNIQUE INDEX CONCURRENTLY, "
-								   "attach them to an index created ON ONLY the parent, then add the constraint.");
+								   "On a partitioned table, give every partition the constraint first: CREATE UNIQUE INDEX CONCURRENTLY on the partition, "
+								   "then ALTER TABLE <partition> ADD CONSTRAINT ... USING INDEX. Adding the constraint to the parent afterwards builds no index; "
+								   "allow it deliberately.");
 		else
 		{
 			appendStringInfoString(&recipe,
@@ -604,7 +603,7 @@ sg_check_detach_partition_not_concurrent(SGContext *ctx, Node *stmt)
 		if (OidIsValid(get_default_partition_oid(parent->relid)))
 			recipe = psprintf("DETACH PARTITION CONCURRENTLY is not possible while %s has a default partition. "
 							  "Detach it when traffic is low, with a short lock_timeout:\n"
-							  "SET lock_timeout = '2s';\nALTER TABLE %s DETACH PARTITION %s;",
+							  "BEGIN; SET LOCAL lock_timeout = '2s'; SET LOCAL schemaguard.allow = 'detach_partition_not_concurrent'; ALTER TABLE %s DETACH PARTITION %s; COMMIT;",
 							  parent->qualified, parent->qualified, part->qualified);
 		else
 			recipe = psprintf("Detach it without blocking queries on the parent, outside a transaction block:\n"

@@ -26,7 +26,8 @@
 #include "schemaguard.h"
 
 static void
-sg_report_drop_table(SGContext *ctx, SGRelInfo *ri, const char *via)
+sg_report_drop_table(SGContext *ctx, SGRelInfo *ri, const char *via,
+					 bool cascade)
 {
 	sg_report(ctx, ri, NULL, AccessExclusiveLock,
 			  psprintf("%sdropping non-empty %s \"%s\" loses its data",
@@ -34,8 +35,9 @@ sg_report_drop_table(SGContext *ctx, SGRelInfo *ri, const char *via)
 			  NULL,
 			  psprintf("Make sure nothing uses it and keep a copy, then drop it deliberately:\n"
 					   "pg_dump --table=%s --format=custom --file=%s.dump <database>\n"
-					   "BEGIN; SET LOCAL schemaguard.allow = 'drop_table'; DROP TABLE %s; COMMIT;",
-					   ri->qualified, ri->relname, ri->qualified));
+					   "BEGIN; SET LOCAL schemaguard.allow = 'drop_table'; DROP TABLE %s%s; COMMIT;",
+					   ri->qualified, ri->relname, ri->qualified,
+					   cascade ? " CASCADE" : ""));
 }
 
 static bool
@@ -64,7 +66,7 @@ sg_check_drop_table(SGContext *ctx, Node *stmt)
 			if (ri == NULL || sg_rel_exempt(ctx, ri) ||
 				!sg_is_table_kind(ri->relkind) || !sg_rel_has_rows(ctx, ri))
 				continue;
-			sg_report_drop_table(ctx, ri, NULL);
+			sg_report_drop_table(ctx, ri, NULL, ds->behavior == DROP_CASCADE);
 		}
 	}
 	else if (ds->removeType == OBJECT_SCHEMA && ds->behavior == DROP_CASCADE)
@@ -101,7 +103,8 @@ sg_check_drop_table(SGContext *ctx, Node *stmt)
 				if (ri == NULL || sg_rel_exempt(ctx, ri) || !sg_rel_has_rows(ctx, ri))
 					continue;
 				sg_report_drop_table(ctx, ri,
-									 psprintf("DROP SCHEMA \"%s\" CASCADE: ", nspname));
+									 psprintf("DROP SCHEMA \"%s\" CASCADE: ", nspname),
+									 true);
 			}
 		}
 	}
@@ -160,7 +163,6 @@ sg_check_drop_database(SGContext *ctx, Node *stmt)
 
 	if (dd->dbname == NULL || !OidIsValid(get_database_oid(dd->dbname, true)))
 		return;
-	ctx->no_xact_block = true;
 
 	sg_report_object(ctx, dd->dbname,
 					 psprintf("DROP DATABASE \"%s\" loses every object and row in it",

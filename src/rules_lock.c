@@ -364,7 +364,6 @@ sg_check_reindex_not_concurrent(SGContext *ctx, Node *stmt)
 				ri = sg_largest_table_in(ctx, nspid, &ntables);
 				if (ri == NULL)
 					return;
-				ctx->no_xact_block = true;
 				sg_report_object(ctx, name,
 								 psprintf("REINDEX %s \"%s\" blocks writes to each of its tables while their indexes are rebuilt",
 										  schema ? "SCHEMA" : "DATABASE", name),

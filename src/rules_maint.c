@@ -133,7 +133,6 @@ sg_check_vacuum_full(SGContext *ctx, Node *stmt)
 
 	if (!vs->is_vacuumcmd || !sg_option_is_true(vs->options, "full"))
 		return;
-	ctx->no_xact_block = true;
 
 	if (vs->rels == NIL)
 	{
@@ -218,7 +217,6 @@ sg_check_cluster(SGContext *ctx, Node *stmt)
 		ri = sg_largest_clustered_table(ctx);
 		if (ri == NULL)
 			return;
-		ctx->no_xact_block = true;
 		extra = "CLUSTER without a table name re-clusters every table that was clustered before; this is the largest of them.";
 	}
 
@@ -245,7 +243,8 @@ sg_check_missing_lock_timeout(SGContext *ctx, Node *stmt)
 		(sg_lock_timeout_ms > 0 && !sg_statement_commits_internally(stmt)))
 		return;
 	sl = sg_statement_lock(ctx, stmt);
-	if (sl.rel == NULL || !sg_lock_blocks_traffic(sl.mode))
+	if (sl.rel == NULL || !sg_lock_blocks_traffic(sl.mode) ||
+		!sg_rel_is_large(ctx, sl.rel))
 		return;
 
 	sg_report(ctx, sl.rel, NULL, sl.mode,

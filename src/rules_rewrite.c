@@ -420,6 +420,9 @@ sg_check_alter_column_type(SGContext *ctx, Node *stmt)
 			continue;
 
 		newtypename = format_type_with_typemod(newtype, newtypmod);
+		if (def->collClause != NULL)
+			newtypename = psprintf("%s COLLATE %s", newtypename,
+								   NameListToQuotedString(def->collClause->collname));
 		if (rewrites)
 			what = psprintf("changing column \"%s\" of table \"%s\" from %s to %s rewrites the table and its indexes",
 							cmd->name, ri->display, oldtype, newtypename);
@@ -443,8 +446,9 @@ sg_check_alter_column_type(SGContext *ctx, Node *stmt)
 						 qtmp, qcol, qcol, qtmp, qcol);
 
 		sg_report(ctx, ri, cmd->name, AccessExclusiveLock, what,
-				  rewrites ?
-				  "The new type is not binary-coercible from the old one, so every row is rewritten while the lock is held." :
+				  rewrites ? (def->raw_default != NULL ?
+							  "The USING expression is computed for every row, so the whole table is rewritten while the lock is held." :
+							  "The new type is not binary-coercible from the old one, so every row is rewritten while the lock is held.") :
 				  "The table is not rewritten, but the work above reads all of it while the lock is held.",
 				  recipe.data);
 	}

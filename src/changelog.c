@@ -128,6 +128,8 @@ sg_changelog_begin(SGStatementFrame *frame, Node *stmt,
 	memset(frame, 0, sizeof(SGStatementFrame));
 	frame->parent = sg_frame;
 	frame->recorded_at = GetCurrentStatementStartTimestamp();
+	/* survives the commits inside CREATE INDEX CONCURRENTLY and the like */
+	frame->cxt = CurrentMemoryContext;
 	sg_frame = frame;
 	return true;
 }
@@ -303,7 +305,7 @@ sg_capture_ddl(PG_FUNCTION_ARGS)
 			 strstr(identity, " on pg_temp.") != NULL))
 			continue;
 
-		old = MemoryContextSwitchTo(TopTransactionContext);
+		old = MemoryContextSwitchTo(frame->cxt);
 		if (frame->objects == NULL)
 			frame->objects = makeStringInfo();
 		else
@@ -528,11 +530,19 @@ sg_changelog_xact(XactEvent event)
 			sg_pending = NIL;
 			break;
 		case XACT_EVENT_COMMIT:
-		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PREPARE:
 		case XACT_EVENT_PARALLEL_COMMIT:
+
+			/*
+			 * The memory goes away with TopTransactionContext.  The frames
+			 * stay: CREATE INDEX CONCURRENTLY and the like commit inside
+			 * the statement, whose frame is still open.
+			 */
+			sg_pending = NIL;
+			break;
+		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PARALLEL_ABORT:
-			/* the memory goes away with TopTransactionContext */
+			/* the hook has unwound its frames before the abort */
 			sg_pending = NIL;
 			sg_frame = NULL;
 			break;

@@ -232,6 +232,7 @@ typedef struct SGStatementFrame
 	struct SGStatementFrame *parent;
 	TimestampTz recorded_at;	/* statement start */
 	StringInfo	objects;		/* JSON objects, comma-separated */
+	MemoryContext cxt;			/* lives as long as the statement */
 } SGStatementFrame;
 
 extern bool sg_changelog_begin(SGStatementFrame *frame, Node *stmt,

@@ -91,8 +91,26 @@ ALTER TABLE orders RENAME COLUMN note TO comment;
 ROLLBACK;
 
 \echo
-\echo '-- 7. Every rule, its family and its level.'
-SELECT * FROM schemaguard.list_rules();
+\echo '-- 7. Lint a migration before it runs: schemaguard.check() executes nothing.'
+SELECT statement, rule, level, object FROM schemaguard.check($$
+  ALTER TABLE orders ADD COLUMN status text;
+  ALTER TABLE orders ALTER COLUMN status SET NOT NULL;
+  ALTER TABLE orders ADD COLUMN shipped_at timestamptz DEFAULT clock_timestamp();
+  CREATE TABLE refunds (id bigint PRIMARY KEY, order_id bigint REFERENCES orders);
+  CREATE INDEX ON refunds (order_id);
+$$);
+
+\echo
+\echo '-- 8. Every committed schema change is in the hash-chained changelog.'
+SET schemaguard.migration = 'demo-V1';
+COMMENT ON TABLE orders IS 'customer orders';
+SELECT id, command_tag, left(statement, 60) AS statement, migration
+  FROM schemaguard.changelog ORDER BY id;
+SELECT count(*) AS problems FROM schemaguard.verify_changelog();
+
+\echo
+\echo '-- 9. Every rule, its family and its level.'
+SELECT rule, family, default_level, level FROM schemaguard.list_rules();
 SQL
 
 cat <<EOF

@@ -82,9 +82,11 @@ SHOW lock_timeout;
 is($ret, 0, 'ADD COLUMN succeeds when nothing holds the table');
 is($stdout, '0', 'lock_timeout is 0 after the successful statement');
 
-# 5. schemaguard.lock_timeout = 0 turns it off; missing_lock_timeout warns.
+# 5. schemaguard.lock_timeout = 0 turns it off; missing_lock_timeout warns
+#    (it is size-aware: every non-empty table counts with a threshold of 0).
 ($ret, $stdout, $stderr) = $node->psql('postgres', q{
 SET schemaguard.lock_timeout = 0;
+SET schemaguard.table_size_threshold = 0;
 ALTER TABLE t ADD COLUMN d int;
 });
 like($stderr, qr/WARNING:\s+schemaguard: missing_lock_timeout/,

@@ -33,6 +33,10 @@ REGRESS = setup settings guard_index guard_notnull guard_default \
 	guard_dataloss guard_advice check changelog changelog_tamper
 REGRESS_OPTS = --load-extension=schemaguard
 
+# pg_isolation_regress suites: specs/<name>.spec, expected/<name>.out
+ISOLATION = changelog_concurrency
+ISOLATION_OPTS = --load-extension=schemaguard
+
 PG_CPPFLAGS = -I$(srcdir)/src
 PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
 	-Wno-sign-compare $(if $(STRICT),-Werror)

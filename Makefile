@@ -35,7 +35,6 @@ REGRESS_OPTS = --load-extension=schemaguard
 
 # pg_isolation_regress suites: specs/<name>.spec, expected/<name>.out
 ISOLATION = changelog_concurrency
-ISOLATION_OPTS = --load-extension=schemaguard
 
 PG_CPPFLAGS = -I$(srcdir)/src
 PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \

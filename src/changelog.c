@@ -53,7 +53,9 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#include "utils/datetime.h"
 #include "utils/timestamp.h"
+#include "utils/inet.h"
 #include "utils/xid8.h"
 
 #include "schemaguard.h"
@@ -400,11 +402,77 @@ sg_sha256_text(const char *text)
 	return psprintf("sha256:%s", hex);
 }
 
-#define SG_INSERT_ARGS 14
+#define SG_INSERT_ARGS 16
+
+/* plans kept across transactions, for the changelog of relation sg_plans_relid */
+static Oid	sg_plans_relid = InvalidOid;
+static SPIPlanPtr sg_head_plan = NULL;
+static SPIPlanPtr sg_insert_plan = NULL;
+
+static void
+sg_prepare_plans(Oid relid)
+{
+	Oid			argtypes[SG_INSERT_ARGS] = {
+		INT8OID, TIMESTAMPTZOID, XID8OID, NAMEOID, NAMEOID, TEXTOID, INETOID,
+		TEXTOID, JSONBOID, TEXTOID, TEXTOID, TEXTOID, TEXTARRAYOID,
+		TEXTARRAYOID, TEXTOID, TEXTOID
+	};
+
+	if (sg_plans_relid == relid && sg_head_plan != NULL && sg_insert_plan != NULL)
+		return;
+	if (sg_head_plan != NULL)
+		SPI_freeplan(sg_head_plan);
+	if (sg_insert_plan != NULL)
+		SPI_freeplan(sg_insert_plan);
+	sg_head_plan = sg_insert_plan = NULL;
+	sg_plans_relid = InvalidOid;
+
+	sg_head_plan = SPI_prepare("SELECT id, entry_hash FROM schemaguard.changelog "
+							   "ORDER BY id DESC LIMIT 1", 0, NULL);
+	if (sg_head_plan == NULL || SPI_keepplan(sg_head_plan) != 0)
+		elog(ERROR, "schemaguard: could not prepare the changelog head query");
+	sg_insert_plan = SPI_prepare(
+		"INSERT INTO schemaguard.changelog (id, recorded_at, xid, role_name, "
+		"  session_role, application_name, client_addr, command_tag, objects, "
+		"  statement, statement_sha256, migration, allowed_rules, warnings, "
+		"  prev_hash, entry_hash) "
+		"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+		SG_INSERT_ARGS, argtypes);
+	if (sg_insert_plan == NULL || SPI_keepplan(sg_insert_plan) != 0)
+		elog(ERROR, "schemaguard: could not prepare the changelog insert");
+	sg_plans_relid = relid;
+}
+
+/* one field of the canonical form: "<UTF-8 length>:<text>" or "-" */
+static void
+sg_canonical_field(StringInfo buf, const char *value)
+{
+	appendStringInfoChar(buf, '\n');
+	if (value == NULL)
+		appendStringInfoChar(buf, '-');
+	else
+		appendStringInfo(buf, "%zu:%s",
+						 strlen(pg_server_to_any(value, strlen(value), PG_UTF8)),
+						 value);
+}
+
+/* the client's address as inet, like inet_client_addr(); NULL over a socket */
+static bool
+sg_client_addr(Datum *addr)
+{
+	LOCAL_FCINFO(fcinfo, 0);
+
+	InitFunctionCallInfoData(*fcinfo, NULL, 0, InvalidOid, NULL, NULL);
+	*addr = inet_client_addr(fcinfo);
+	return !fcinfo->isnull;
+}
 
 /*
  * Write the transaction's pending entries.  Called at pre-commit, so the
  * lock that serialises writers is held only until the commit completes.
+ * The canonical form and both checksums are computed here, in C; the SQL
+ * function schemaguard.entry_canonical() spells out the same form for
+ * verify_changelog() and outside verifiers.
  */
 static void
 sg_changelog_flush(void)
@@ -416,13 +484,10 @@ sg_changelog_flush(void)
 	int64		id = 0;
 	char	   *prev_hash;
 	ListCell   *lc;
-	Oid			argtypes[SG_INSERT_ARGS] = {
-		INT8OID, TIMESTAMPTZOID, XID8OID, NAMEOID, NAMEOID, TEXTOID,
-		TEXTOID, JSONBOID, TEXTOID, TEXTOID, TEXTOID, TEXTARRAYOID,
-		TEXTARRAYOID, TEXTOID
-	};
-	SPIPlanPtr	head_plan;
-	SPIPlanPtr	insert_plan;
+	Datum		addr;
+	bool		have_addr;
+	char	   *addr_text;
+	FullTransactionId fxid;
 
 	relid = sg_changelog_relid();
 	if (!OidIsValid(relid) || RecoveryInProgress())
@@ -444,12 +509,10 @@ sg_changelog_flush(void)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "schemaguard: SPI_connect failed");
 	PushActiveSnapshot(GetTransactionSnapshot());
+	sg_prepare_plans(relid);
 
 	/* the head, as committed by now, whatever this transaction's snapshot */
-	head_plan = SPI_prepare("SELECT id, entry_hash FROM schemaguard.changelog "
-							"ORDER BY id DESC LIMIT 1", 0, NULL);
-	if (head_plan == NULL ||
-		SPI_execute_snapshot(head_plan, NULL, NULL, GetLatestSnapshot(),
+	if (SPI_execute_snapshot(sg_head_plan, NULL, NULL, GetLatestSnapshot(),
 							 InvalidSnapshot, true, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "schemaguard: could not read the changelog head");
 	if (SPI_processed > 0)
@@ -463,53 +526,80 @@ sg_changelog_flush(void)
 	else
 		prev_hash = pstrdup(SG_GENESIS_HASH);
 
-	insert_plan = SPI_prepare(
-		"INSERT INTO schemaguard.changelog (id, recorded_at, xid, role_name, "
-		"  session_role, application_name, client_addr, command_tag, objects, "
-		"  statement, statement_sha256, migration, allowed_rules, warnings, "
-		"  prev_hash, entry_hash) "
-		"VALUES ($1, $2, $3, $4, $5, $6, pg_catalog.inet_client_addr(), $7, $8, $9, $10, $11, $12, $13, $14, "
-		"  schemaguard.sha256_text(schemaguard.entry_canonical($1, $2, $3, $4, $5, "
-		"    $6, pg_catalog.inet_client_addr(), $7, $8, $9, $10, $11, $12, $13, $14))) "
-		"RETURNING entry_hash",
-		SG_INSERT_ARGS, argtypes);
-	if (insert_plan == NULL)
-		elog(ERROR, "schemaguard: could not prepare the changelog insert");
+	have_addr = sg_client_addr(&addr);
+	addr_text = have_addr ? DatumGetCString(DirectFunctionCall1(inet_out, addr)) : NULL;
+	fxid = GetTopFullTransactionId();
 
 	foreach(lc, sg_pending)
 	{
 		SGPendingEntry *e = lfirst(lc);
 		Datum		values[SG_INSERT_ARGS];
 		char		nulls[SG_INSERT_ARGS];
+		struct pg_tm tm;
+		fsec_t		fsec;
+		char	   *statement_sha256 = sg_sha256_text(e->statement);
+		StringInfoData canonical;
+		char	   *entry_hash;
 
 		memset(nulls, ' ', sizeof(nulls));
 		id++;
 		values[0] = Int64GetDatum(id);
 		values[1] = TimestampTzGetDatum(e->recorded_at);
-		values[2] = FullTransactionIdGetDatum(GetTopFullTransactionId());
+		values[2] = FullTransactionIdGetDatum(fxid);
 		values[3] = DirectFunctionCall1(namein, CStringGetDatum(e->role_name));
 		values[4] = DirectFunctionCall1(namein, CStringGetDatum(e->session_role));
 		if (e->application_name)
 			values[5] = CStringGetTextDatum(e->application_name);
 		else
 			nulls[5] = 'n';
-		values[6] = CStringGetTextDatum(e->command_tag);
-		values[7] = DirectFunctionCall1(jsonb_in, CStringGetDatum(e->objects));
-		values[8] = CStringGetTextDatum(e->statement);
-		values[9] = CStringGetTextDatum(sg_sha256_text(e->statement));
-		if (e->migration)
-			values[10] = CStringGetTextDatum(e->migration);
+		if (have_addr)
+			values[6] = addr;
 		else
-			nulls[10] = 'n';
-		values[11] = OidInputFunctionCall(F_ARRAY_IN, e->allowed_rules, TEXTOID, -1);
-		values[12] = OidInputFunctionCall(F_ARRAY_IN, e->warnings, TEXTOID, -1);
-		values[13] = CStringGetTextDatum(prev_hash);
+			nulls[6] = 'n';
+		values[7] = CStringGetTextDatum(e->command_tag);
+		values[8] = DirectFunctionCall1(jsonb_in, CStringGetDatum(e->objects));
+		values[9] = CStringGetTextDatum(e->statement);
+		values[10] = CStringGetTextDatum(statement_sha256);
+		if (e->migration)
+			values[11] = CStringGetTextDatum(e->migration);
+		else
+			nulls[11] = 'n';
+		values[12] = OidInputFunctionCall(F_ARRAY_IN, e->allowed_rules, TEXTOID, -1);
+		values[13] = OidInputFunctionCall(F_ARRAY_IN, e->warnings, TEXTOID, -1);
+		values[14] = CStringGetTextDatum(prev_hash);
 
-		if (SPI_execute_plan(insert_plan, values, nulls, false, 1) != SPI_OK_INSERT_RETURNING ||
+		/* the canonical form: see schemaguard.entry_canonical() */
+		if (timestamp2tm(e->recorded_at, NULL, &tm, &fsec, NULL, NULL) != 0)
+			elog(ERROR, "schemaguard: timestamp out of range");
+		initStringInfo(&canonical);
+		appendStringInfoString(&canonical, "schemaguard-changelog-v1");
+		sg_canonical_field(&canonical, psprintf(INT64_FORMAT, id));
+		sg_canonical_field(&canonical,
+						   psprintf("%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
+									tm.tm_year, tm.tm_mon, tm.tm_mday,
+									tm.tm_hour, tm.tm_min, tm.tm_sec, (int) fsec));
+		sg_canonical_field(&canonical,
+						   psprintf(UINT64_FORMAT, U64FromFullTransactionId(fxid)));
+		sg_canonical_field(&canonical, e->role_name);
+		sg_canonical_field(&canonical, e->session_role);
+		sg_canonical_field(&canonical, e->application_name);
+		sg_canonical_field(&canonical, addr_text);
+		sg_canonical_field(&canonical, e->command_tag);
+		sg_canonical_field(&canonical,
+						   DatumGetCString(DirectFunctionCall1(jsonb_out, values[8])));
+		sg_canonical_field(&canonical, e->statement);
+		sg_canonical_field(&canonical, statement_sha256);
+		sg_canonical_field(&canonical, e->migration);
+		sg_canonical_field(&canonical, OidOutputFunctionCall(F_ARRAY_OUT, values[12]));
+		sg_canonical_field(&canonical, OidOutputFunctionCall(F_ARRAY_OUT, values[13]));
+		sg_canonical_field(&canonical, prev_hash);
+		entry_hash = sg_sha256_text(canonical.data);
+		values[15] = CStringGetTextDatum(entry_hash);
+
+		if (SPI_execute_plan(sg_insert_plan, values, nulls, false, 0) != SPI_OK_INSERT ||
 			SPI_processed != 1)
-			elog(ERROR, "schemaguard: could not write changelog entry %lld",
-				 (long long) id);
-		prev_hash = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+			elog(ERROR, "schemaguard: could not write changelog entry " INT64_FORMAT, id);
+		prev_hash = entry_hash;
 	}
 
 	PopActiveSnapshot();

@@ -527,7 +527,8 @@ sg_changelog_flush(void)
 		prev_hash = pstrdup(SG_GENESIS_HASH);
 
 	have_addr = sg_client_addr(&addr);
-	addr_text = have_addr ? DatumGetCString(DirectFunctionCall1(inet_out, addr)) : NULL;
+	/* as client_addr::text, with the netmask: what entry_canonical() sees */
+	addr_text = have_addr ? TextDatumGetCString(DirectFunctionCall1(network_show, addr)) : NULL;
 	fxid = GetTopFullTransactionId();
 
 	foreach(lc, sg_pending)

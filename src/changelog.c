@@ -28,6 +28,9 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "catalog/namespace.h"
@@ -51,6 +54,8 @@
 #include "utils/guc.h"
 #include "utils/json.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/datetime.h"
@@ -75,6 +80,10 @@ typedef struct SGPendingEntry
 	char	   *allowed_rules;	/* text[] literal */
 	char	   *warnings;		/* text[] literal */
 } SGPendingEntry;
+
+/* the event-trigger queries, planned once per backend */
+static SPIPlanPtr sg_commands_plan = NULL;
+static SPIPlanPtr sg_dropped_plan = NULL;
 
 /* innermost statement frame, and the transaction's pending entries */
 static SGStatementFrame *sg_frame = NULL;
@@ -253,7 +262,8 @@ Datum
 sg_capture_ddl(PG_FUNCTION_ARGS)
 {
 	EventTriggerData *trigdata;
-	const char *query;
+	bool		drop;
+	SPIPlanPtr *plan;
 	SGStatementFrame *frame = sg_frame;
 	uint64		i;
 
@@ -265,18 +275,27 @@ sg_capture_ddl(PG_FUNCTION_ARGS)
 		PG_RETURN_VOID();
 
 	trigdata = (EventTriggerData *) fcinfo->context;
-	if (strcmp(trigdata->event, "sql_drop") == 0)
-		query = "SELECT object_type, schema_name, object_identity "
-			"FROM pg_catalog.pg_event_trigger_dropped_objects() "
-			"WHERE (original OR normal) AND NOT is_temporary";
-	else
-		query = "SELECT object_type, schema_name, object_identity "
-			"FROM pg_catalog.pg_event_trigger_ddl_commands() "
-			"WHERE NOT in_extension";
+	drop = (strcmp(trigdata->event, "sql_drop") == 0);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "schemaguard: SPI_connect failed");
-	if (SPI_execute(query, true, 0) != SPI_OK_SELECT)
+	plan = drop ? &sg_dropped_plan : &sg_commands_plan;
+	if (*plan == NULL)
+	{
+		SPIPlanPtr	p = SPI_prepare(drop ?
+									"SELECT object_type, schema_name, object_identity "
+									"FROM pg_catalog.pg_event_trigger_dropped_objects() "
+									"WHERE (original OR normal) AND NOT is_temporary" :
+									"SELECT object_type, schema_name, object_identity "
+									"FROM pg_catalog.pg_event_trigger_ddl_commands() "
+									"WHERE NOT in_extension",
+									0, NULL);
+
+		if (p == NULL || SPI_keepplan(p) != 0)
+			elog(ERROR, "schemaguard: could not prepare the event trigger query");
+		*plan = p;
+	}
+	if (SPI_execute_plan(*plan, NULL, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "schemaguard: could not read event trigger data");
 
 	for (i = 0; i < SPI_processed; i++)
@@ -406,7 +425,6 @@ sg_sha256_text(const char *text)
 
 /* plans kept across transactions, for the changelog of relation sg_plans_relid */
 static Oid	sg_plans_relid = InvalidOid;
-static SPIPlanPtr sg_head_plan = NULL;
 static SPIPlanPtr sg_insert_plan = NULL;
 
 static void
@@ -418,19 +436,13 @@ sg_prepare_plans(Oid relid)
 		TEXTARRAYOID, TEXTOID, TEXTOID
 	};
 
-	if (sg_plans_relid == relid && sg_head_plan != NULL && sg_insert_plan != NULL)
+	if (sg_plans_relid == relid && sg_insert_plan != NULL)
 		return;
-	if (sg_head_plan != NULL)
-		SPI_freeplan(sg_head_plan);
 	if (sg_insert_plan != NULL)
 		SPI_freeplan(sg_insert_plan);
-	sg_head_plan = sg_insert_plan = NULL;
+	sg_insert_plan = NULL;
 	sg_plans_relid = InvalidOid;
 
-	sg_head_plan = SPI_prepare("SELECT id, entry_hash FROM schemaguard.changelog "
-							   "ORDER BY id DESC LIMIT 1", 0, NULL);
-	if (sg_head_plan == NULL || SPI_keepplan(sg_head_plan) != 0)
-		elog(ERROR, "schemaguard: could not prepare the changelog head query");
 	sg_insert_plan = SPI_prepare(
 		"INSERT INTO schemaguard.changelog (id, recorded_at, xid, role_name, "
 		"  session_role, application_name, client_addr, command_tag, objects, "
@@ -441,6 +453,48 @@ sg_prepare_plans(Oid relid)
 	if (sg_insert_plan == NULL || SPI_keepplan(sg_insert_plan) != 0)
 		elog(ERROR, "schemaguard: could not prepare the changelog insert");
 	sg_plans_relid = relid;
+}
+
+/*
+ * The last entry (id and entry_hash), read backwards through the primary
+ * key with the latest snapshot: the head as committed by now, whatever
+ * this transaction's snapshot, at a cost that does not grow with the
+ * history.  Returns false for an empty changelog.
+ */
+static bool
+sg_changelog_head(Oid relid, int64 *id, char **hash)
+{
+	Relation	rel = table_open(relid, AccessShareLock);
+	Oid			pkid = RelationGetPrimaryKeyIndex(rel);
+	Relation	idx;
+	Snapshot	snapshot;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	bool		found = false;
+
+	if (!OidIsValid(pkid))
+		elog(ERROR, "schemaguard: schemaguard.changelog has no primary key");
+	idx = index_open(pkid, AccessShareLock);
+	snapshot = RegisterSnapshot(GetLatestSnapshot());
+	scan = systable_beginscan_ordered(rel, idx, snapshot, 0, NULL);
+	tup = systable_getnext_ordered(scan, BackwardScanDirection);
+	if (HeapTupleIsValid(tup))
+	{
+		TupleDesc	desc = RelationGetDescr(rel);
+		bool		isnull;
+		Datum		d;
+
+		d = heap_getattr(tup, get_attnum(relid, "id"), desc, &isnull);
+		*id = DatumGetInt64(d);
+		d = heap_getattr(tup, get_attnum(relid, "entry_hash"), desc, &isnull);
+		*hash = TextDatumGetCString(d);
+		found = true;
+	}
+	systable_endscan_ordered(scan);
+	UnregisterSnapshot(snapshot);
+	index_close(idx, AccessShareLock);
+	table_close(rel, AccessShareLock);
+	return found;
 }
 
 /* one field of the canonical form: "<UTF-8 length>:<text>" or "-" */
@@ -511,20 +565,11 @@ sg_changelog_flush(void)
 	PushActiveSnapshot(GetTransactionSnapshot());
 	sg_prepare_plans(relid);
 
-	/* the head, as committed by now, whatever this transaction's snapshot */
-	if (SPI_execute_snapshot(sg_head_plan, NULL, NULL, GetLatestSnapshot(),
-							 InvalidSnapshot, true, false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "schemaguard: could not read the changelog head");
-	if (SPI_processed > 0)
+	if (!sg_changelog_head(relid, &id, &prev_hash))
 	{
-		bool		isnull;
-
-		id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-										 SPI_tuptable->tupdesc, 1, &isnull));
-		prev_hash = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
-	}
-	else
+		id = 0;
 		prev_hash = pstrdup(SG_GENESIS_HASH);
+	}
 
 	have_addr = sg_client_addr(&addr);
 	/* as client_addr::text, with the netmask: what entry_canonical() sees */

@@ -282,3 +282,19 @@ DROP SCHEMA sg_regress_app CASCADE;
 DROP TABLE settings_big;
 RESET schemaguard.mode;
 DROP ROLE sg_regress_migrator;
+
+-- Even a role granted SET on them cannot weaken mode, rules or changelog.
+CREATE ROLE sg_regress_weak;
+GRANT SET ON PARAMETER schemaguard.mode, schemaguard.rules, schemaguard.changelog TO sg_regress_weak;
+SET ROLE sg_regress_weak;
+SET schemaguard.mode = warn;
+SET schemaguard.mode = off;
+SET schemaguard.mode = enforce;
+SET schemaguard.rules = 'rename_column=off';
+SET schemaguard.rules = 'prefer_text=error';
+SHOW schemaguard.rules;
+SET schemaguard.changelog = off;
+RESET ROLE;
+RESET schemaguard.rules;
+REVOKE SET ON PARAMETER schemaguard.mode, schemaguard.rules, schemaguard.changelog FROM sg_regress_weak;
+DROP ROLE sg_regress_weak;

@@ -16,6 +16,8 @@
 #include <ctype.h>
 #include <limits.h>
 
+#include "access/xact.h"
+#include "miscadmin.h"
 #include "schemaguard.h"
 #include "utils/guc.h"
 
@@ -55,6 +57,40 @@ static const struct config_enum_entry sg_mode_options[] = {
 };
 
 static const char *const sg_level_names[] = {"off", "warn", "error"};
+
+/*
+ * A role that has been granted SET on schemaguard.mode, schemaguard.rules
+ * or schemaguard.changelog may still not weaken them: a non-superuser can
+ * never turn the guard or the changelog off.  Checked for SET in a
+ * session, where the current role is known.
+ */
+static bool
+sg_weakening_refused(GucSource source, const char *setting)
+{
+	if (source != PGC_S_SESSION || !IsTransactionState() || superuser())
+		return false;
+	GUC_check_errcode(ERRCODE_INSUFFICIENT_PRIVILEGE);
+	GUC_check_errmsg("only superusers can weaken %s", setting);
+	GUC_check_errdetail("A non-superuser can never turn schemaguard's guard or changelog off, even with SET privilege on the parameter.");
+	return true;
+}
+
+static bool
+sg_check_mode(int *newval, void **extra, GucSource source)
+{
+	if (*newval != SG_MODE_ENFORCE &&
+		sg_weakening_refused(source, "schemaguard.mode"))
+		return false;
+	return true;
+}
+
+static bool
+sg_check_changelog(bool *newval, void **extra, GucSource source)
+{
+	if (!*newval && sg_weakening_refused(source, "schemaguard.changelog"))
+		return false;
+	return true;
+}
 
 const char *
 sg_level_name(SGLevel level)
@@ -130,11 +166,13 @@ sg_check_rules(char **newval, void **extra, GucSource source)
 	SGRuleLevels parsed;
 	List	   *items;
 	ListCell   *lc;
+	int			i;
 
 	memset(parsed.level, -1, sizeof(parsed.level));
 
 	if (!sg_split_list(*newval ? *newval : "", "schemaguard.rules", &items))
 		return false;
+
 
 	foreach(lc, items)
 	{
@@ -173,6 +211,14 @@ sg_check_rules(char **newval, void **extra, GucSource source)
 			return false;
 		}
 		parsed.level[idx] = (signed char) level;
+	}
+
+	/* lowering a rule below its default level weakens the guard */
+	for (i = 0; i < sg_num_rules; i++)
+	{
+		if (parsed.level[i] >= 0 && parsed.level[i] < (int) sg_rules[i].default_level &&
+			sg_weakening_refused(source, "schemaguard.rules"))
+			return false;
 	}
 
 	*extra = sg_guc_malloc(sizeof(SGRuleLevels));
@@ -269,7 +315,7 @@ sg_define_settings(void)
 							 sg_mode_options,
 							 PGC_SUSET,
 							 0,
-							 NULL, NULL, NULL);
+							 sg_check_mode, NULL, NULL);
 
 	DefineCustomStringVariable("schemaguard.rules",
 							   "Per-rule level overrides, e.g. 'drop_column=warn, prefer_text=error'.",
@@ -325,7 +371,7 @@ sg_define_settings(void)
 							 true,
 							 PGC_SUSET,
 							 0,
-							 NULL, NULL, NULL);
+							 sg_check_changelog, NULL, NULL);
 
 	DefineCustomStringVariable("schemaguard.migration",
 							   "Free-text label recorded with each changelog entry, e.g. a migration id.",

@@ -75,29 +75,10 @@ log "building and installing schemaguard ($PG_CONFIG)"
 make -s -C "$REPO" PG_CONFIG="$PG_CONFIG" >/dev/null
 make -s -C "$REPO" install PG_CONFIG="$PG_CONFIG" >/dev/null
 
-# What was built and installed. Other sessions may run "make install" from
-# another checkout or a newer tree while this runs; every server start checks
-# that the installed files are still the ones installed here, so that one run
-# never mixes two builds.
 GIT_REV=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [ -n "$(git -C "$REPO" status --porcelain -- src sql schemaguard.control Makefile 2>/dev/null)" ]; then
 	GIT_REV="$GIT_REV (working tree has uncommitted changes in src/ sql/ or build files)"
 fi
-INSTALLED_FILES=("$("$PG_CONFIG" --pkglibdir)/schemaguard.so"
-	"$("$PG_CONFIG" --sharedir)"/extension/schemaguard*)
-installed_sum() { cat "${INSTALLED_FILES[@]}" | sha256sum | cut -c1-16; }
-INSTALL_SUM=$(installed_sum)
-if ! cmp -s "$REPO/schemaguard.so" "${INSTALLED_FILES[0]}"; then
-	echo "ddl_cost: the installed schemaguard.so is not the one just built in $REPO" >&2
-	exit 1
-fi
-check_install() {
-	if [ "$(installed_sum)" != "$INSTALL_SUM" ]; then
-		echo "ddl_cost: the installed schemaguard files changed during the run (another 'make install'?):" >&2
-		echo "ddl_cost: the results would mix two builds; rerun when nothing else installs schemaguard" >&2
-		exit 1
-	fi
-}
 
 # --- throwaway cluster ------------------------------------------------------
 
@@ -112,6 +93,7 @@ PGDATA_DIR=$BASE/data
 SOCK=$BASE/sock
 SERVER_LOG=$BASE/server.log
 mkdir "$SOCK" "$BASE/out"
+
 # a file descriptor nothing is ever written to: "read -t" on it is a sleep
 # without starting a process
 mkfifo "$BASE/sleep.fifo"
@@ -139,6 +121,32 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+# The server runs from a private copy of the PostgreSQL installation, taken
+# right after the install above (PostgreSQL finds its lib and share
+# directories relative to its binaries). Other sessions may "make install"
+# another build while this runs; the copy keeps every configuration B of the
+# run on the build measured here.
+INST=$BASE/pg
+PG_PKGLIBDIR=$("$PG_CONFIG" --pkglibdir)
+PG_SHAREDIR=$("$PG_CONFIG" --sharedir)
+for d in "$PG_BINDIR" "$PG_PKGLIBDIR" "$PG_SHAREDIR"; do
+	[ -d "$INST$d" ] && continue
+	mkdir -p "$INST$(dirname "$d")"
+	cp -a "$d" "$INST$d"
+done
+for f in "$REPO/schemaguard.so" "$REPO/schemaguard.control" "$REPO"/sql/schemaguard--*.sql; do
+	case $f in
+		*.so) dest=$INST$PG_PKGLIBDIR ;;
+		*) dest=$INST$PG_SHAREDIR/extension ;;
+	esac
+	if ! cmp -s "$f" "$dest/${f##*/}"; then
+		echo "ddl_cost: ${f##*/} changed between 'make install' and the copy (another install?); rerun" >&2
+		exit 1
+	fi
+done
+SO_SUM=$(sha256sum "$INST$PG_PKGLIBDIR/schemaguard.so" | cut -c1-16)
+export PATH="$INST$PG_BINDIR:$PATH"
 
 # A free port. The server listens only on a socket in a private directory, so
 # the port only names the socket; still skip ports someone listens on.
@@ -183,7 +191,6 @@ set_config() { # A|B
 }
 
 server_start() {
-	check_install
 	(cd "$BASE" && as_pg pg_ctl -D "$PGDATA_DIR" -l "$SERVER_LOG" -w -t 120 start) >/dev/null
 }
 server_stop() {
@@ -439,6 +446,7 @@ for round in $(seq 1 "$ROUNDS"); do
 			read -r cpu_user cpu_sys <"$BASE/out/$cfg-$db-$round.cpu"
 			CPU[$cfg,$db,$round]=$(awk -v u="$cpu_user" -v s="$cpu_sys" \
 				-v t="${TXNS[$cfg,$db,$round]}" 'BEGIN { printf "%.3f", (u + s) / t }')
+			# shellcheck disable=SC2034  # read through "declare -n" in the report
 			UCPU[$cfg,$db,$round]=$(awk -v u="$cpu_user" \
 				-v t="${TXNS[$cfg,$db,$round]}" 'BEGIN { printf "%.3f", u / t }')
 			if [ "$cfg" = B ]; then
@@ -452,7 +460,6 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 
 END_TS=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
-check_install
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- report -----------------------------------------------------------------
@@ -544,7 +551,8 @@ REPORT=$RESULTS_DIR/ddl_cost-latest.txt
 	echo "postgresql:  $PG_VERSION_FULL"
 	echo "machine:     nproc=$(nproc), CPU: ${CPU_MODEL:-unknown}, RAM: $MEM_TOTAL, kernel $(uname -r)"
 	echo "load avg:    start $LOAD_START, end $LOAD_END (1/5/15 min; other work on the machine skews results)"
-	echo "schemaguard: git $GIT_REV at build time; installed files sha256 $INSTALL_SUM (unchanged during the run)"
+	echo "schemaguard: git $GIT_REV at build time; schemaguard.so sha256 $SO_SUM (server run from a private"
+	echo "             copy of the installation taken right after make install)"
 	echo "cluster:     in ${BASE%/*} ($(findmnt -n -o FSTYPE -T "$BASE" 2>/dev/null || stat -f -c %T "$BASE")), shared_buffers=256MB,"
 	echo "             autovacuum=off (catalogs vacuumed before each run),"
 	echo "             everything else default (fsync, synchronous_commit on)"

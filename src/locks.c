@@ -294,16 +294,19 @@ sg_lock_blocks_traffic(LOCKMODE mode)
  * or -1 when nothing was applied.
  */
 int
-sg_apply_lock_timeout(SGContext *ctx, Node *stmt, SGStatementLock *sl)
+sg_apply_lock_timeout(SGContext *ctx, Node *stmt)
 {
+	SGStatementLock sl;
 	int			nestlevel;
 	char		value[32];
 
+	/* cheap tests first: most sessions never get this far */
 	if (sg_lock_timeout_ms <= 0 || LockTimeout != 0)
 		return -1;
-	if (sl->rel == NULL || !sg_lock_blocks_traffic(sl->mode))
-		return -1;
 	if (sg_statement_commits_internally(stmt))
+		return -1;
+	sl = sg_statement_lock(ctx, stmt);
+	if (sl.rel == NULL || !sg_lock_blocks_traffic(sl.mode))
 		return -1;
 
 	nestlevel = NewGUCNestLevel();

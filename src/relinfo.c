@@ -281,6 +281,36 @@ sg_rel_has_rows(SGContext *ctx, SGRelInfo *ri)
 }
 
 /*
+ * Of the given relations, the largest that is not exempt and is large, or
+ * NULL; *nconsidered (if not NULL) counts the non-exempt ones.  For the
+ * statements that work through many tables (REINDEX SCHEMA, VACUUM FULL
+ * and CLUSTER without a table).
+ */
+SGRelInfo *
+sg_largest_large_rel(SGContext *ctx, List *relids, int *nconsidered)
+{
+	SGRelInfo  *largest = NULL;
+	ListCell   *lc;
+
+	if (nconsidered != NULL)
+		*nconsidered = 0;
+	foreach(lc, relids)
+	{
+		SGRelInfo  *ri = sg_relinfo_oid(ctx, lfirst_oid(lc));
+
+		if (ri == NULL || sg_rel_exempt(ctx, ri))
+			continue;
+		if (nconsidered != NULL)
+			(*nconsidered)++;
+		if (!sg_rel_is_large(ctx, ri))
+			continue;
+		if (largest == NULL || ri->bytes > largest->bytes)
+			largest = ri;
+	}
+	return largest;
+}
+
+/*
  * "40 kB (about 1000 rows)", for DETAIL lines.
  */
 char *

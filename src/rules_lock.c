@@ -264,11 +264,8 @@ sg_largest_table_in(SGContext *ctx, Oid nspid, int *ntables)
 	Relation	classrel;
 	TableScanDesc scan;
 	HeapTuple	tup;
-	SGRelInfo  *largest = NULL;
 	List	   *relids = NIL;
-	ListCell   *lc;
 
-	*ntables = 0;
 	classrel = table_open(RelationRelationId, AccessShareLock);
 	scan = table_beginscan_catalog(classrel, 0, NULL);
 	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
@@ -287,19 +284,7 @@ sg_largest_table_in(SGContext *ctx, Oid nspid, int *ntables)
 	table_endscan(scan);
 	table_close(classrel, AccessShareLock);
 
-	foreach(lc, relids)
-	{
-		SGRelInfo  *ri = sg_relinfo_oid(ctx, lfirst_oid(lc));
-
-		if (ri == NULL || sg_rel_exempt(ctx, ri))
-			continue;
-		(*ntables)++;
-		if (!sg_rel_is_large(ctx, ri))
-			continue;
-		if (largest == NULL || ri->bytes > largest->bytes)
-			largest = ri;
-	}
-	return largest;
+	return sg_largest_large_rel(ctx, relids, ntables);
 }
 
 void

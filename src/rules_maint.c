@@ -172,8 +172,6 @@ sg_largest_clustered_table(SGContext *ctx)
 	TableScanDesc scan;
 	HeapTuple	tup;
 	List	   *relids = NIL;
-	ListCell   *lc;
-	SGRelInfo  *largest = NULL;
 
 	indexrel = table_open(IndexRelationId, AccessShareLock);
 	scan = table_beginscan_catalog(indexrel, 0, NULL);
@@ -187,16 +185,7 @@ sg_largest_clustered_table(SGContext *ctx)
 	table_endscan(scan);
 	table_close(indexrel, AccessShareLock);
 
-	foreach(lc, relids)
-	{
-		SGRelInfo  *ri = sg_relinfo_oid(ctx, lfirst_oid(lc));
-
-		if (ri == NULL || sg_rel_exempt(ctx, ri) || !sg_rel_is_large(ctx, ri))
-			continue;
-		if (largest == NULL || ri->bytes > largest->bytes)
-			largest = ri;
-	}
-	return largest;
+	return sg_largest_large_rel(ctx, relids, NULL);
 }
 
 void

@@ -472,13 +472,24 @@ sg_type_is_constrained_domain(TypeName *typname)
 	return get_typtype(typid) == TYPTYPE_DOMAIN && DomainHasConstraints(typid);
 }
 
+/* which recipe fits a rewrite */
+typedef enum SGRewriteKind
+{
+	SG_REWRITE_GENERIC,
+	SG_REWRITE_SEQUENCE,		/* identity or serial column */
+	SG_REWRITE_GENERATED,		/* stored generated column */
+	SG_REWRITE_DOMAIN,			/* domain with constraints */
+	SG_REWRITE_PERSISTENCE,		/* SET LOGGED / UNLOGGED */
+	SG_REWRITE_TABLESPACE		/* SET TABLESPACE */
+} SGRewriteKind;
+
 /*
  * What in this subcommand rewrites the table, or NULL.
  */
 static const char *
-sg_cmd_rewrite_reason(AlterTableCmd *cmd, const char **recipe_kind)
+sg_cmd_rewrite_reason(AlterTableCmd *cmd, SGRewriteKind *recipe_kind)
 {
-	*recipe_kind = "generic";
+	*recipe_kind = SG_REWRITE_GENERIC;
 	switch (cmd->subtype)
 	{
 		case AT_AddColumn:
@@ -496,39 +507,39 @@ sg_cmd_rewrite_reason(AlterTableCmd *cmd, const char **recipe_kind)
 					c = lfirst_node(Constraint, lc);
 					if (c->contype == CONSTR_IDENTITY)
 					{
-						*recipe_kind = "identity";
+						*recipe_kind = SG_REWRITE_SEQUENCE;
 						return "adding an identity column";
 					}
 					if (c->contype == CONSTR_GENERATED)
 					{
-						*recipe_kind = "generated";
+						*recipe_kind = SG_REWRITE_GENERATED;
 						return "adding a stored generated column";
 					}
 				}
 				if (sg_coldef_is_serial(def))
 				{
-					*recipe_kind = "serial";
+					*recipe_kind = SG_REWRITE_SEQUENCE;
 					return "adding a serial column";
 				}
 				/* the server checks the domain's constraints row by row */
 				if (def->typeName != NULL &&
 					sg_type_is_constrained_domain(def->typeName))
 				{
-					*recipe_kind = "domain";
+					*recipe_kind = SG_REWRITE_DOMAIN;
 					return "adding a column of a domain type with constraints";
 				}
 				return NULL;
 			}
 		case AT_SetLogged:
-			*recipe_kind = "logged";
+			*recipe_kind = SG_REWRITE_PERSISTENCE;
 			return "SET LOGGED";
 		case AT_SetUnLogged:
-			*recipe_kind = "logged";
+			*recipe_kind = SG_REWRITE_PERSISTENCE;
 			return "SET UNLOGGED";
 		case AT_SetAccessMethod:
 			return "SET ACCESS METHOD";
 		case AT_SetTableSpace:
-			*recipe_kind = "tablespace";
+			*recipe_kind = SG_REWRITE_TABLESPACE;
 			return "SET TABLESPACE";
 		default:
 			return NULL;
@@ -589,7 +600,7 @@ sg_check_table_rewrite(SGContext *ctx, Node *stmt)
 	{
 		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
 		const char *reason;
-		const char *kind;
+		SGRewriteKind kind;
 		char	   *recipe;
 		const char *column = NULL;
 
@@ -609,7 +620,7 @@ sg_check_table_rewrite(SGContext *ctx, Node *stmt)
 		if (cmd->subtype == AT_AddColumn)
 			column = ((ColumnDef *) cmd->def)->colname;
 
-		if (strcmp(kind, "identity") == 0 || strcmp(kind, "serial") == 0)
+		if (kind == SG_REWRITE_SEQUENCE)
 		{
 			const char *qcol = quote_identifier(column);
 			char	   *seq = quote_qualified_identifier(ri->nspname,
@@ -625,19 +636,19 @@ sg_check_table_rewrite(SGContext *ctx, Node *stmt)
 							  ri->qualified, qcol, seq, qcol,
 							  seq, ri->qualified, qcol);
 		}
-		else if (strcmp(kind, "generated") == 0)
+		else if (kind == SG_REWRITE_GENERATED)
 			recipe = psprintf("Add a plain column, fill it with a trigger for new rows and a batched UPDATE for existing ones, instead of a stored generated column:\n"
 							  "ALTER TABLE %s ADD COLUMN %s <type>;",
 							  ri->qualified, quote_identifier(column));
-		else if (strcmp(kind, "domain") == 0)
+		else if (kind == SG_REWRITE_DOMAIN)
 			recipe = psprintf("Add the column with the domain's base type, backfill it in batches, "
 							  "then add the domain's checks as a CHECK constraint NOT VALID and VALIDATE it:\n"
 							  "ALTER TABLE %s ADD COLUMN %s <base type>;",
 							  ri->qualified, quote_identifier(column));
-		else if (strcmp(kind, "logged") == 0)
+		else if (kind == SG_REWRITE_PERSISTENCE)
 			recipe = psprintf("Changing persistence always copies the table. Do it on a new empty table and move the data in batches, "
 							  "or do it in a maintenance window with a short lock_timeout.");
-		else if (strcmp(kind, "tablespace") == 0)
+		else if (kind == SG_REWRITE_TABLESPACE)
 			recipe = psprintf("Moving a table copies every block under the lock. Use an online repack tool that supports tablespaces "
 							  "(e.g. pg_repack --tablespace), or move it in a maintenance window.");
 		else

@@ -184,7 +184,6 @@ sg_guard_statement(PlannedStmt *pstmt, const char *queryString,
 				   ProcessUtilityContext context, SGGuardResult *result)
 {
 	SGContext	ctx;
-	SGStatementLock sl;
 	MemoryContext guard_cxt;
 	MemoryContext old_cxt;
 	ListCell   *lc;
@@ -206,8 +205,7 @@ sg_guard_statement(PlannedStmt *pstmt, const char *queryString,
 	/* an ERROR here releases guard_cxt with its parent */
 	sg_raise_violations(&ctx);
 
-	sl = sg_statement_lock(&ctx, pstmt->utilityStmt);
-	result->nestlevel = sg_apply_lock_timeout(&ctx, pstmt->utilityStmt, &sl);
+	result->nestlevel = sg_apply_lock_timeout(&ctx, pstmt->utilityStmt);
 
 	MemoryContextSwitchTo(old_cxt);
 	foreach(lc, ctx.violations)

@@ -182,6 +182,8 @@ extern SGRelInfo *sg_relinfo_oid(SGContext *ctx, Oid relid);
 extern bool sg_rel_exempt(SGContext *ctx, SGRelInfo *ri);
 extern bool sg_rel_is_large(SGContext *ctx, SGRelInfo *ri);
 extern bool sg_rel_has_rows(SGContext *ctx, SGRelInfo *ri);
+extern SGRelInfo *sg_largest_large_rel(SGContext *ctx, List *relids,
+									   int *nconsidered);
 extern char *sg_rel_size_text(SGContext *ctx, SGRelInfo *ri);
 extern bool sg_object_created_in_xact(Oid classid, Oid objid);
 
@@ -220,7 +222,7 @@ extern bool sg_statement_may_lock(Node *stmt);
 extern SGStatementLock sg_statement_lock(SGContext *ctx, Node *stmt);
 extern bool sg_lock_blocks_traffic(LOCKMODE mode);
 extern bool sg_statement_commits_internally(Node *stmt);
-extern int	sg_apply_lock_timeout(SGContext *ctx, Node *stmt, SGStatementLock *sl);
+extern int	sg_apply_lock_timeout(SGContext *ctx, Node *stmt);
 
 /* table rewrites (rules_rewrite.c) */
 extern void sg_rewrite_reset(void);

@@ -22,7 +22,9 @@ OBJS = \
 	src/rules_advice.o \
 	src/locks.o \
 	src/check.o \
-	src/changelog.o
+	src/changelog.o \
+	src/snapshot.o \
+	src/drift.o
 
 DATA = sql/schemaguard--0.1.0.sql
 PGFILEDESC = "schemaguard - safe schema changes for PostgreSQL"

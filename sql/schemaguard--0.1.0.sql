@@ -169,3 +169,122 @@ CREATE EVENT TRIGGER schemaguard_capture_drop ON sql_drop
     EXECUTE FUNCTION schemaguard.capture_ddl();
 ALTER EVENT TRIGGER schemaguard_capture_ddl ENABLE ALWAYS;
 ALTER EVENT TRIGGER schemaguard_capture_drop ENABLE ALWAYS;
+
+-- ----------------------------------------------------------------------
+-- Drift detection
+-- ----------------------------------------------------------------------
+
+-- Named baselines: a stored snapshot of the schema.  Only take_baseline()
+-- writes these tables.
+CREATE TABLE schemaguard.baselines (
+    id                  integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    label               text NOT NULL UNIQUE CHECK (label <> ''),
+    taken_at            timestamptz NOT NULL,
+    taken_by            name NOT NULL,
+    fingerprint         text NOT NULL,
+    facets              text[] NOT NULL,
+    server_version_num  integer NOT NULL,
+    changelog_id        bigint NOT NULL,
+    system_identifier   text NOT NULL,
+    database_oid        oid NOT NULL,
+    object_count        integer NOT NULL
+);
+
+COMMENT ON TABLE schemaguard.baselines IS
+'schema baselines taken by schemaguard.take_baseline(); changelog_id is the last changelog entry the baseline includes';
+
+CREATE TABLE schemaguard.baseline_objects (
+    baseline_id      integer NOT NULL REFERENCES schemaguard.baselines ON DELETE CASCADE,
+    object_type      text NOT NULL,
+    schema_name      text,
+    identity         text NOT NULL,
+    definition       text NOT NULL,
+    checksum         text NOT NULL,
+    parent_type      text,
+    parent_identity  text,
+    classid          oid NOT NULL,
+    objid            oid NOT NULL,
+    objsubid         integer NOT NULL
+);
+
+CREATE INDEX ON schemaguard.baseline_objects (baseline_id);
+
+COMMENT ON TABLE schemaguard.baseline_objects IS
+'the objects of each baseline, as schemaguard.snapshot() returned them when the baseline was taken';
+
+REVOKE ALL ON schemaguard.baselines, schemaguard.baseline_objects FROM PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('schemaguard.baselines', '');
+SELECT pg_catalog.pg_extension_config_dump('schemaguard.baseline_objects', '');
+
+CREATE FUNCTION schemaguard.snapshot(facets text[] DEFAULT '{}')
+RETURNS TABLE (object_type text, schema_name text, identity text,
+               definition text, checksum text)
+AS 'MODULE_PATHNAME', 'sg_snapshot'
+LANGUAGE C STABLE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION schemaguard.snapshot(text[]) IS
+'one row per schema object with its normalised definition and checksum';
+
+CREATE FUNCTION schemaguard.fingerprint(facets text[] DEFAULT '{}')
+RETURNS text
+AS 'MODULE_PATHNAME', 'sg_fingerprint'
+LANGUAGE C STABLE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION schemaguard.fingerprint(text[]) IS
+'one checksum of the whole schema, prefixed with the algorithm version';
+
+-- take_baseline() writes the baseline tables, which nobody else may write:
+-- it runs as the extension's owner, and EXECUTE must be granted.
+CREATE FUNCTION schemaguard.take_baseline(label text, facets text[] DEFAULT '{}')
+RETURNS text
+AS 'MODULE_PATHNAME', 'sg_take_baseline'
+LANGUAGE C VOLATILE SECURITY DEFINER PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp;
+
+REVOKE EXECUTE ON FUNCTION schemaguard.take_baseline(text, text[]) FROM PUBLIC;
+
+COMMENT ON FUNCTION schemaguard.take_baseline(text, text[]) IS
+'store the current snapshot as a named baseline; returns its fingerprint';
+
+-- drift() reads the baselines and the changelog, which are not public:
+-- grant EXECUTE to the roles that monitor drift.
+CREATE FUNCTION schemaguard.drift(baseline text DEFAULT NULL)
+RETURNS TABLE (object_type text, identity text, change text,
+               tracked boolean, changelog_ids bigint[],
+               baseline_definition text, current_definition text)
+AS 'MODULE_PATHNAME', 'sg_drift'
+LANGUAGE C STABLE SECURITY DEFINER PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp;
+
+REVOKE EXECUTE ON FUNCTION schemaguard.drift(text) FROM PUBLIC;
+
+COMMENT ON FUNCTION schemaguard.drift(text) IS
+'differences between a baseline (NULL: the latest) and the live schema, and the changelog entries that explain them';
+
+CREATE FUNCTION schemaguard.export_manifest(facets text[] DEFAULT '{}')
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'sg_export_manifest'
+LANGUAGE C STABLE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION schemaguard.export_manifest(text[]) IS
+'a portable manifest of the schema: server version, facets, fingerprint, and every object''s checksum and definition';
+
+CREATE FUNCTION schemaguard.compare(manifest jsonb)
+RETURNS TABLE (object_type text, identity text, change text,
+               tracked boolean, changelog_ids bigint[],
+               baseline_definition text, current_definition text)
+AS 'MODULE_PATHNAME', 'sg_compare_live'
+LANGUAGE C STABLE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION schemaguard.compare(jsonb) IS
+'differences between a manifest (the reference) and the live schema';
+
+CREATE FUNCTION schemaguard.compare(a jsonb, b jsonb)
+RETURNS TABLE (object_type text, identity text, change text,
+               tracked boolean, changelog_ids bigint[],
+               baseline_definition text, current_definition text)
+AS 'MODULE_PATHNAME', 'sg_compare_manifests'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION schemaguard.compare(jsonb, jsonb) IS
+'differences between two manifests: a is the reference, b the other side';

@@ -40,4 +40,39 @@
 #define sg_guc_malloc(size) guc_malloc(LOG, (size))
 #endif
 
+/*
+ * Catalog columns the drift snapshot reads.  attstattarget and
+ * stxstattarget became nullable int2 in 17 (NULL = default); the ICU
+ * locale column of pg_collation was renamed in 17; NOT NULL became a
+ * pg_constraint row in 18 (the snapshot shows it on the column).
+ */
+#if PG_VERSION_NUM < 170000
+#define SG_ATTSTATTARGET(tup, desc) \
+	(((Form_pg_attribute) GETSTRUCT(tup))->attstattarget)
+#define SG_STXSTATTARGET(tup, desc) \
+	(((Form_pg_statistic_ext) GETSTRUCT(tup))->stxstattarget)
+#define SG_ANUM_COLLATION_LOCALE Anum_pg_collation_colliculocale
+#else
+#define SG_ATTSTATTARGET(tup, desc) \
+	sg_nullable_int2((tup), Anum_pg_attribute_attstattarget, (desc))
+#define SG_STXSTATTARGET(tup, desc) \
+	sg_nullable_int2((tup), Anum_pg_statistic_ext_stxstattarget, (desc))
+#define SG_ANUM_COLLATION_LOCALE Anum_pg_collation_colllocale
+#include "access/htup_details.h"
+static inline int
+sg_nullable_int2(HeapTuple tup, int attnum, TupleDesc desc)
+{
+	bool		isnull;
+	Datum		d = heap_getattr(tup, attnum, desc, &isnull);
+
+	return isnull ? -1 : DatumGetInt16(d);
+}
+#endif
+
+#if PG_VERSION_NUM < 180000
+#define SG_CONSTRAINT_IS_NOTNULL(con) false
+#else
+#define SG_CONSTRAINT_IS_NOTNULL(con) ((con)->contype == CONSTRAINT_NOTNULL)
+#endif
+
 #endif							/* SCHEMAGUARD_COMPAT_H */

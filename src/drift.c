@@ -1,0 +1,1171 @@
+/*-------------------------------------------------------------------------
+ *
+ * drift.c
+ *		The drift-detection SQL functions: snapshot(), fingerprint(),
+ *		take_baseline(), drift(), export_manifest() and compare().
+ *
+ * All of them work on the snapshot of snapshot.c.  Two object lists are
+ * compared by merging them in (type, identity) order; an object whose
+ * definition differs is "modified".  drift() also says which changelog
+ * entries recorded since the baseline explain each difference: an entry
+ * explains an object when it names the object itself or the object it
+ * belongs to (the table of a column, index, constraint, trigger, rule or
+ * policy; the domain of a domain constraint), also under the name the
+ * object had on the other side of a rename.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "access/xlog.h"
+#include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/numeric.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+
+#include "snapshot.h"
+
+PG_FUNCTION_INFO_V1(sg_snapshot);
+PG_FUNCTION_INFO_V1(sg_fingerprint);
+PG_FUNCTION_INFO_V1(sg_take_baseline);
+PG_FUNCTION_INFO_V1(sg_drift);
+PG_FUNCTION_INFO_V1(sg_export_manifest);
+PG_FUNCTION_INFO_V1(sg_compare_live);
+PG_FUNCTION_INFO_V1(sg_compare_manifests);
+
+#define SG_MANIFEST_FORMAT "schemaguard manifest"
+
+/* one side of a comparison */
+typedef struct SGSide
+{
+	SGObject   *objects;
+	int			n;
+	int			facets;
+	int			server_version_num;	/* 0 if unknown */
+} SGSide;
+
+/* ----------------------------------------------------------------
+ * Arguments
+ * ----------------------------------------------------------------
+ */
+
+static int
+sg_facets_arg(FunctionCallInfo fcinfo, int argno)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("facets must not be NULL"),
+				 errhint("Pass '{}' for no facets.")));
+	return sg_parse_facets(PG_GETARG_ARRAYTYPE_P(argno), "facets");
+}
+
+static int
+sg_major(int version_num)
+{
+	return version_num / 10000;
+}
+
+/* ----------------------------------------------------------------
+ * snapshot() and fingerprint()
+ * ----------------------------------------------------------------
+ */
+
+Datum
+sg_snapshot(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int			facets = sg_facets_arg(fcinfo, 0);
+	SGSnapshot *snap;
+
+	InitMaterializedSRF(fcinfo, 0);
+	snap = sg_snapshot_take(facets);
+	for (int i = 0; i < snap->nobjects; i++)
+	{
+		SGObject   *obj = &snap->objects[i];
+		Datum		values[5];
+		bool		nulls[5] = {false, false, false, false, false};
+
+		values[0] = CStringGetTextDatum(obj->type);
+		if (obj->schema)
+			values[1] = CStringGetTextDatum(obj->schema);
+		else
+			nulls[1] = true;
+		values[2] = CStringGetTextDatum(obj->identity);
+		values[3] = CStringGetTextDatum(obj->definition);
+		values[4] = CStringGetTextDatum(sg_object_checksum(obj));
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+Datum
+sg_fingerprint(PG_FUNCTION_ARGS)
+{
+	int			facets = sg_facets_arg(fcinfo, 0);
+	SGSnapshot *snap = sg_snapshot_take(facets);
+
+	PG_RETURN_TEXT_P(cstring_to_text(sg_fingerprint_of(snap->objects,
+													   snap->nobjects, facets)));
+}
+
+/* ----------------------------------------------------------------
+ * Comparing two object lists
+ * ----------------------------------------------------------------
+ */
+
+/* what drift() knows to say which changelog entries explain a change */
+typedef struct SGTracking
+{
+	int			nentries;
+	struct SGLogObject *entries;	/* sorted by type, identity, id */
+	bool		same_database;	/* baseline oids are valid here */
+	HTAB	   *base_by_oid;	/* catalog address -> baseline object */
+	HTAB	   *live_by_oid;	/* catalog address -> live object */
+} SGTracking;
+
+typedef struct SGLogObject
+{
+	const char *type;
+	const char *identity;
+	int64		id;
+} SGLogObject;
+
+typedef struct SGOidKey
+{
+	Oid			classid;
+	Oid			objid;
+	int32		objsubid;
+} SGOidKey;
+
+typedef struct SGOidEntry
+{
+	SGOidKey	key;
+	SGObject   *obj;
+} SGOidEntry;
+
+static int
+sg_logobject_cmp(const void *a, const void *b)
+{
+	const SGLogObject *x = a;
+	const SGLogObject *y = b;
+	int			c = strcmp(x->type, y->type);
+
+	if (c == 0)
+		c = strcmp(x->identity, y->identity);
+	if (c == 0)
+		c = (x->id > y->id) - (x->id < y->id);
+	return c;
+}
+
+/* add the ids of the changelog entries that name (type, identity) */
+static List *
+sg_ids_for(SGTracking *t, const char *type, const char *identity, List *ids)
+{
+	int			lo = 0;
+	int			hi = t->nentries;
+
+	if (type == NULL || identity == NULL)
+		return ids;
+	/* first entry >= (type, identity) */
+	while (lo < hi)
+	{
+		int			mid = (lo + hi) / 2;
+		int			c = strcmp(t->entries[mid].type, type);
+
+		if (c == 0)
+			c = strcmp(t->entries[mid].identity, identity);
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < t->nentries; lo++)
+	{
+		if (strcmp(t->entries[lo].type, type) != 0 ||
+			strcmp(t->entries[lo].identity, identity) != 0)
+			break;
+		ids = lappend(ids, &t->entries[lo].id);
+	}
+	return ids;
+}
+
+static List *
+sg_ids_for_object(SGTracking *t, SGObject *obj, List *ids)
+{
+	if (obj == NULL)
+		return ids;
+	ids = sg_ids_for(t, obj->type, obj->identity, ids);
+	ids = sg_ids_for(t, obj->parent_type, obj->parent_identity, ids);
+	return ids;
+}
+
+static SGObject *
+sg_by_oid(HTAB *map, SGObject *obj)
+{
+	SGOidKey	key;
+	SGOidEntry *e;
+
+	if (map == NULL || obj == NULL || !OidIsValid(obj->objid))
+		return NULL;
+	memset(&key, 0, sizeof(key));
+	key.classid = obj->classid;
+	key.objid = obj->objid;
+	key.objsubid = obj->objsubid;
+	e = hash_search(map, &key, HASH_FIND, NULL);
+	return e ? e->obj : NULL;
+}
+
+static int
+sg_int64_cmp(const ListCell *a, const ListCell *b)
+{
+	int64		x = *(int64 *) lfirst(a);
+	int64		y = *(int64 *) lfirst(b);
+
+	return (x > y) - (x < y);
+}
+
+/* changelog ids that explain a difference; '{}' when none do */
+static Datum
+sg_changelog_ids(SGTracking *t, SGObject *base, SGObject *live)
+{
+	List	   *ids = NIL;
+	Datum	   *elems;
+	int			n = 0;
+	int64		last = -1;
+	ListCell   *lc;
+
+	ids = sg_ids_for_object(t, base, ids);
+	ids = sg_ids_for_object(t, live, ids);
+	if (t->same_database)
+	{
+		/* the same object under another name on the other side */
+		if (base && !live)
+			ids = sg_ids_for_object(t, sg_by_oid(t->live_by_oid, base), ids);
+		if (live && !base)
+			ids = sg_ids_for_object(t, sg_by_oid(t->base_by_oid, live), ids);
+	}
+	list_sort(ids, sg_int64_cmp);
+	elems = palloc(sizeof(Datum) * Max(list_length(ids), 1));
+	foreach(lc, ids)
+	{
+		int64		id = *(int64 *) lfirst(lc);
+
+		if (id != last)
+			elems[n++] = Int64GetDatum(id);
+		last = id;
+	}
+	return PointerGetDatum(construct_array(elems, n, INT8OID, 8, FLOAT8PASSBYVAL,
+										   TYPALIGN_DOUBLE));
+}
+
+static void
+sg_put_row(ReturnSetInfo *rsinfo, SGTracking *t, const char *change,
+		   SGObject *base, SGObject *live)
+{
+	SGObject   *obj = base ? base : live;
+	Datum		values[7];
+	bool		nulls[7] = {false, false, false, false, false, false, false};
+
+	values[0] = CStringGetTextDatum(obj->type);
+	values[1] = CStringGetTextDatum(obj->identity);
+	values[2] = CStringGetTextDatum(change);
+	if (t)
+	{
+		Datum		ids = sg_changelog_ids(t, base, live);
+
+		values[3] = BoolGetDatum(ArrayGetNItems(ARR_NDIM(DatumGetArrayTypeP(ids)),
+												ARR_DIMS(DatumGetArrayTypeP(ids))) > 0);
+		values[4] = ids;
+	}
+	else
+	{
+		/* compare(): another database's changelog says nothing here */
+		nulls[3] = true;
+		nulls[4] = true;
+	}
+	if (base)
+		values[5] = CStringGetTextDatum(base->definition);
+	else
+		nulls[5] = true;
+	if (live)
+		values[6] = CStringGetTextDatum(live->definition);
+	else
+		nulls[6] = true;
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
+/*
+ * Merge two sorted lists.  With a tracking callback set up lazily: the
+ * changelog is read only when there is a difference to explain.
+ */
+typedef SGTracking *(*SGTrackingFn) (void *arg, SGSide *base, SGSide *live);
+
+static void
+sg_diff(ReturnSetInfo *rsinfo, SGSide *base, SGSide *live,
+		SGTrackingFn tracking_fn, void *arg)
+{
+	int			i = 0;
+	int			j = 0;
+	SGTracking *t = NULL;
+	bool		tracking_done = (tracking_fn == NULL);
+
+	while (i < base->n || j < live->n)
+	{
+		SGObject   *b = i < base->n ? &base->objects[i] : NULL;
+		SGObject   *l = j < live->n ? &live->objects[j] : NULL;
+		int			c;
+		const char *change;
+
+		CHECK_FOR_INTERRUPTS();
+		if (b && l)
+			c = sg_object_cmp(b, l);
+		else
+			c = b ? -1 : 1;
+		if (c == 0)
+		{
+			i++;
+			j++;
+			if (strcmp(b->definition, l->definition) == 0)
+				continue;
+			change = "modified";
+		}
+		else if (c < 0)
+		{
+			i++;
+			l = NULL;
+			change = "removed";
+		}
+		else
+		{
+			j++;
+			b = NULL;
+			change = "added";
+		}
+		if (!tracking_done)
+		{
+			t = tracking_fn(arg, base, live);
+			tracking_done = true;
+		}
+		sg_put_row(rsinfo, t, change, b, l);
+	}
+}
+
+/* objects must be sorted and unique for the merge */
+static void
+sg_check_unique(SGSide *side, const char *what)
+{
+	for (int i = 1; i < side->n; i++)
+		if (sg_object_cmp(&side->objects[i - 1], &side->objects[i]) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s lists %s \"%s\" twice", what,
+							side->objects[i].type, side->objects[i].identity)));
+}
+
+/* ----------------------------------------------------------------
+ * Baselines
+ * ----------------------------------------------------------------
+ */
+
+static char *
+sg_system_identifier(void)
+{
+	return psprintf(UINT64_FORMAT, GetSystemIdentifier());
+}
+
+static Datum
+sg_text_array(char **texts, bool *nulls, int n)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
+	int			dims[1];
+	int			lbs[1];
+
+	for (int i = 0; i < n; i++)
+		elems[i] = (nulls && nulls[i]) ? (Datum) 0 : CStringGetTextDatum(texts[i]);
+	dims[0] = n;
+	lbs[0] = 1;
+	return PointerGetDatum(construct_md_array(elems, nulls, 1, dims, lbs, TEXTOID,
+											  -1, false, TYPALIGN_INT));
+}
+
+static Datum
+sg_int_array(Datum *values, Oid type, int n)
+{
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+
+	get_typlenbyvalalign(type, &typlen, &typbyval, &typalign);
+	return PointerGetDatum(construct_array(values, n, type, typlen, typbyval, typalign));
+}
+
+/* insert the objects of a baseline, all in one statement */
+static void
+sg_store_baseline_objects(int32 baseline_id, SGSnapshot *snap)
+{
+	int			n = snap->nobjects;
+	char	  **types = palloc(sizeof(char *) * Max(n, 1));
+	char	  **schemas = palloc(sizeof(char *) * Max(n, 1));
+	bool	   *schema_nulls = palloc(sizeof(bool) * Max(n, 1));
+	char	  **identities = palloc(sizeof(char *) * Max(n, 1));
+	char	  **definitions = palloc(sizeof(char *) * Max(n, 1));
+	char	  **checksums = palloc(sizeof(char *) * Max(n, 1));
+	char	  **ptypes = palloc(sizeof(char *) * Max(n, 1));
+	bool	   *ptype_nulls = palloc(sizeof(bool) * Max(n, 1));
+	char	  **pidents = palloc(sizeof(char *) * Max(n, 1));
+	bool	   *pident_nulls = palloc(sizeof(bool) * Max(n, 1));
+	Datum	   *classids = palloc(sizeof(Datum) * Max(n, 1));
+	Datum	   *objids = palloc(sizeof(Datum) * Max(n, 1));
+	Datum	   *subids = palloc(sizeof(Datum) * Max(n, 1));
+	Oid			argtypes[12] = {INT4OID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
+		TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, OIDARRAYOID,
+	OIDARRAYOID, INT4ARRAYOID};
+	Datum		args[11];
+	int			rc;
+
+	for (int i = 0; i < n; i++)
+	{
+		SGObject   *obj = &snap->objects[i];
+
+		types[i] = (char *) obj->type;
+		schemas[i] = (char *) obj->schema;
+		schema_nulls[i] = obj->schema == NULL;
+		identities[i] = (char *) obj->identity;
+		definitions[i] = (char *) obj->definition;
+		checksums[i] = (char *) sg_object_checksum(obj);
+		ptypes[i] = (char *) obj->parent_type;
+		ptype_nulls[i] = obj->parent_type == NULL;
+		pidents[i] = (char *) obj->parent_identity;
+		pident_nulls[i] = obj->parent_identity == NULL;
+		classids[i] = ObjectIdGetDatum(obj->classid);
+		objids[i] = ObjectIdGetDatum(obj->objid);
+		subids[i] = Int32GetDatum(obj->objsubid);
+	}
+	args[0] = Int32GetDatum(baseline_id);
+	args[1] = sg_text_array(types, NULL, n);
+	args[2] = sg_text_array(schemas, schema_nulls, n);
+	args[3] = sg_text_array(identities, NULL, n);
+	args[4] = sg_text_array(definitions, NULL, n);
+	args[5] = sg_text_array(checksums, NULL, n);
+	args[6] = sg_text_array(ptypes, ptype_nulls, n);
+	args[7] = sg_text_array(pidents, pident_nulls, n);
+	args[8] = sg_int_array(classids, OIDOID, n);
+	args[9] = sg_int_array(objids, OIDOID, n);
+	args[10] = sg_int_array(subids, INT4OID, n);
+
+	rc = SPI_execute_with_args(
+							   "INSERT INTO schemaguard.baseline_objects (baseline_id, object_type,"
+							   " schema_name, identity, definition, checksum, parent_type,"
+							   " parent_identity, classid, objid, objsubid)"
+							   " SELECT $1, u.* FROM pg_catalog.unnest($2, $3, $4, $5, $6, $7, $8,"
+							   " $9, $10, $11) AS u",
+							   11, argtypes, args, NULL, false, 0);
+	if (rc != SPI_OK_INSERT)
+		elog(ERROR, "schemaguard: could not store the baseline's objects: %s",
+			 SPI_result_code_string(rc));
+}
+
+Datum
+sg_take_baseline(PG_FUNCTION_ARGS)
+{
+	text	   *label_t;
+	char	   *label;
+	int			facets;
+	SGSnapshot *snap;
+	char	   *fingerprint;
+	int64		head;
+	int32		baseline_id;
+	bool		isnull;
+	int			rc;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("baseline label must not be NULL")));
+	label_t = PG_GETARG_TEXT_PP(0);
+	label = text_to_cstring(label_t);
+	if (label[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("baseline label must not be empty")));
+	facets = sg_facets_arg(fcinfo, 1);
+	if (RecoveryInProgress())
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("cannot take a baseline during recovery"),
+				 errdetail("A baseline is stored in the database, and a standby is read-only."),
+				 errhint("Take the baseline on the primary; it reaches the standby by replication.")));
+
+	SPI_connect();
+	{
+		Oid			argtypes[1] = {TEXTOID};
+		Datum		args[1];
+
+		args[0] = CStringGetTextDatum(label);
+		rc = SPI_execute_with_args("SELECT 1 FROM schemaguard.baselines WHERE label = $1",
+								   1, argtypes, args, NULL, true, 1);
+		if (rc != SPI_OK_SELECT)
+			elog(ERROR, "schemaguard: could not read the baselines: %s",
+				 SPI_result_code_string(rc));
+		if (SPI_processed > 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNIQUE_VIOLATION),
+					 errmsg("baseline \"%s\" already exists", label),
+					 errhint("Choose another label, or delete the old baseline from schemaguard.baselines as a superuser.")));
+	}
+
+	/*
+	 * The changelog head first, then the catalogs: a change that commits in
+	 * between is in the baseline and its entry merely explains nothing.
+	 */
+	rc = SPI_execute("SELECT coalesce(max(id), 0) FROM schemaguard.changelog", true, 1);
+	if (rc != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "schemaguard: could not read the changelog head");
+	head = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+
+	snap = sg_snapshot_take(facets);
+	fingerprint = sg_fingerprint_of(snap->objects, snap->nobjects, facets);
+
+	{
+		Oid			argtypes[9] = {TEXTOID, TEXTOID, TEXTARRAYOID, INT4OID, INT8OID,
+		TEXTOID, OIDOID, INT4OID, NAMEOID};
+		Datum		args[9];
+
+		args[0] = CStringGetTextDatum(label);
+		args[1] = CStringGetTextDatum(fingerprint);
+		args[2] = PointerGetDatum(sg_facets_array(facets));
+		args[3] = Int32GetDatum(PG_VERSION_NUM);
+		args[4] = Int64GetDatum(head);
+		args[5] = CStringGetTextDatum(sg_system_identifier());
+		args[6] = ObjectIdGetDatum(MyDatabaseId);
+		args[7] = Int32GetDatum(snap->nobjects);
+		args[8] = DirectFunctionCall1(namein,
+									  CStringGetDatum(GetUserNameFromId(GetSessionUserId(), false)));
+		rc = SPI_execute_with_args(
+								   "INSERT INTO schemaguard.baselines (label, taken_at, taken_by,"
+								   " fingerprint, facets, server_version_num, changelog_id,"
+								   " system_identifier, database_oid, object_count)"
+								   " VALUES ($1, pg_catalog.now(), $9, $2, $3, $4, $5, $6, $7, $8)"
+								   " RETURNING id",
+								   9, argtypes, args, NULL, false, 1);
+		if (rc != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
+			elog(ERROR, "schemaguard: could not store the baseline: %s",
+				 SPI_result_code_string(rc));
+		baseline_id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
+												  SPI_tuptable->tupdesc, 1, &isnull));
+	}
+	sg_store_baseline_objects(baseline_id, snap);
+	SPI_finish();
+
+	PG_RETURN_TEXT_P(cstring_to_text(fingerprint));
+}
+
+typedef struct SGBaseline
+{
+	int32		id;
+	char	   *label;
+	int			facets;
+	int			server_version_num;
+	int64		changelog_id;
+	bool		same_database;
+} SGBaseline;
+
+static char *
+sg_spi_text(HeapTuple tup, TupleDesc desc, int col, MemoryContext cxt)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(tup, desc, col, &isnull);
+	MemoryContext old;
+	char	   *result;
+
+	if (isnull)
+		return NULL;
+	old = MemoryContextSwitchTo(cxt);
+	result = TextDatumGetCString(d);
+	MemoryContextSwitchTo(old);
+	return result;
+}
+
+/* under SPI: find a baseline by label, NULL = the latest */
+static SGBaseline *
+sg_find_baseline(const char *label, MemoryContext cxt)
+{
+	SGBaseline *b;
+	int			rc;
+	HeapTuple	tup;
+	TupleDesc	desc;
+	bool		isnull;
+	char	   *sysid;
+	const char *cols = "SELECT id, label, facets, server_version_num, changelog_id,"
+		" system_identifier, database_oid FROM schemaguard.baselines";
+
+	if (label)
+	{
+		Oid			argtypes[1] = {TEXTOID};
+		Datum		args[1];
+
+		args[0] = CStringGetTextDatum(label);
+		rc = SPI_execute_with_args(psprintf("%s WHERE label = $1", cols),
+								   1, argtypes, args, NULL, true, 1);
+	}
+	else
+		rc = SPI_execute(psprintf("%s ORDER BY id DESC LIMIT 1", cols), true, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "schemaguard: could not read the baselines: %s",
+			 SPI_result_code_string(rc));
+	if (SPI_processed == 0)
+	{
+		if (label)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("baseline \"%s\" does not exist", label),
+					 errhint("The baselines are listed in schemaguard.baselines.")));
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("no baseline has been taken in this database"),
+				 errhint("Take one with SELECT schemaguard.take_baseline('label').")));
+	}
+	tup = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+	b = MemoryContextAllocZero(cxt, sizeof(SGBaseline));
+	b->id = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
+	b->label = sg_spi_text(tup, desc, 2, cxt);
+	{
+		MemoryContext old = MemoryContextSwitchTo(cxt);
+
+		b->facets = sg_parse_facets(DatumGetArrayTypeP(SPI_getbinval(tup, desc, 3, &isnull)),
+									"baseline facets");
+		MemoryContextSwitchTo(old);
+	}
+	b->server_version_num = DatumGetInt32(SPI_getbinval(tup, desc, 4, &isnull));
+	b->changelog_id = DatumGetInt64(SPI_getbinval(tup, desc, 5, &isnull));
+	sysid = sg_spi_text(tup, desc, 6, cxt);
+	b->same_database = strcmp(sysid, sg_system_identifier()) == 0 &&
+		DatumGetObjectId(SPI_getbinval(tup, desc, 7, &isnull)) == MyDatabaseId;
+	return b;
+}
+
+/* under SPI: the objects of a baseline, sorted */
+static void
+sg_load_baseline(SGBaseline *b, SGSide *side, MemoryContext cxt)
+{
+	Oid			argtypes[1] = {INT4OID};
+	Datum		args[1];
+	int			rc;
+	uint64		n;
+
+	args[0] = Int32GetDatum(b->id);
+	rc = SPI_execute_with_args("SELECT object_type, schema_name, identity, definition,"
+							   " parent_type, parent_identity, classid, objid, objsubid"
+							   " FROM schemaguard.baseline_objects WHERE baseline_id = $1",
+							   1, argtypes, args, NULL, true, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "schemaguard: could not read the baseline: %s",
+			 SPI_result_code_string(rc));
+	n = SPI_processed;
+	side->n = (int) n;
+	side->facets = b->facets;
+	side->server_version_num = b->server_version_num;
+	side->objects = MemoryContextAllocHuge(cxt, sizeof(SGObject) * Max(n, 1));
+	for (uint64 i = 0; i < n; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		SGObject   *obj = &side->objects[i];
+		bool		isnull;
+
+		memset(obj, 0, sizeof(SGObject));
+		obj->type = sg_spi_text(tup, desc, 1, cxt);
+		obj->schema = sg_spi_text(tup, desc, 2, cxt);
+		obj->identity = sg_spi_text(tup, desc, 3, cxt);
+		obj->definition = sg_spi_text(tup, desc, 4, cxt);
+		obj->parent_type = sg_spi_text(tup, desc, 5, cxt);
+		obj->parent_identity = sg_spi_text(tup, desc, 6, cxt);
+		obj->classid = DatumGetObjectId(SPI_getbinval(tup, desc, 7, &isnull));
+		obj->objid = DatumGetObjectId(SPI_getbinval(tup, desc, 8, &isnull));
+		obj->objsubid = DatumGetInt32(SPI_getbinval(tup, desc, 9, &isnull));
+		if (i % 1024 == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	SPI_freetuptable(SPI_tuptable);
+	sg_snapshot_sort(side->objects, side->n);
+	sg_check_unique(side, "the baseline");
+}
+
+static HTAB *
+sg_oid_map(SGSide *side, MemoryContext cxt)
+{
+	HASHCTL		ctl;
+	HTAB	   *map;
+
+	ctl.keysize = sizeof(SGOidKey);
+	ctl.entrysize = sizeof(SGOidEntry);
+	ctl.hcxt = cxt;
+	map = hash_create("schemaguard objects by oid", Max(side->n, 16), &ctl,
+					  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	for (int i = 0; i < side->n; i++)
+	{
+		SGOidKey	key;
+		SGOidEntry *e;
+
+		memset(&key, 0, sizeof(key));
+		key.classid = side->objects[i].classid;
+		key.objid = side->objects[i].objid;
+		key.objsubid = side->objects[i].objsubid;
+		e = hash_search(map, &key, HASH_ENTER, NULL);
+		e->obj = &side->objects[i];
+	}
+	return map;
+}
+
+typedef struct SGDriftArg
+{
+	SGBaseline *baseline;
+	MemoryContext cxt;
+} SGDriftArg;
+
+/* under SPI: the changelog entries recorded since the baseline */
+static SGTracking *
+sg_drift_tracking(void *arg, SGSide *base, SGSide *live)
+{
+	SGDriftArg *d = arg;
+	SGTracking *t = MemoryContextAllocZero(d->cxt, sizeof(SGTracking));
+	Oid			argtypes[1] = {INT8OID};
+	Datum		args[1];
+	int			rc;
+	uint64		n;
+
+	args[0] = Int64GetDatum(d->baseline->changelog_id);
+	rc = SPI_execute_with_args("SELECT c.id, o.value->>'type', o.value->>'identity'"
+							   " FROM schemaguard.changelog c,"
+							   " pg_catalog.jsonb_array_elements(c.objects) AS o"
+							   " WHERE c.id > $1"
+							   " AND pg_catalog.jsonb_typeof(c.objects) = 'array'",
+							   1, argtypes, args, NULL, true, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "schemaguard: could not read the changelog: %s",
+			 SPI_result_code_string(rc));
+	n = SPI_processed;
+	t->entries = MemoryContextAllocHuge(d->cxt, sizeof(SGLogObject) * Max(n, 1));
+	for (uint64 i = 0; i < n; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		char	   *type = sg_spi_text(tup, desc, 2, d->cxt);
+		char	   *identity = sg_spi_text(tup, desc, 3, d->cxt);
+
+		if (type == NULL || identity == NULL)
+			continue;
+		t->entries[t->nentries].id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+		t->entries[t->nentries].type = type;
+		t->entries[t->nentries].identity = identity;
+		t->nentries++;
+	}
+	SPI_freetuptable(SPI_tuptable);
+	qsort(t->entries, t->nentries, sizeof(SGLogObject), sg_logobject_cmp);
+	t->same_database = d->baseline->same_database;
+	if (t->same_database)
+	{
+		t->base_by_oid = sg_oid_map(base, d->cxt);
+		t->live_by_oid = sg_oid_map(live, d->cxt);
+	}
+	return t;
+}
+
+Datum
+sg_drift(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *label = PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0));
+	MemoryContext cxt = CurrentMemoryContext;
+	SGBaseline *baseline;
+	SGSide		base;
+	SGSide		live;
+	SGSnapshot *snap;
+	SGDriftArg	arg;
+
+	InitMaterializedSRF(fcinfo, 0);
+	SPI_connect();
+	baseline = sg_find_baseline(label, cxt);
+	sg_load_baseline(baseline, &base, cxt);
+
+	{
+		MemoryContext old = MemoryContextSwitchTo(cxt);
+
+		snap = sg_snapshot_take(baseline->facets);
+		MemoryContextSwitchTo(old);
+	}
+	live.objects = snap->objects;
+	live.n = snap->nobjects;
+	live.facets = snap->facets;
+	live.server_version_num = PG_VERSION_NUM;
+	if (sg_major(baseline->server_version_num) != sg_major(PG_VERSION_NUM))
+		ereport(WARNING,
+				(errmsg("baseline \"%s\" was taken on PostgreSQL %d, this server is PostgreSQL %d",
+						baseline->label, sg_major(baseline->server_version_num),
+						sg_major(PG_VERSION_NUM)),
+				 errdetail("Definitions that the two versions deparse differently show as modified.")));
+
+	arg.baseline = baseline;
+	arg.cxt = cxt;
+	sg_diff(rsinfo, &base, &live, sg_drift_tracking, &arg);
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/* ----------------------------------------------------------------
+ * Manifests
+ * ----------------------------------------------------------------
+ */
+
+static void
+sg_push_key(JsonbParseState **state, const char *key)
+{
+	JsonbValue	v;
+
+	v.type = jbvString;
+	v.val.string.val = (char *) key;
+	v.val.string.len = strlen(key);
+	pushJsonbValue(state, WJB_KEY, &v);
+}
+
+static void
+sg_push_string(JsonbParseState **state, const char *key, const char *value)
+{
+	JsonbValue	v;
+
+	sg_push_key(state, key);
+	if (value == NULL)
+		v.type = jbvNull;
+	else
+	{
+		v.type = jbvString;
+		v.val.string.val = (char *) value;
+		v.val.string.len = strlen(value);
+	}
+	pushJsonbValue(state, WJB_VALUE, &v);
+}
+
+static void
+sg_push_int(JsonbParseState **state, const char *key, int64 value)
+{
+	JsonbValue	v;
+
+	sg_push_key(state, key);
+	v.type = jbvNumeric;
+	v.val.numeric = int64_to_numeric(value);
+	pushJsonbValue(state, WJB_VALUE, &v);
+}
+
+Datum
+sg_export_manifest(PG_FUNCTION_ARGS)
+{
+	int			facets = sg_facets_arg(fcinfo, 0);
+	SGSnapshot *snap = sg_snapshot_take(facets);
+	JsonbParseState *state = NULL;
+	JsonbValue *result;
+	JsonbValue	v;
+	char	   *dbname = get_database_name(MyDatabaseId);
+
+	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+	sg_push_string(&state, "format", SG_MANIFEST_FORMAT);
+	sg_push_int(&state, "format_version", SG_SNAPSHOT_FORMAT);
+	sg_push_int(&state, "server_version_num", PG_VERSION_NUM);
+	sg_push_int(&state, "server_major", sg_major(PG_VERSION_NUM));
+	sg_push_string(&state, "database", dbname);
+	sg_push_string(&state, "exported_at",
+				   timestamptz_to_str(GetCurrentTransactionStartTimestamp()));
+	sg_push_key(&state, "facets");
+	pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
+	{
+		ArrayType  *arr = sg_facets_array(facets);
+		Datum	   *elems;
+		int			n;
+
+		deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, NULL, &n);
+		for (int i = 0; i < n; i++)
+		{
+			char	   *f = TextDatumGetCString(elems[i]);
+
+			v.type = jbvString;
+			v.val.string.val = f;
+			v.val.string.len = strlen(f);
+			pushJsonbValue(&state, WJB_ELEM, &v);
+		}
+	}
+	pushJsonbValue(&state, WJB_END_ARRAY, NULL);
+	sg_push_string(&state, "fingerprint",
+				   sg_fingerprint_of(snap->objects, snap->nobjects, facets));
+	sg_push_int(&state, "object_count", snap->nobjects);
+	sg_push_key(&state, "objects");
+	pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
+	for (int i = 0; i < snap->nobjects; i++)
+	{
+		SGObject   *obj = &snap->objects[i];
+
+		if (i % 1024 == 0)
+			CHECK_FOR_INTERRUPTS();
+		pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+		sg_push_string(&state, "type", obj->type);
+		sg_push_string(&state, "schema", obj->schema);
+		sg_push_string(&state, "identity", obj->identity);
+		sg_push_string(&state, "checksum", sg_object_checksum(obj));
+		sg_push_string(&state, "definition", obj->definition);
+		pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+	}
+	pushJsonbValue(&state, WJB_END_ARRAY, NULL);
+	result = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+	PG_RETURN_JSONB_P(JsonbValueToJsonb(result));
+}
+
+static void
+sg_bad_manifest(const char *what, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("%s is not a valid schemaguard manifest", what),
+			 errdetail_internal("%s", detail),
+			 errhint("Manifests are made by schemaguard.export_manifest().")));
+}
+
+static const char *
+sg_jsonb_type_name(JsonbValue *v)
+{
+	switch (v->type)
+	{
+		case jbvNull:
+			return "null";
+		case jbvString:
+			return "a string";
+		case jbvNumeric:
+			return "a number";
+		case jbvBool:
+			return "a boolean";
+		default:
+			return "an array or object";
+	}
+}
+
+/* a string member of an object; NULL when absent or JSON null and allowed */
+static char *
+sg_manifest_string(JsonbContainer *c, const char *key, bool null_ok,
+				   const char *what, const char *where)
+{
+	JsonbValue	v;
+
+	if (getKeyJsonValueFromContainer(c, key, strlen(key), &v) == NULL)
+		sg_bad_manifest(what, psprintf("%s has no \"%s\".", where, key));
+	if (v.type == jbvNull && null_ok)
+		return NULL;
+	if (v.type != jbvString)
+		sg_bad_manifest(what, psprintf("\"%s\" of %s is %s, not a string.",
+									   key, where, sg_jsonb_type_name(&v)));
+	return pnstrdup(v.val.string.val, v.val.string.len);
+}
+
+static int64
+sg_manifest_int(JsonbContainer *c, const char *key, const char *what)
+{
+	JsonbValue	v;
+
+	if (getKeyJsonValueFromContainer(c, key, strlen(key), &v) == NULL)
+		sg_bad_manifest(what, psprintf("The manifest has no \"%s\".", key));
+	if (v.type != jbvNumeric)
+		sg_bad_manifest(what, psprintf("\"%s\" is %s, not a number.", key,
+									   sg_jsonb_type_name(&v)));
+	return DatumGetInt64(DirectFunctionCall1(numeric_int8,
+											 NumericGetDatum(v.val.numeric)));
+}
+
+/* the array member "key" of an object, as a container */
+static JsonbContainer *
+sg_manifest_array(JsonbContainer *c, const char *key, const char *what)
+{
+	JsonbValue	v;
+
+	if (getKeyJsonValueFromContainer(c, key, strlen(key), &v) == NULL)
+		sg_bad_manifest(what, psprintf("The manifest has no \"%s\".", key));
+	if (v.type != jbvBinary || !JsonContainerIsArray(v.val.binary.data))
+		sg_bad_manifest(what, psprintf("\"%s\" is not an array.", key));
+	return v.val.binary.data;
+}
+
+/* read and check a manifest: format, facets, every object, the fingerprint */
+static void
+sg_read_manifest(Jsonb *jb, const char *what, SGSide *side)
+{
+	JsonbContainer *root = &jb->root;
+	JsonbContainer *arr;
+	char	   *format;
+	int64		version;
+	char	   *fingerprint;
+	int			nelems;
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	int			i = 0;
+
+	if (!JB_ROOT_IS_OBJECT(jb) || JB_ROOT_IS_SCALAR(jb))
+		sg_bad_manifest(what, "It is not a JSON object.");
+	format = sg_manifest_string(root, "format", false, what, "the manifest");
+	if (strcmp(format, SG_MANIFEST_FORMAT) != 0)
+		sg_bad_manifest(what, psprintf("Its format is \"%s\".", format));
+	version = sg_manifest_int(root, "format_version", what);
+	if (version != SG_SNAPSHOT_FORMAT)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s has manifest format version " INT64_FORMAT ", this schemaguard reads version %d",
+						what, version, SG_SNAPSHOT_FORMAT),
+				 errhint("Export both manifests with the same schemaguard version.")));
+	side->server_version_num = (int) sg_manifest_int(root, "server_version_num", what);
+
+	/* facets */
+	arr = sg_manifest_array(root, "facets", what);
+	nelems = JsonContainerSize(arr);
+	{
+		Datum	   *elems = palloc(sizeof(Datum) * Max(nelems, 1));
+		bool	   *nulls = palloc0(sizeof(bool) * Max(nelems, 1));
+		int			n = 0;
+
+		it = JsonbIteratorInit(arr);
+		while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+		{
+			if (tok != WJB_ELEM)
+				continue;
+			if (v.type != jbvString)
+				sg_bad_manifest(what, "\"facets\" must hold strings.");
+			elems[n++] = PointerGetDatum(cstring_to_text_with_len(v.val.string.val,
+																  v.val.string.len));
+		}
+		side->facets = sg_parse_facet_datums(elems, nulls, n, "manifest facets");
+	}
+
+	/* objects */
+	arr = sg_manifest_array(root, "objects", what);
+	nelems = JsonContainerSize(arr);
+	side->objects = palloc_extended(sizeof(SGObject) * Max(nelems, 1), MCXT_ALLOC_HUGE);
+	it = JsonbIteratorInit(arr);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		SGObject   *obj;
+		char	   *where;
+		char	   *checksum;
+
+		if (tok != WJB_ELEM)
+			continue;
+		if (i % 1024 == 0)
+			CHECK_FOR_INTERRUPTS();
+		where = psprintf("object %d", i + 1);
+		if (v.type != jbvBinary || !JsonContainerIsObject(v.val.binary.data))
+			sg_bad_manifest(what, psprintf("%s is not a JSON object.", where));
+		obj = &side->objects[i];
+		memset(obj, 0, sizeof(SGObject));
+		obj->type = sg_manifest_string(v.val.binary.data, "type", false, what, where);
+		obj->schema = sg_manifest_string(v.val.binary.data, "schema", true, what, where);
+		obj->identity = sg_manifest_string(v.val.binary.data, "identity", false, what, where);
+		obj->definition = sg_manifest_string(v.val.binary.data, "definition", false, what, where);
+		checksum = sg_manifest_string(v.val.binary.data, "checksum", false, what, where);
+		obj->checksum = sg_object_checksum(obj);
+		if (strcmp(checksum, obj->checksum) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("%s has been altered: the checksum of %s \"%s\" does not match its definition",
+							what, obj->type, obj->identity)));
+		i++;
+	}
+	side->n = i;
+	sg_snapshot_sort(side->objects, side->n);
+	sg_check_unique(side, what);
+
+	/* a manifest with objects cut off or added no longer matches */
+	fingerprint = sg_manifest_string(root, "fingerprint", false, what, "the manifest");
+	if (strcmp(fingerprint, sg_fingerprint_of(side->objects, side->n, side->facets)) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("%s is incomplete or has been altered: its objects do not match its fingerprint",
+						what),
+				 errdetail("The manifest holds %d objects.", side->n)));
+}
+
+static Jsonb *
+sg_manifest_arg(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("manifest %s must not be NULL", name)));
+	return PG_GETARG_JSONB_P(argno);
+}
+
+static void
+sg_warn_versions(const char *what_a, int a, const char *what_b, int b)
+{
+	if (sg_major(a) != sg_major(b))
+		ereport(WARNING,
+				(errmsg("%s comes from PostgreSQL %d, %s from PostgreSQL %d",
+						what_a, sg_major(a), what_b, sg_major(b)),
+				 errdetail("Definitions that the two versions deparse differently show as modified.")));
+}
+
+Datum
+sg_compare_live(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Jsonb	   *jb = sg_manifest_arg(fcinfo, 0, "");
+	SGSide		ref;
+	SGSide		live;
+	SGSnapshot *snap;
+
+	InitMaterializedSRF(fcinfo, 0);
+	sg_read_manifest(jb, "the manifest", &ref);
+	/* the live side is taken with the manifest's facets */
+	snap = sg_snapshot_take(ref.facets);
+	live.objects = snap->objects;
+	live.n = snap->nobjects;
+	live.facets = ref.facets;
+	live.server_version_num = PG_VERSION_NUM;
+	sg_warn_versions("the manifest", ref.server_version_num,
+					 "this server", PG_VERSION_NUM);
+	sg_diff(rsinfo, &ref, &live, NULL, NULL);
+	return (Datum) 0;
+}
+
+Datum
+sg_compare_manifests(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Jsonb	   *ja = sg_manifest_arg(fcinfo, 0, "a");
+	Jsonb	   *jbb = sg_manifest_arg(fcinfo, 1, "b");
+	SGSide		a;
+	SGSide		b;
+
+	InitMaterializedSRF(fcinfo, 0);
+	sg_read_manifest(ja, "manifest a", &a);
+	sg_read_manifest(jbb, "manifest b", &b);
+	if (a.facets != b.facets)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the manifests were exported with different facets"),
+				 errdetail("Manifest a has facets {%s}, manifest b has {%s}.",
+						   sg_facets_text(a.facets), sg_facets_text(b.facets)),
+				 errhint("Export both with the same facets, e.g. schemaguard.export_manifest('{%s}').",
+						 sg_facets_text(a.facets))));
+	sg_warn_versions("manifest a", a.server_version_num,
+					 "manifest b", b.server_version_num);
+	sg_diff(rsinfo, &a, &b, NULL, NULL);
+	return (Datum) 0;
+}

@@ -1,0 +1,2591 @@
+/*-------------------------------------------------------------------------
+ *
+ * snapshot.c
+ *		The schema snapshot: every schema object of the database with a
+ *		stable, normalised definition, read straight from the catalogs.
+ *
+ * Each catalog is read once, with one registered catalog snapshot so that
+ * all catalogs agree; nothing runs a query per object.  Definitions are
+ * built from the catalog rows here (columns, indexes, the common
+ * constraints) or by the server's own deparser (views, functions,
+ * triggers, rules, partition keys, statistics objects).  Stored
+ * expressions (defaults, index predicates, CHECK constraints, policies)
+ * are deparsed once per distinct expression: most schemas repeat the same
+ * few defaults thousands of times.
+ *
+ * While the snapshot is taken search_path is pg_catalog only, so every
+ * user object is schema-qualified, and the settings that change how
+ * constants print (DateStyle, IntervalStyle, TimeZone, extra_float_digits,
+ * bytea_output, quote_all_identifiers) are pinned: the definitions do not
+ * depend on the caller's settings.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/relation.h"
+#include "access/amapi.h"
+#include "access/table.h"
+#include "catalog/catalog.h"
+#include "catalog/dependency.h"
+#include "catalog/indexing.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_aggregate.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_attrdef.h"
+#include "catalog/pg_attribute.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_constraint.h"
+#include "catalog/pg_depend.h"
+#include "catalog/pg_description.h"
+#include "catalog/pg_enum.h"
+#include "catalog/pg_event_trigger.h"
+#include "catalog/pg_extension.h"
+#include "catalog/pg_foreign_server.h"
+#include "catalog/pg_foreign_table.h"
+#include "catalog/pg_index.h"
+#include "catalog/pg_inherits.h"
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_opclass.h"
+#include "catalog/pg_policy.h"
+#include "catalog/pg_proc.h"
+#include "catalog/pg_range.h"
+#include "catalog/pg_rewrite.h"
+#include "catalog/pg_sequence.h"
+#include "catalog/pg_statistic_ext.h"
+#include "catalog/pg_trigger.h"
+#include "catalog/pg_type.h"
+#include "commands/defrem.h"
+#include "commands/tablespace.h"
+#include "commands/trigger.h"
+#include "commands/extension.h"
+#include "common/cryptohash.h"
+#include "common/hashfn.h"
+#include "common/sha2.h"
+#include "fmgr.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "nodes/nodeFuncs.h"
+#include "rewrite/rewriteSupport.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/guc.h"
+#include "utils/hsearch.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/regproc.h"
+#include "utils/rel.h"
+#include "utils/ruleutils.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
+
+#include "compat.h"
+#include "snapshot.h"
+
+static const char *const sg_facet_names[SG_NUM_FACETS] = {
+	"owners", "privileges", "comments", "column_order", "storage"
+};
+
+/* one column (or composite type attribute) */
+typedef struct SnapAttr
+{
+	bool		present;		/* false: dropped or not seen */
+	const char *name;
+	Oid			typid;
+	int32		typmod;
+	Oid			collation;
+	bool		notnull;
+	char		identity;
+	char		generated;
+	char		storage;
+	char		compression;
+	int			stattarget;
+	const char *defbin;			/* pg_attrdef.adbin, NULL if none */
+	Acl		   *acl;
+} SnapAttr;
+
+/* one pg_class row of an included schema */
+typedef struct SnapRel
+{
+	Oid			relid;			/* hash key */
+	bool		included;		/* not an extension member */
+	char		relkind;
+	char		relpersistence;
+	char		relreplident;
+	bool		relispartition;
+	bool		relrowsecurity;
+	bool		relforcerowsecurity;
+	Oid			nspid;
+	Oid			relowner;
+	Oid			relam;
+	Oid			reltablespace;
+	Oid			reltype;
+	const char *nspname;
+	const char *relname;
+	const char *qualified;		/* quoted schema.name */
+	const char *reloptions;		/* "a=1, b=2" or NULL */
+	Acl		   *acl;
+	const char *partbound;		/* relpartbound node string */
+	int			natts;
+	SnapAttr   *attrs;			/* [natts], for tables, views, types */
+	const char *attsig;			/* column names, for the expression memo */
+	bool		has_attoptions; /* an index column has opclass options */
+	Oid			replident_index;
+} SnapRel;
+
+typedef struct SnapNsp
+{
+	Oid			nspid;			/* hash key */
+	bool		included;
+	const char *name;
+} SnapNsp;
+
+typedef struct OidKey2
+{
+	Oid			a;
+	Oid			b;
+} OidKey2;
+
+typedef struct DescKey
+{
+	Oid			objoid;
+	Oid			classoid;
+	int32		objsubid;
+} DescKey;
+
+typedef struct DescEntry
+{
+	DescKey		key;
+	const char *text;
+} DescEntry;
+
+typedef struct TypeNameKey
+{
+	Oid			typid;
+	int32		typmod;
+} TypeNameKey;
+
+typedef struct TypeNameEntry
+{
+	TypeNameKey key;
+	const char *name;
+	Oid			typcollation;
+} TypeNameEntry;
+
+typedef struct OpclassEntry
+{
+	OidKey2		key;			/* opclass, key column type */
+	const char *suffix;			/* " name" or "" when the default */
+} OpclassEntry;
+
+typedef struct AmEntry
+{
+	Oid			amoid;
+	bool		canorder;
+	const char *name;
+} AmEntry;
+
+typedef struct ExprEntry
+{
+	uint64		hash;			/* hash key */
+	struct ExprMemo *chain;
+} ExprEntry;
+
+typedef struct ExprMemo
+{
+	struct ExprMemo *next;
+	char	   *key;
+	const char *text;
+	Oid			type;
+	Oid			collation;
+	bool		funclike;		/* a bare function call, no parentheses */
+} ExprMemo;
+
+typedef struct InhEntry
+{
+	Oid			child;			/* hash key */
+	List	   *parents;		/* Oids, in inhseqno order */
+	List	   *seqnos;
+} InhEntry;
+
+typedef struct MemberEntry
+{
+	OidKey2		key;			/* classid, objid */
+} MemberEntry;
+
+typedef struct Snap
+{
+	SGSnapshot *result;
+	int			facets;
+	Snapshot	snapshot;
+	MemoryContext cxt;			/* the snapshot's memory */
+	MemoryContext scratch;		/* reset after each object */
+	StringInfoData buf;
+	HTAB	   *nsps;
+	HTAB	   *rels;
+	HTAB	   *members;		/* extension member objects */
+	HTAB	   *descriptions;
+	HTAB	   *typenames;
+	HTAB	   *opclasses;
+	HTAB	   *ams;
+	HTAB	   *exprs;
+	HTAB	   *inherits;
+	Oid			own_schema;		/* schemaguard's schema */
+} Snap;
+
+/* ----------------------------------------------------------------
+ * Facets
+ * ----------------------------------------------------------------
+ */
+
+int
+sg_parse_facet_datums(Datum *elems, bool *nulls, int nelems, const char *what)
+{
+	int			facets = 0;
+
+	for (int i = 0; i < nelems; i++)
+	{
+		char	   *name;
+		int			f;
+
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("%s must not contain NULL", what)));
+		name = TextDatumGetCString(elems[i]);
+		for (f = 0; f < SG_NUM_FACETS; f++)
+			if (strcmp(name, sg_facet_names[f]) == 0)
+				break;
+		if (f == SG_NUM_FACETS)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown facet \"%s\"", name),
+					 errhint("The facets are owners, privileges, comments, column_order and storage.")));
+		facets |= 1 << f;
+	}
+	return facets;
+}
+
+int
+sg_parse_facets(ArrayType *facets, const char *what)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int			nelems;
+
+	if (ARR_NDIM(facets) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("%s must be a one-dimensional array", what)));
+	deconstruct_array(facets, TEXTOID, -1, false, TYPALIGN_INT,
+					  &elems, &nulls, &nelems);
+	return sg_parse_facet_datums(elems, nulls, nelems, what);
+}
+
+ArrayType *
+sg_facets_array(int facets)
+{
+	Datum		elems[SG_NUM_FACETS];
+	int			n = 0;
+
+	for (int f = 0; f < SG_NUM_FACETS; f++)
+		if (facets & (1 << f))
+			elems[n++] = CStringGetTextDatum(sg_facet_names[f]);
+	return construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT);
+}
+
+/* the facets as a comma-separated list, for messages and the fingerprint */
+char *
+sg_facets_text(int facets)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (int f = 0; f < SG_NUM_FACETS; f++)
+		if (facets & (1 << f))
+			appendStringInfo(&buf, "%s%s", buf.len ? "," : "", sg_facet_names[f]);
+	return buf.data;
+}
+
+/* ----------------------------------------------------------------
+ * Checksums
+ * ----------------------------------------------------------------
+ */
+
+static void
+sg_sha256_hex(pg_cryptohash_ctx *ctx, char *out)
+{
+	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+
+	if (pg_cryptohash_final(ctx, digest, sizeof(digest)) < 0)
+	{
+		pg_cryptohash_free(ctx);
+		elog(ERROR, "schemaguard: could not compute SHA-256");
+	}
+	pg_cryptohash_free(ctx);
+	hex_encode((const char *) digest, sizeof(digest), out);
+	out[PG_SHA256_DIGEST_LENGTH * 2] = '\0';
+}
+
+static pg_cryptohash_ctx *
+sg_sha256_begin(void)
+{
+	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
+
+	if (pg_cryptohash_init(ctx) < 0)
+	{
+		pg_cryptohash_free(ctx);
+		elog(ERROR, "schemaguard: could not compute SHA-256");
+	}
+	return ctx;
+}
+
+static void
+sg_sha256_update(pg_cryptohash_ctx *ctx, const char *data, size_t len)
+{
+	if (pg_cryptohash_update(ctx, (const uint8 *) data, len) < 0)
+	{
+		pg_cryptohash_free(ctx);
+		elog(ERROR, "schemaguard: could not compute SHA-256");
+	}
+}
+
+/* "sha256:<hex>" of the UTF-8 bytes of a server-encoded string */
+char *
+sg_sha256_of(const char *data, size_t len)
+{
+	pg_cryptohash_ctx *ctx;
+	char		hex[PG_SHA256_DIGEST_LENGTH * 2 + 1];
+	const char *utf8 = pg_server_to_any(data, len, PG_UTF8);
+
+	if (utf8 != data)
+		len = strlen(utf8);
+	ctx = sg_sha256_begin();
+	sg_sha256_update(ctx, utf8, len);
+	sg_sha256_hex(ctx, hex);
+	return psprintf("sha256:%s", hex);
+}
+
+const char *
+sg_object_checksum(SGObject *obj)
+{
+	if (obj->checksum == NULL)
+		obj->checksum = sg_sha256_of(obj->definition, strlen(obj->definition));
+	return obj->checksum;
+}
+
+/* one length-prefixed field of the fingerprint's input */
+static void
+sg_fingerprint_field(pg_cryptohash_ctx *ctx, const char *value)
+{
+	char		len[32];
+	const char *utf8;
+
+	if (value == NULL)
+	{
+		sg_sha256_update(ctx, "-\n", 2);
+		return;
+	}
+	utf8 = pg_server_to_any(value, strlen(value), PG_UTF8);
+	snprintf(len, sizeof(len), "%zu:", strlen(utf8));
+	sg_sha256_update(ctx, len, strlen(len));
+	sg_sha256_update(ctx, utf8, strlen(utf8));
+	sg_sha256_update(ctx, "\n", 1);
+}
+
+/*
+ * The fingerprint: SHA-256 over a version line, the facets and, for every
+ * object in (type, identity) order, its type, identity and checksum, each
+ * written as "<length>:<text>\n".  Two schemas have the same fingerprint
+ * exactly when their snapshots have the same objects with the same
+ * definitions.  The objects must be sorted.
+ */
+char *
+sg_fingerprint_of(SGObject *objects, int n, int facets)
+{
+	pg_cryptohash_ctx *ctx;
+	char		hex[PG_SHA256_DIGEST_LENGTH * 2 + 1];
+	char	   *line;
+
+	ctx = sg_sha256_begin();
+	line = psprintf("schemaguard fingerprint %d\n", SG_SNAPSHOT_FORMAT);
+	sg_sha256_update(ctx, line, strlen(line));
+	sg_fingerprint_field(ctx, sg_facets_text(facets));
+	for (int i = 0; i < n; i++)
+	{
+		sg_fingerprint_field(ctx, objects[i].type);
+		sg_fingerprint_field(ctx, objects[i].identity);
+		sg_fingerprint_field(ctx, sg_object_checksum(&objects[i]));
+	}
+	sg_sha256_hex(ctx, hex);
+	return psprintf("%s%s", SG_FINGERPRINT_PREFIX, hex);
+}
+
+int
+sg_object_cmp(const SGObject *a, const SGObject *b)
+{
+	int			c = strcmp(a->type, b->type);
+
+	if (c != 0)
+		return c;
+	return strcmp(a->identity, b->identity);
+}
+
+static int
+sg_object_qsort_cmp(const void *a, const void *b)
+{
+	return sg_object_cmp((const SGObject *) a, (const SGObject *) b);
+}
+
+void
+sg_snapshot_sort(SGObject *objects, int n)
+{
+	if (n > 1)
+		qsort(objects, n, sizeof(SGObject), sg_object_qsort_cmp);
+}
+
+/* ----------------------------------------------------------------
+ * Building blocks
+ * ----------------------------------------------------------------
+ */
+
+static HTAB *
+sg_hash_create(const char *name, Size keysize, Size entrysize, long nelem)
+{
+	HASHCTL		ctl;
+
+	ctl.keysize = keysize;
+	ctl.entrysize = entrysize;
+	ctl.hcxt = CurrentMemoryContext;
+	return hash_create(name, nelem, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
+
+/* start building a definition in the shared buffer */
+static StringInfo
+sg_def_begin(Snap *s)
+{
+	resetStringInfo(&s->buf);
+	return &s->buf;
+}
+
+static const char *
+sg_keep(Snap *s, const char *str)
+{
+	return MemoryContextStrdup(s->cxt, str);
+}
+
+static SGObject *
+sg_add_object(Snap *s, const char *type, const char *schema,
+			  const char *identity, Oid classid, Oid objid, int32 objsubid)
+{
+	SGSnapshot *r = s->result;
+	SGObject   *obj;
+
+	if (r->nobjects == r->maxobjects)
+	{
+		r->maxobjects *= 2;
+		r->objects = repalloc_huge(r->objects, sizeof(SGObject) * r->maxobjects);
+	}
+	obj = &r->objects[r->nobjects++];
+	memset(obj, 0, sizeof(SGObject));
+	obj->type = type;
+	obj->schema = schema;
+	obj->identity = identity;
+	obj->classid = classid;
+	obj->objid = objid;
+	obj->objsubid = objsubid;
+	return obj;
+}
+
+static SnapRel *
+sg_rel(Snap *s, Oid relid)
+{
+	return (SnapRel *) hash_search(s->rels, &relid, HASH_FIND, NULL);
+}
+
+/* an included relation, or NULL */
+static SnapRel *
+sg_included_rel(Snap *s, Oid relid)
+{
+	SnapRel    *rel = sg_rel(s, relid);
+
+	return (rel && rel->included) ? rel : NULL;
+}
+
+static SnapNsp *
+sg_included_nsp(Snap *s, Oid nspid)
+{
+	SnapNsp    *nsp = hash_search(s->nsps, &nspid, HASH_FIND, NULL);
+
+	return (nsp && nsp->included) ? nsp : NULL;
+}
+
+static bool
+sg_is_member(Snap *s, Oid classid, Oid objid)
+{
+	OidKey2		key;
+
+	key.a = classid;
+	key.b = objid;
+	return hash_search(s->members, &key, HASH_FIND, NULL) != NULL;
+}
+
+/* a type's name, schema-qualified when not in pg_catalog, with typmod */
+static TypeNameEntry *
+sg_type_entry(Snap *s, Oid typid, int32 typmod)
+{
+	TypeNameKey key;
+	TypeNameEntry *e;
+	bool		found;
+
+	key.typid = typid;
+	key.typmod = typmod;
+	e = hash_search(s->typenames, &key, HASH_ENTER, &found);
+	if (!found)
+	{
+		e->name = sg_keep(s, format_type_with_typemod(typid, typmod));
+		e->typcollation = get_typcollation(typid);
+	}
+	return e;
+}
+
+static const char *
+sg_type_name(Snap *s, Oid typid, int32 typmod)
+{
+	return sg_type_entry(s, typid, typmod)->name;
+}
+
+static AmEntry *
+sg_am(Snap *s, Oid amoid)
+{
+	AmEntry    *e;
+	bool		found;
+
+	e = hash_search(s->ams, &amoid, HASH_ENTER, &found);
+	if (!found)
+	{
+		char	   *name = get_am_name(amoid);
+		HeapTuple	tup = SearchSysCache1(AMOID, ObjectIdGetDatum(amoid));
+
+		e->name = sg_keep(s, name ? quote_identifier(name) : "-");
+		e->canorder = false;
+		if (HeapTupleIsValid(tup))
+		{
+			Form_pg_am am = (Form_pg_am) GETSTRUCT(tup);
+
+			if (am->amtype == AMTYPE_INDEX)
+				e->canorder = GetIndexAmRoutine(am->amhandler)->amcanorder;
+			ReleaseSysCache(tup);
+		}
+	}
+	return e;
+}
+
+/* " opclass" after an index column, or "" when it is the type's default */
+static const char *
+sg_opclass_suffix(Snap *s, Oid opclass, Oid keytype)
+{
+	OpclassEntry *e;
+	OidKey2		key;
+	bool		found;
+
+	key.a = opclass;
+	key.b = keytype;
+	e = hash_search(s->opclasses, &key, HASH_ENTER, &found);
+	if (!found)
+	{
+		HeapTuple	tup = SearchSysCache1(CLAOID, ObjectIdGetDatum(opclass));
+		Oid			opcmethod = InvalidOid;
+
+		if (HeapTupleIsValid(tup))
+		{
+			opcmethod = ((Form_pg_opclass) GETSTRUCT(tup))->opcmethod;
+			ReleaseSysCache(tup);
+		}
+		if (OidIsValid(keytype) && OidIsValid(opcmethod) &&
+			GetDefaultOpClass(keytype, opcmethod) == opclass)
+			e->suffix = "";
+		else
+			e->suffix = sg_keep(s, psprintf(" %s", generate_opclass_name(opclass)));
+	}
+	return e->suffix;
+}
+
+/* node string without its ":location N" fields, which never change output */
+static char *
+sg_strip_locations(const char *nodestr)
+{
+	StringInfoData out;
+	const char *p = nodestr;
+
+	initStringInfo(&out);
+	while (*p)
+	{
+		const char *loc = strstr(p, " :location ");
+
+		if (loc == NULL)
+		{
+			appendStringInfoString(&out, p);
+			break;
+		}
+		appendBinaryStringInfo(&out, p, loc - p);
+		p = loc + strlen(" :location ");
+		if (*p == '-')
+			p++;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	return out.data;
+}
+
+/*
+ * Deparse a stored expression (pg_node_tree text) of relation "rel" (NULL
+ * when it cannot reference columns).  Memoised on the expression without
+ * its locations plus, when it has Vars, the relation's column names: the
+ * output depends on nothing else while the snapshot is taken.
+ */
+static ExprMemo *
+sg_expr(Snap *s, const char *nodestr, SnapRel *rel)
+{
+	MemoryContext old = MemoryContextSwitchTo(s->scratch);
+	char	   *key = sg_strip_locations(nodestr);
+	bool		has_vars = strstr(key, "{VAR ") != NULL;
+	uint64		hash;
+	ExprEntry  *e;
+	ExprMemo   *m;
+	bool		found;
+
+	if (has_vars && rel != NULL)
+		key = psprintf("%s\x01%s", key, rel->attsig ? rel->attsig : "");
+	hash = hash_bytes_extended((const unsigned char *) key, strlen(key), 0);
+	MemoryContextSwitchTo(old);
+
+	e = hash_search(s->exprs, &hash, HASH_ENTER, &found);
+	if (!found)
+		e->chain = NULL;
+	for (m = e->chain; m; m = m->next)
+		if (strcmp(m->key, key) == 0)
+			return m;
+
+	/* deparse it */
+	old = MemoryContextSwitchTo(s->scratch);
+	{
+		Node	   *node = (Node *) stringToNode(nodestr);
+		List	   *context = NIL;
+		char	   *text;
+		Oid			type = InvalidOid;
+		Oid			coll = InvalidOid;
+		bool		funclike = false;
+
+		if (rel != NULL)
+			context = deparse_context_for(rel->relname, rel->relid);
+		text = deparse_expression(node, context, false, false);
+
+		if (!IsA(node, List) && !IsA(node, PartitionBoundSpec))
+		{
+			type = exprType(node);
+			coll = exprCollation(node);
+			/* as ruleutils' looks_like_function() */
+			funclike = (IsA(node, FuncExpr) &&
+						((FuncExpr *) node)->funcformat == COERCE_EXPLICIT_CALL) ||
+				IsA(node, CoalesceExpr) || IsA(node, MinMaxExpr) ||
+				IsA(node, SQLValueFunction) || IsA(node, XmlExpr);
+		}
+		MemoryContextSwitchTo(s->cxt);
+		m = palloc(sizeof(ExprMemo));
+		m->key = pstrdup(key);
+		m->text = pstrdup(text);
+		m->type = type;
+		m->collation = coll;
+		m->funclike = funclike;
+		m->next = e->chain;
+		e->chain = m;
+	}
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(s->scratch);
+	return m;
+}
+
+/* schemaguard's own schema, which the snapshot leaves out */
+static void
+sg_read_own_schema(Snap *s, HeapTuple tup, TupleDesc desc)
+{
+	Form_pg_extension ext = (Form_pg_extension) GETSTRUCT(tup);
+
+	if (strcmp(NameStr(ext->extname), "schemaguard") == 0)
+		s->own_schema = ext->extnamespace;
+}
+
+/* the role's name, or a placeholder for a dropped role */
+static const char *
+sg_role(Oid roleid)
+{
+	char	   *name;
+
+	if (roleid == InvalidOid)
+		return "PUBLIC";
+	name = GetUserNameFromId(roleid, true);
+	return name ? quote_identifier(name) : psprintf("role %u", roleid);
+}
+
+static int
+sg_cstring_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* aclitems as sorted text, joined by commas */
+static char *
+sg_acl_text(Acl *acl)
+{
+	int			n = ACL_NUM(acl);
+	AclItem    *items = ACL_DAT(acl);
+	char	  **texts = palloc(sizeof(char *) * Max(n, 1));
+	StringInfoData buf;
+
+	for (int i = 0; i < n; i++)
+		texts[i] = DatumGetCString(DirectFunctionCall1(aclitemout,
+													   PointerGetDatum(&items[i])));
+	qsort(texts, n, sizeof(char *), sg_cstring_cmp);
+	initStringInfo(&buf);
+	for (int i = 0; i < n; i++)
+		appendStringInfo(&buf, "%s%s", i ? "," : "", texts[i]);
+	return buf.data;
+}
+
+/* ----------------------------------------------------------------
+ * Facet lines
+ * ----------------------------------------------------------------
+ */
+
+static void
+sg_facet_owner(Snap *s, StringInfo buf, Oid owner)
+{
+	if (s->facets & SG_FACET_OWNERS)
+		appendStringInfo(buf, "\nOWNER %s", sg_role(owner));
+}
+
+/*
+ * Privileges: NULL (never granted or revoked) and an ACL equal to the
+ * default for the owner both print as "default", so the two compare equal.
+ */
+static void
+sg_facet_privileges(Snap *s, StringInfo buf, ObjectType objtype, Oid owner,
+					Acl *acl)
+{
+	char	   *text;
+
+	if (!(s->facets & SG_FACET_PRIVILEGES))
+		return;
+	if (acl == NULL)
+		text = "default";
+	else
+	{
+		MemoryContext old = MemoryContextSwitchTo(s->scratch);
+
+		text = sg_acl_text(acl);
+		if (objtype != OBJECT_COLUMN &&
+			strcmp(text, sg_acl_text(acldefault(objtype, owner))) == 0)
+			text = "default";
+		else if (objtype == OBJECT_COLUMN && ACL_NUM(acl) == 0)
+			text = "default";
+		MemoryContextSwitchTo(old);
+	}
+	appendStringInfo(buf, "\nPRIVILEGES %s", text);
+	MemoryContextReset(s->scratch);
+}
+
+static void
+sg_facet_comment(Snap *s, StringInfo buf, Oid classoid, Oid objoid, int32 subid)
+{
+	DescKey		key;
+	DescEntry  *e;
+
+	if (!(s->facets & SG_FACET_COMMENTS))
+		return;
+	memset(&key, 0, sizeof(key));
+	key.objoid = objoid;
+	key.classoid = classoid;
+	key.objsubid = subid;
+	e = hash_search(s->descriptions, &key, HASH_FIND, NULL);
+	if (e)
+		appendStringInfo(buf, "\nCOMMENT %s", quote_literal_cstr(e->text));
+}
+
+static const char *
+sg_tablespace(Snap *s, Oid spcid)
+{
+	char	   *name;
+
+	if (!OidIsValid(spcid))
+		return "DEFAULT";
+	name = get_tablespace_name(spcid);
+	return name ? quote_identifier(name) : psprintf("%u", spcid);
+}
+
+/* reloptions text[] as "a=1, b=2", NULL when there are none */
+static const char *
+sg_reloptions_text(Datum reloptions)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	StringInfoData buf;
+
+	deconstruct_array(DatumGetArrayTypeP(reloptions), TEXTOID, -1, false,
+					  TYPALIGN_INT, &elems, &nulls, &n);
+	if (n == 0)
+		return NULL;
+	initStringInfo(&buf);
+	for (int i = 0; i < n; i++)
+	{
+		char	   *opt = TextDatumGetCString(elems[i]);
+		char	   *eq = strchr(opt, '=');
+
+		if (i > 0)
+			appendStringInfoString(&buf, ", ");
+		if (eq)
+		{
+			*eq = '\0';
+			appendStringInfo(&buf, "%s=%s", quote_identifier(opt),
+							 quote_literal_cstr(eq + 1));
+		}
+		else
+			appendStringInfoString(&buf, quote_identifier(opt));
+	}
+	return buf.data;
+}
+
+/* ----------------------------------------------------------------
+ * Catalog scans
+ * ----------------------------------------------------------------
+ */
+
+typedef void (*SnapRowFn) (Snap *s, HeapTuple tup, TupleDesc desc);
+
+static void
+sg_scan(Snap *s, Oid catalog, SnapRowFn fn)
+{
+	Relation	rel = table_open(catalog, AccessShareLock);
+	SysScanDesc scan = systable_beginscan(rel, InvalidOid, false, s->snapshot,
+										  0, NULL);
+	HeapTuple	tup;
+
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		CHECK_FOR_INTERRUPTS();
+		fn(s, tup, RelationGetDescr(rel));
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+}
+
+static char *
+sg_text_attr(HeapTuple tup, int attnum, TupleDesc desc)
+{
+	bool		isnull;
+	Datum		d = heap_getattr(tup, attnum, desc, &isnull);
+
+	return isnull ? NULL : TextDatumGetCString(d);
+}
+
+static Acl *
+sg_acl_attr(Snap *s, HeapTuple tup, int attnum, TupleDesc desc)
+{
+	bool		isnull;
+	Datum		d = heap_getattr(tup, attnum, desc, &isnull);
+	MemoryContext old;
+	Acl		   *acl;
+
+	if (isnull)
+		return NULL;
+	old = MemoryContextSwitchTo(s->cxt);
+	acl = DatumGetAclPCopy(d);
+	MemoryContextSwitchTo(old);
+	return acl;
+}
+
+/* extension members: pg_depend rows with deptype 'e' */
+static void
+sg_read_members(Snap *s)
+{
+	Relation	rel = table_open(DependRelationId, AccessShareLock);
+	SysScanDesc scan;
+	HeapTuple	tup;
+	ScanKeyData key;
+
+	/* all dependencies on any extension, through the referenced index */
+	ScanKeyInit(&key, Anum_pg_depend_refclassid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(ExtensionRelationId));
+	scan = systable_beginscan(rel, DependReferenceIndexId, true, s->snapshot,
+							  1, &key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tup);
+		OidKey2		k;
+
+		if (dep->deptype != DEPENDENCY_EXTENSION)
+			continue;
+		k.a = dep->classid;
+		k.b = dep->objid;
+		hash_search(s->members, &k, HASH_ENTER, NULL);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+}
+
+static void
+sg_read_namespace(Snap *s, HeapTuple tup, TupleDesc desc)
+{
+	Form_pg_namespace nsp = (Form_pg_namespace) GETSTRUCT(tup);
+	const char *name = NameStr(nsp->nspname);
+	SnapNsp    *e;
+	bool		system;
+
+	system = strncmp(name, "pg_", 3) == 0 ||
+		strcmp(name, "information_schema") == 0 ||
+		IsToastNamespace(nsp->oid) || isAnyTempNamespace(nsp->oid);
+
+	e = hash_search(s->nsps, &nsp->oid, HASH_ENTER, NULL);
+	e->name = sg_keep(s, name);
+	e->included = !system && nsp->oid != s->own_schema &&
+		!sg_is_member(s, NamespaceRelationId, nsp->oid);
+	if (!e->included)
+		return;
+
+	{
+		StringInfo	buf = sg_def_begin(s);
+		const char *ident = sg_keep(s, quote_identifier(name));
+		SGObject   *obj;
+
+		appendStringInfo(buf, "CREATE SCHEMA %s", ident);
+		sg_facet_owner(s, buf, nsp->nspowner);
+		sg_facet_privileges(s, buf, OBJECT_SCHEMA, nsp->nspowner,
+							sg_acl_attr(s, tup, Anum_pg_namespace_nspacl, desc));
+		sg_facet_comment(s, buf, NamespaceRelationId, nsp->oid, 0);
+		obj = sg_add_object(s, "schema", NULL, ident, NamespaceRelationId,
+							nsp->oid, 0);
+		obj->schema = e->name;
+		obj->definition = sg_keep(s, buf->data);
+	}
+}
+
+static void
+sg_read_class(Snap *s, HeapTuple tup, TupleDesc desc)
+{
+	Form_pg_class c = (Form_pg_class) GETSTRUCT(tup);
+	SnapNsp    *nsp = sg_included_nsp(s, c->relnamespace);
+	SnapRel    *rel;
+	bool		isnull;
+	Datum		d;
+
+	if (nsp == NULL)
+		return;
+	rel = hash_search(s->rels, &c->oid, HASH_ENTER, NULL);
+	rel->included = !sg_is_member(s, RelationRelationId, c->oid) &&
+		!(c->relkind == RELKIND_COMPOSITE_TYPE &&
+		  sg_is_member(s, TypeRelationId, c->reltype));
+	rel->relkind = c->relkind;
+	rel->relpersistence = c->relpersistence;
+	rel->relreplident = c->relreplident;
+	rel->relispartition = c->relispartition;
+	rel->relrowsecurity = c->relrowsecurity;
+	rel->relforcerowsecurity = c->relforcerowsecurity;
+	rel->nspid = c->relnamespace;
+	rel->relowner = c->relowner;
+	rel->relam = c->relam;
+	rel->reltablespace = c->reltablespace;
+	rel->reltype = c->reltype;
+	rel->nspname = nsp->name;
+	rel->relname = sg_keep(s, NameStr(c->relname));
+	rel->qualified = sg_keep(s, quote_qualified_identifier(nsp->name,
+														   NameStr(c->relname)));
+	rel->reloptions = NULL;
+	d = heap_getattr(tup, Anum_pg_class_reloptions, desc, &isnull);
+	if (!isnull)
+	{
+		const char *opts = sg_reloptions_text(d);
+
+		rel->reloptions = opts ? sg_keep(s, opts) : NULL;
+	}
+	rel->acl = sg_acl_attr(s, tup, Anum_pg_class_relacl, desc);
+	rel->partbound = NULL;
+	if (c->relispartition)
+	{
+		char	   *bound = sg_text_attr(tup, Anum_pg_class_relpartbound, desc);
+
+		rel->partbound = bound ? sg_keep(s, bound) : NULL;
+	}
+	rel->natts = 0;
+	rel->attrs = NULL;
+	rel->attsig = NULL;
+	rel->has_attoptions = false;
+	rel->replident_index = InvalidOid;
+	if (c->relkind == RELKIND_RELATION || c->relkind == RELKIND_PARTITIONED_TABLE ||
+		c->relkind == RELKIND_FOREIGN_TABLE || c->relkind == RELKIND_COMPOSITE_TYPE ||
+		c->relkind == RELKIND_MATVIEW || c->relkind == RELKIND_VIEW)
+	{
+		rel->natts = c->relnatts;
+		rel->attrs = MemoryContextAllocZero(s->cxt,
+											sizeof(SnapAttr) * Max(c->relnatts, 1));
+	}
+}
+
+static void
+sg_read_attribute(Snap *s, HeapTuple tup, TupleDesc desc)
+{
+	Form_pg_attribute a = (Form_pg_attribute) GETSTRUCT(tup);
+	SnapRel    *rel;
+	SnapAttr   *att;
+
+	if (a->attnum <= 0 || a->attisdropped)
+		return;
+	rel = sg_rel(s, a->attrelid);
+	if (rel == NULL)
+		return;
+	if (rel->attrs == NULL)
+	{
+		/* an index column: only its opclass options matter */
+		if (!heap_attisnull(tup, Anum_pg_attribute_attoptions, desc))
+			rel->has_attoptions = true;
+		return;
+	}
+	if (a->attnum > rel->natts)
+		return;
+	att = &rel->attrs[a->attnum - 1];
+	att->present = true;
+	att->name = sg_keep(s, NameStr(a->attname));
+	att->typid = a->atttypid;
+	att->typmod = a->atttypmod;
+	att->collation = a->attcollation;
+	att->notnull = a->attnotnull;
+	att->identity = a->attidentity;
+	att->generated = a->attgenerated;
+	att->storage = a->attstorage;
+	att->compression = a->attcompression;
+	att->stattarget = SG_ATTSTATTARGET(tup, desc);
+	att->acl = sg_acl_attr(s, tup, Anum_pg_attribute_attacl, desc);
+}
+
+static void
+sg_read_attrdef(Snap *s, HeapTuple tup, TupleDesc desc)
+{
+	Form_pg_attrdef d = (Form_pg_attrdef) GETSTRUCT(tup);
+	SnapRel    *rel = sg_included_rel(s, d->adrelid);
+	char	   *bin;
+
+	if (rel == NULL || rel->attrs == NULL || d->adnum <= 0 || d->adnum > rel->natts)
+		return;
+	bin = sg_text_attr(tup, Anum_pg_attrdef_adbin, desc);
+	if (bin)
+		rel->attrs[d->adnum - 1].defbin = sg_keep(s, bin);
+}
+
+static void
+sg_read_inherits(Snap *s, HeapTuple tup, TupleDesc desc)
+{
+	Form_pg_inherits inh = (Form_pg_inherits) GETSTRUCT(tup);
+	InhEntry   *e;
+	bool		found;
+	MemoryContext old;
+
+	if (sg_included_rel(s, inh->inhrelid) == NULL)
+		return;
+	e = hash_search(s->inherits, &inh->inhrelid, HASH_ENTER, &found);
+	if (!found)
+	{
+		e->parents = NIL;
+		e->seqnos = NIL;
+	}
+	old = MemoryContextSwitchTo(s->cxt);
+	/* keep inhseqno order */
+	{
+		int			pos = 0;
+		ListCell   *lc;
+
+		foreach(lc, e->seqnos)
+		{
+			if (lfirst_int(lc) > inh->inhseqno)
+				break;
+			pos++;
+		}
+		e->seqnos = list_insert_nth_int(e->seqnos, pos, inh->inhseqno);
+		e->parents = list_insert_nth_oid(e->parents, pos, inh->inhparent);
+	}
+	MemoryContextSwitchTo(old);
+}
+
+static void
+sg_read_description(Snap *s, HeapTuple tup, TupleDesc desc)
+{
+	Form_pg_description d = (Form_pg_description) GETSTRUCT(tup);
+	DescKey		key;
+	DescEntry  *e;
+	char	   *text = sg_text_attr(tup, Anum_pg_description_description, desc);
+
+	if (text == NULL)
+		return;
+	memset(&key, 0, sizeof(key));
+	key.objoid = d->objoid;
+	key.classoid = d->classoid;
+	key.objsubid = d->objsubid;
+	e = hash_search(s->descriptions, &key, HASH_ENTER, NULL);
+	e->text = sg_keep(s, text);
+}
+
+/* names of a relation's columns, for the expression memo */
+static void
+sg_build_attsigs(Snap *s)
+{
+	HASH_SEQ_STATUS status;
+	SnapRel    *rel;
+
+	hash_seq_init(&status, s->rels);
+	while ((rel = hash_seq_search(&status)) != NULL)
+	{
+		StringInfo	buf;
+
+		if (rel->attrs == NULL)
+			continue;
+		buf = sg_def_begin(s);
+		for (int i = 0; i < rel->natts; i++)
+			appendStringInfo(buf, "%s\x02",
+							 rel->attrs[i].present ? rel->attrs[i].name : "");
+		rel->attsig = sg_keep(s, buf->data);
+	}
+}
+
+/* ----------------------------------------------------------------
+ * Relations and their columns
+ * ----------------------------------------------------------------
+ */
+
+static const char *
+sg_relkind_type(char relkind)
+{
+	switch (relkind)
+	{
+		case RELKIND_RELATION:
+		case RELKIND_PARTITIONED_TABLE:
+			return "table";
+		case RELKIND_FOREIGN_TABLE:
+			return "foreign table";
+		case RELKIND_VIEW:
+			return "view";
+		case RELKIND_MATVIEW:
+			return "materialized view";
+		case RELKIND_SEQUENCE:
+			return "sequence";
+		case RELKIND_COMPOSITE_TYPE:
+			return "composite type";
+		case RELKIND_INDEX:
+		case RELKIND_PARTITIONED_INDEX:
+			return "index";
+	}
+	return NULL;
+}
+
+static void
+sg_column_definition(Snap *s, StringInfo buf, SnapRel *rel, SnapAttr *att)
+{
+	TypeNameEntry *t = sg_type_entry(s, att->typid, att->typmod);
+
+	appendStringInfo(buf, "%s %s", quote_identifier(att->name), t->name);
+	if (OidIsValid(att->collation) && att->collation != t->typcollation)
+		appendStringInfo(buf, " COLLATE %s", generate_collation_name(att->collation));
+	if (att->notnull)
+		appendStringInfoString(buf, " NOT NULL");
+	if (att->defbin)
+	{
+		ExprMemo   *m = sg_expr(s, att->defbin, rel);
+
+		if (att->generated == ATTRIBUTE_GENERATED_STORED)
+			appendStringInfo(buf, " GENERATED ALWAYS AS (%s) STORED", m->text);
+		else
+			appendStringInfo(buf, " DEFAULT %s", m->text);
+	}
+	if (att->identity == ATTRIBUTE_IDENTITY_ALWAYS)
+		appendStringInfoString(buf, " GENERATED ALWAYS AS IDENTITY");
+	else if (att->identity == ATTRIBUTE_IDENTITY_BY_DEFAULT)
+		appendStringInfoString(buf, " GENERATED BY DEFAULT AS IDENTITY");
+}
+
+static void
+sg_emit_columns(Snap *s, SnapRel *rel, const char *reltype)
+{
+	const char *coltype = rel->relkind == RELKIND_FOREIGN_TABLE ?
+		"foreign table column" : "table column";
+	int			position = 0;
+
+	for (int i = 0; i < rel->natts; i++)
+	{
+		SnapAttr   *att = &rel->attrs[i];
+		StringInfo	buf;
+		SGObject   *obj;
+
+		if (!att->present)
+			continue;
+		position++;
+		buf = sg_def_begin(s);
+		sg_column_definition(s, buf, rel, att);
+		if (s->facets & SG_FACET_COLUMN_ORDER)
+			appendStringInfo(buf, "\nPOSITION %d", position);
+		if (s->facets & SG_FACET_STORAGE)
+		{
+			appendStringInfo(buf, "\nSTORAGE %s",
+							 att->storage == TYPSTORAGE_PLAIN ? "PLAIN" :
+							 att->storage == TYPSTORAGE_EXTERNAL ? "EXTERNAL" :
+							 att->storage == TYPSTORAGE_MAIN ? "MAIN" : "EXTENDED");
+			if (att->compression)
+				appendStringInfo(buf, " COMPRESSION %s",
+								 att->compression == 'p' ? "pglz" :
+								 att->compression == 'l' ? "lz4" : "?");
+			if (att->stattarget >= 0)
+				appendStringInfo(buf, " STATISTICS %d", att->stattarget);
+		}
+		sg_facet_privileges(s, buf, OBJECT_COLUMN, rel->relowner, att->acl);
+		sg_facet_comment(s, buf, RelationRelationId, rel->relid, i + 1);
+
+		obj = sg_add_object(s, coltype, rel->nspname,
+							sg_keep(s, psprintf("%s.%s", rel->qualified,
+												quote_identifier(att->name))),
+							RelationRelationId, rel->relid, i + 1);
+		obj->definition = sg_keep(s, buf->data);
+		obj->parent_type = reltype;
+		obj->parent_identity = rel->qualified;
+	}
+}
+
+/* the rest of a table's definition: storage facet, owner, grants, comment */
+static void
+sg_relation_facets(Snap *s, StringInfo buf, SnapRel *rel, ObjectType objtype)
+{
+	if ((s->facets & SG_FACET_STORAGE) && rel->relkind != RELKIND_VIEW &&
+		rel->relkind != RELKIND_COMPOSITE_TYPE && rel->relkind != RELKIND_FOREIGN_TABLE)
+	{
+		appendStringInfoString(buf, "\nSTORAGE");
+		if (OidIsValid(rel->relam))
+			appendStringInfo(buf, " ACCESS METHOD %s", sg_am(s, rel->relam)->name);
+		appendStringInfo(buf, " TABLESPACE %s", sg_tablespace(s, rel->reltablespace));
+		if (rel->reloptions && rel->relkind != RELKIND_INDEX &&
+			rel->relkind != RELKIND_PARTITIONED_INDEX)
+			appendStringInfo(buf, " WITH (%s)", rel->reloptions);
+	}
+	if (objtype != OBJECT_INDEX)
+	{
+		sg_facet_owner(s, buf, rel->relowner);
+		sg_facet_privileges(s, buf, objtype, rel->relowner, rel->acl);
+	}
+	sg_facet_comment(s, buf, RelationRelationId, rel->relid, 0);
+}
+
+static void
+sg_emit_table(Snap *s, SnapRel *rel)
+{
+	StringInfo	buf = sg_def_begin(s);
+	const char *type = sg_relkind_type(rel->relkind);
+	InhEntry   *inh = hash_search(s->inherits, &rel->relid, HASH_FIND, NULL);
+	SGObject   *obj;
+	const char *parent_type = NULL;
+	const char *parent_identity = NULL;
+
+	if (rel->relkind == RELKIND_FOREIGN_TABLE)
+		appendStringInfo(buf, "CREATE FOREIGN TABLE %s", rel->qualified);
+	else
+		appendStringInfo(buf, "CREATE %sTABLE %s",
+						 rel->relpersistence == RELPERSISTENCE_UNLOGGED ? "UNLOGGED " : "",
+						 rel->qualified);
+
+	if (inh && rel->relispartition && inh->parents != NIL)
+	{
+		Oid			parent = linitial_oid(inh->parents);
+		SnapRel    *prel = sg_rel(s, parent);
+		const char *pname = prel ? prel->qualified :
+			quote_qualified_identifier(get_namespace_name(get_rel_namespace(parent)),
+									   get_rel_name(parent));
+
+		appendStringInfo(buf, " PARTITION OF %s", pname);
+		if (rel->partbound)
+			appendStringInfo(buf, " %s", sg_expr(s, rel->partbound, rel)->text);
+		parent_type = "table";
+		parent_identity = sg_keep(s, pname);
+	}
+	else if (inh && inh->parents != NIL)
+	{
+		ListCell   *lc;
+
+		appendStringInfoString(buf, " INHERITS (");
+		foreach(lc, inh->parents)
+		{
+			Oid			parent = lfirst_oid(lc);
+			SnapRel    *prel = sg_rel(s, parent);
+
+			if (lc != list_head(inh->parents))
+				appendStringInfoString(buf, ", ");
+			appendStringInfoString(buf, prel ? prel->qualified :
+								   quote_qualified_identifier(get_namespace_name(get_rel_namespace(parent)),
+															  get_rel_name(parent)));
+		}
+		appendStringInfoChar(buf, ')');
+	}
+	if (rel->relkind == RELKIND_PARTITIONED_TABLE)
+	{
+		Datum		key = DirectFunctionCall1(pg_get_partkeydef,
+											  ObjectIdGetDatum(rel->relid));
+
+		appendStringInfo(buf, " PARTITION BY %s", TextDatumGetCString(key));
+	}
+	if (rel->relkind == RELKIND_FOREIGN_TABLE)
+	{
+		HeapTuple	tup = SearchSysCache1(FOREIGNTABLEREL, ObjectIdGetDatum(rel->relid));
+
+		if (HeapTupleIsValid(tup))
+		{
+			Form_pg_foreign_table ft = (Form_pg_foreign_table) GETSTRUCT(tup);
+			bool		isnull;
+			Datum		opts;
+			HeapTuple	stup = SearchSysCache1(FOREIGNSERVEROID,
+											   ObjectIdGetDatum(ft->ftserver));
+
+			if (HeapTupleIsValid(stup))
+			{
+				appendStringInfo(buf, " SERVER %s",
+								 quote_identifier(NameStr(((Form_pg_foreign_server) GETSTRUCT(stup))->srvname)));
+				ReleaseSysCache(stup);
+			}
+			opts = SysCacheGetAttr(FOREIGNTABLEREL, tup,
+								   Anum_pg_foreign_table_ftoptions, &isnull);
+			if (!isnull)
+			{
+				const char *o = sg_reloptions_text(opts);
+
+				if (o)
+					appendStringInfo(buf, " OPTIONS (%s)", o);
+			}
+			ReleaseSysCache(tup);
+		}
+	}
+	if (rel->relrowsecurity)
+		appendStringInfo(buf, "\nALTER TABLE %s ENABLE ROW LEVEL SECURITY", rel->qualified);
+	if (rel->relforcerowsecurity)
+		appendStringInfo(buf, "\nALTER TABLE %s FORCE ROW LEVEL SECURITY", rel->qualified);
+	if (rel->relreplident == REPLICA_IDENTITY_NOTHING)
+		appendStringInfo(buf, "\nALTER TABLE %s REPLICA IDENTITY NOTHING", rel->qualified);
+	else if (rel->relreplident == REPLICA_IDENTITY_FULL)
+		appendStringInfo(buf, "\nALTER TABLE %s REPLICA IDENTITY FULL", rel->qualified);
+	else if (rel->relreplident == REPLICA_IDENTITY_INDEX)
+	{
+		SnapRel    *idx = OidIsValid(rel->replident_index) ?
+			sg_rel(s, rel->replident_index) : NULL;
+
+		appendStringInfo(buf, "\nALTER TABLE %s REPLICA IDENTITY USING INDEX %s",
+						 rel->qualified,
+						 idx ? quote_identifier(idx->relname) : "?");
+	}
+	sg_relation_facets(s, buf, rel,
+					   rel->relkind == RELKIND_FOREIGN_TABLE ? OBJECT_FOREIGN_TABLE : OBJECT_TABLE);
+
+	obj = sg_add_object(s, type, rel->nspname, rel->qualified,
+						RelationRelationId, rel->relid, 0);
+	obj->definition = sg_keep(s, buf->data);
+	obj->parent_type = parent_type;
+	obj->parent_identity = parent_identity;
+	sg_emit_columns(s, rel, type);
+}
+
+static void
+sg_emit_view(Snap *s, SnapRel *rel)
+{
+	StringInfo	buf;
+	SGObject   *obj;
+	char	   *def;
+
+	/* the deparser may run queries of its own: build the text first */
+	def = TextDatumGetCString(DirectFunctionCall1(pg_get_viewdef,
+												  ObjectIdGetDatum(rel->relid)));
+	buf = sg_def_begin(s);
+	appendStringInfo(buf, "CREATE %s %s",
+					 rel->relkind == RELKIND_VIEW ? "VIEW" : "MATERIALIZED VIEW",
+					 rel->qualified);
+	if (rel->reloptions && rel->relkind == RELKIND_VIEW)
+		appendStringInfo(buf, " WITH (%s)", rel->reloptions);
+	appendStringInfo(buf, " AS\n%s", def);
+	sg_relation_facets(s, buf, rel,
+					   rel->relkind == RELKIND_VIEW ? OBJECT_VIEW : OBJECT_MATVIEW);
+	obj = sg_add_object(s, sg_relkind_type(rel->relkind), rel->nspname,
+						rel->qualified, RelationRelationId, rel->relid, 0);
+	obj->definition = sg_keep(s, buf->data);
+	pfree(def);
+}
+
+static void
+sg_emit_composite(Snap *s, SnapRel *rel)
+{
+	StringInfo	buf = sg_def_begin(s);
+	SGObject   *obj;
+	bool		first = true;
+
+	appendStringInfo(buf, "CREATE TYPE %s AS (", rel->qualified);
+	for (int i = 0; i < rel->natts; i++)
+	{
+		SnapAttr   *att = &rel->attrs[i];
+		TypeNameEntry *t;
+
+		if (!att->present)
+			continue;
+		t = sg_type_entry(s, att->typid, att->typmod);
+		appendStringInfo(buf, "%s%s %s", first ? "" : ", ",
+						 quote_identifier(att->name), t->name);
+		if (OidIsValid(att->collation) && att->collation != t->typcollation)
+			appendStringInfo(buf, " COLLATE %s", generate_collation_name(att->collation));
+		first = false;
+	}
+	appendStringInfoChar(buf, ')');
+	sg_facet_owner(s, buf, rel->relowner);
+	sg_facet_comment(s, buf, RelationRelationId, rel->relid, 0);
+	obj = sg_add_object(s, "composite type", rel->nspname, rel->qualified,
+						RelationRelationId, rel->relid, 0);
+	obj->definition = sg_keep(s, buf->data);
+}
+
+/* the owning column of a sequence (OWNED BY or identity), if any */
+static bool
+sg_sequence_owner(Snap *s, Oid seqid, Oid *relid, int32 *attnum)
+{
+	Relation	rel = table_open(DependRelationId, AccessShareLock);
+	ScanKeyData key[2];
+	SysScanDesc scan;
+	HeapTuple	tup;
+	bool		found = false;
+
+	ScanKeyInit(&key[0], Anum_pg_depend_classid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(RelationRelationId));
+	ScanKeyInit(&key[1], Anum_pg_depend_objid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(seqid));
+	scan = systable_beginscan(rel, DependDependerIndexId, true, s->snapshot,
+							  2, key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tup);
+
+		if (dep->refclassid == RelationRelationId && dep->refobjsubid > 0 &&
+			(dep->deptype == DEPENDENCY_AUTO || dep->deptype == DEPENDENCY_INTERNAL))
+		{
+			*relid = dep->refobjid;
+			*attnum = dep->refobjsubid;
+			found = true;
+			break;
+		}
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
+static void
+sg_read_sequence(Snap *s, HeapTuple tup, TupleDesc desc)
+{
+	Form_pg_sequence seq = (Form_pg_sequence) GETSTRUCT(tup);
+	SnapRel    *rel = sg_included_rel(s, seq->seqrelid);
+	StringInfo	buf;
+	SGObject   *obj;
+	Oid			ownerrel;
+	int32		ownercol;
+	SnapRel    *orel = NULL;
+	const char *owned_by = NULL;
+
+	if (rel == NULL || rel->relkind != RELKIND_SEQUENCE)
+		return;
+	if (sg_sequence_owner(s, seq->seqrelid, &ownerrel, &ownercol))
+	{
+		orel = sg_rel(s, ownerrel);
+		if (orel && orel->attrs && ownercol <= orel->natts &&
+			orel->attrs[ownercol - 1].present)
+			owned_by = psprintf("%s.%s", orel->qualified,
+								quote_identifier(orel->attrs[ownercol - 1].name));
+	}
+	buf = sg_def_begin(s);
+	appendStringInfo(buf, "CREATE %sSEQUENCE %s AS %s INCREMENT BY " INT64_FORMAT
+					 " MINVALUE " INT64_FORMAT " MAXVALUE " INT64_FORMAT
+					 " START WITH " INT64_FORMAT " CACHE " INT64_FORMAT "%s",
+					 rel->relpersistence == RELPERSISTENCE_UNLOGGED ? "UNLOGGED " : "",
+					 rel->qualified, sg_type_name(s, seq->seqtypid, -1),
+					 seq->seqincrement, seq->seqmin, seq->seqmax, seq->seqstart,
+					 seq->seqcache, seq->seqcycle ? " CYCLE" : " NO CYCLE");
+	if (owned_by)
+		appendStringInfo(buf, " OWNED BY %s", owned_by);
+	sg_relation_facets(s, buf, rel, OBJECT_SEQUENCE);
+	obj = sg_add_object(s, "sequence", rel->nspname, rel->qualified,
+						RelationRelationId, rel->relid, 0);
+	obj->definition = sg_keep(s, buf->data);
+	if (orel)
+	{
+		obj->parent_type = sg_relkind_type(orel->relkind);
+		obj->parent_identity = orel->qualified;
+	}
+}
+
+static void
+sg_emit_relations(Snap *s)
+{
+	HASH_SEQ_STATUS status;
+	SnapRel    *rel;
+
+	hash_seq_init(&status, s->rels);
+	while ((rel = hash_seq_search(&status)) != NULL)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (!rel->included)
+			continue;
+		switch (rel->relkind)
+		{
+			case RELKIND_RELATION:
+			case RELKIND_PARTITIONED_TABLE:
+			case RELKIND_FOREIGN_TABLE:
+				sg_emit_table(s, rel);
+				break;
+			case RELKIND_VIEW:
+			case RELKIND_MATVIEW:
+				sg_emit_view(s, rel);
+				break;
+			case RELKIND_COMPOSITE_TYPE:
+				sg_emit_composite(s, rel);
+				break;
+			default:
+				/* sequences and indexes come from their own catalogs */
+				break;
+		}
+	}
+}
+
+/* ----------------------------------------------------------------
+ * Indexes
+ * ----------------------------------------------------------------
+ */
+
+/* the column list of an index, as pg_get_indexdef prints it */
+static void
+sg_index_columns(Snap *s, StringInfo buf, Form_pg_index idx, HeapTuple tup,
+				 TupleDesc desc, SnapRel *table, SnapRel *irel, bool keys_only)
+{
+	bool		isnull;
+	oidvector  *indcollation;
+	oidvector  *indclass;
+	int2vector *indoption;
+	char	   *exprs = sg_text_attr(tup, Anum_pg_index_indexprs, desc);
+	List	   *exprlist = NIL;
+	int			nexpr = 0;
+	AmEntry    *am = sg_am(s, irel->relam);
+	const char *sep = "";
+
+	indcollation = (oidvector *) DatumGetPointer(heap_getattr(tup, Anum_pg_index_indcollation, desc, &isnull));
+	indclass = (oidvector *) DatumGetPointer(heap_getattr(tup, Anum_pg_index_indclass, desc, &isnull));
+	indoption = (int2vector *) DatumGetPointer(heap_getattr(tup, Anum_pg_index_indoption, desc, &isnull));
+
+	if (exprs)
+	{
+		/* split the expression list; each element is deparsed on its own */
+		MemoryContext old = MemoryContextSwitchTo(s->cxt);
+		List	   *l = (List *) stringToNode(exprs);
+		ListCell   *lc;
+
+		foreach(lc, l)
+			exprlist = lappend(exprlist, nodeToString(lfirst(lc)));
+		MemoryContextSwitchTo(old);
+	}
+
+	for (int keyno = 0; keyno < idx->indnatts; keyno++)
+	{
+		AttrNumber	attnum = idx->indkey.values[keyno];
+		Oid			keytype;
+		Oid			keycoll;
+
+		if (keys_only && keyno >= idx->indnkeyatts)
+			break;
+		if (keyno == idx->indnkeyatts)
+		{
+			appendStringInfoString(buf, ") INCLUDE (");
+			sep = "";
+		}
+		appendStringInfoString(buf, sep);
+		sep = ", ";
+		if (attnum != 0)
+		{
+			SnapAttr   *att = (attnum > 0 && attnum <= table->natts) ?
+				&table->attrs[attnum - 1] : NULL;
+
+			if (att == NULL || !att->present)
+			{
+				appendStringInfo(buf, "%s", quote_identifier(get_attname(table->relid, attnum, false)));
+				keytype = get_atttype(table->relid, attnum);
+				keycoll = InvalidOid;
+			}
+			else
+			{
+				appendStringInfoString(buf, quote_identifier(att->name));
+				keytype = att->typid;
+				keycoll = att->collation;
+			}
+		}
+		else
+		{
+			ExprMemo   *m;
+			const char *text;
+
+			if (nexpr >= list_length(exprlist))
+				elog(ERROR, "schemaguard: too few entries in indexprs of index %s",
+					 irel->qualified);
+			m = sg_expr(s, list_nth(exprlist, nexpr++), table);
+			text = m->text;
+			/* a bare function call needs no parentheses */
+			if (m->funclike)
+				appendStringInfoString(buf, text);
+			else
+				appendStringInfo(buf, "(%s)", text);
+			keytype = m->type;
+			keycoll = m->collation;
+		}
+		if (keyno < idx->indnkeyatts)
+		{
+			int16		opt = indoption->values[keyno];
+			Oid			coll = indcollation->values[keyno];
+
+			if (OidIsValid(coll) && coll != keycoll)
+				appendStringInfo(buf, " COLLATE %s", generate_collation_name(coll));
+			appendStringInfoString(buf, sg_opclass_suffix(s, indclass->values[keyno], keytype));
+			if (am->canorder)
+			{
+				if (opt & INDOPTION_DESC)
+				{
+					appendStringInfoString(buf, " DESC");
+					if (!(opt & INDOPTION_NULLS_FIRST))
+						appendStringInfoString(buf, " NULLS LAST");
+				}
+				else if (opt & INDOPTION_NULLS_FIRST)
+					appendStringInfoString(buf, " NULLS FIRST");
+			}
+		}
+	}
+}
+
+static void
+sg_read_index(Snap *s, HeapTuple tup, TupleDesc desc)
+{
+	Form_pg_index idx = (Form_pg_index) GETSTRUCT(tup);
+	SnapRel    *table = sg_included_rel(s, idx->indrelid);
+	SnapRel    *irel;
+	StringInfo	buf;
+	SGObject   *obj;
+	char	   *pred;
+	char	   *def = NULL;
+
+	if (table == NULL)
+		return;
+	irel = sg_rel(s, idx->indexrelid);
+	if (irel == NULL)
+		return;
+	if (idx->indisreplident)
+		table->replident_index = idx->indexrelid;
+	if (table->attrs == NULL || irel->has_attoptions)
+	{
+		/* unusual: let the server's deparser do it */
+		def = TextDatumGetCString(DirectFunctionCall1(pg_get_indexdef,
+													  ObjectIdGetDatum(idx->indexrelid)));
+	}
+
+	buf = sg_def_begin(s);
+	if (def)
+		appendStringInfoString(buf, def);
+	else
+	{
+		appendStringInfo(buf, "CREATE %sINDEX %s ON %s%s USING %s (",
+						 idx->indisunique ? "UNIQUE " : "",
+						 quote_identifier(irel->relname),
+						 irel->relkind == RELKIND_PARTITIONED_INDEX ? "ONLY " : "",
+						 table->qualified, sg_am(s, irel->relam)->name);
+		sg_index_columns(s, buf, idx, tup, desc, table, irel, false);
+		appendStringInfoChar(buf, ')');
+		if (idx->indnullsnotdistinct)
+			appendStringInfoString(buf, " NULLS NOT DISTINCT");
+		if (irel->reloptions)
+			appendStringInfo(buf, " WITH (%s)", irel->reloptions);
+		pred = sg_text_attr(tup, Anum_pg_index_indpred, desc);
+		if (pred)
+			appendStringInfo(buf, " WHERE %s", sg_expr(s, pred, table)->text);
+	}
+	if (!idx->indisvalid)
+		appendStringInfoString(buf, "\nINVALID");
+	sg_relation_facets(s, buf, irel, OBJECT_INDEX);
+	obj = sg_add_object(s, "index", irel->nspname, irel->qualified,
+						RelationRelationId, irel->relid, 0);
+	obj->definition = sg_keep(s, buf->data);
+	obj->parent_type = sg_relkind_type(table->relkind);
+	obj->parent_identity = table->qualified;
+}
+
+/* ----------------------------------------------------------------
+ * Constraints
+ * ----------------------------------------------------------------
+ */
+
+static void
+sg_column_list(Snap *s, StringInfo buf, SnapRel *rel, HeapTuple tup,
+			   TupleDesc desc, int attnum)
+{
+	bool		isnull;
+	Datum		d = heap_getattr(tup, attnum, desc, &isnull);
+	Datum	   *elems;
+	int			n;
+
+	if (isnull)
+		return;
+	deconstruct_array(DatumGetArrayTypeP(d), INT2OID, 2, true, TYPALIGN_SHORT,
+					  &elems, NULL, &n);
+	for (int i = 0; i < n; i++)
+	{
+		int16		attno = DatumGetInt16(elems[i]);
+		const char *name;
+
+		if (rel && rel->attrs && attno > 0 && attno <= rel->natts &&
+			rel->attrs[attno - 1].present)
+			name = rel->attrs[attno - 1].name;
+		else
+			name = get_attname(rel ? rel->relid : InvalidOid, attno, false);
+		appendStringInfo(buf, "%s%s", i ? ", " : "", quote_identifier(name));
+	}
+}
+
+static const char *
+sg_fk_action(char action)
+{
+	switch (action)
+	{
+		case FKCONSTR_ACTION_RESTRICT:
+			return "RESTRICT";
+		case FKCONSTR_ACTION_CASCADE:
+			return "CASCADE";
+		case FKCONSTR_ACTION_SETNULL:
+			return "SET NULL";
+		case FKCONSTR_ACTION_SETDEFAULT:
+			return "SET DEFAULT";
+	}
+	return NULL;
+}
+
+/*
+ * A constraint definition built from the catalog row for the common kinds;
+ * NULL for the others, which the server's deparser handles.
+ */
+static bool
+sg_constraint_def(Snap *s, StringInfo buf, Form_pg_constraint con,
+				  HeapTuple tup, TupleDesc desc, SnapRel *rel)
+{
+	switch (con->contype)
+	{
+		case CONSTRAINT_PRIMARY:
+		case CONSTRAINT_UNIQUE:
+			{
+				SnapRel    *irel = sg_rel(s, con->conindid);
+				HeapTuple	itup;
+
+				if (rel == NULL || irel == NULL || irel->has_attoptions)
+					return false;
+				appendStringInfo(buf, "%s (",
+								 con->contype == CONSTRAINT_PRIMARY ? "PRIMARY KEY" : "UNIQUE");
+				itup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(con->conindid));
+				if (!HeapTupleIsValid(itup))
+					return false;
+				if (((Form_pg_index) GETSTRUCT(itup))->indnullsnotdistinct)
+				{
+					resetStringInfo(buf);
+					appendStringInfoString(buf, "UNIQUE NULLS NOT DISTINCT (");
+				}
+				sg_column_list(s, buf, rel, tup, desc, Anum_pg_constraint_conkey);
+				appendStringInfoChar(buf, ')');
+				{
+					Form_pg_index idx = (Form_pg_index) GETSTRUCT(itup);
+
+					if (idx->indnatts > idx->indnkeyatts)
+					{
+						appendStringInfoString(buf, " INCLUDE (");
+						for (int k = idx->indnkeyatts; k < idx->indnatts; k++)
+						{
+							AttrNumber	a = idx->indkey.values[k];
+
+							appendStringInfo(buf, "%s%s", k > idx->indnkeyatts ? ", " : "",
+											 quote_identifier(get_attname(rel->relid, a, false)));
+						}
+						appendStringInfoChar(buf, ')');
+					}
+				}
+				ReleaseSysCache(itup);
+				if (irel->reloptions)
+					appendStringInfo(buf, " WITH (%s)", irel->reloptions);
+				break;
+			}
+		case CONSTRAINT_FOREIGN:
+			{
+				SnapRel    *frel = sg_rel(s, con->confrelid);
+				const char *act;
+
+				if (rel == NULL)
+					return false;
+				appendStringInfoString(buf, "FOREIGN KEY (");
+				sg_column_list(s, buf, rel, tup, desc, Anum_pg_constraint_conkey);
+				appendStringInfo(buf, ") REFERENCES %s(",
+								 frel ? frel->qualified :
+								 quote_qualified_identifier(get_namespace_name(get_rel_namespace(con->confrelid)),
+															get_rel_name(con->confrelid)));
+				if (frel && frel->attrs)
+					sg_column_list(s, buf, frel, tup, desc, Anum_pg_constraint_confkey);
+				else
+					return false;
+				appendStringInfoChar(buf, ')');
+				if (con->confmatchtype == FKCONSTR_MATCH_FULL)
+					appendStringInfoString(buf, " MATCH FULL");
+				else if (con->confmatchtype == FKCONSTR_MATCH_PARTIAL)
+					appendStringInfoString(buf, " MATCH PARTIAL");
+				act = sg_fk_action(con->confupdtype);
+				if (act)
+					appendStringInfo(buf, " ON UPDATE %s", act);
+				act = sg_fk_action(con->confdeltype);
+				if (act)
+				{
+					appendStringInfo(buf, " ON DELETE %s", act);
+					if (!heap_attisnull(tup, Anum_pg_constraint_confdelsetcols, desc))
+					{
+						appendStringInfoString(buf, " (");
+						sg_column_list(s, buf, rel, tup, desc, Anum_pg_constraint_confdelsetcols);
+						appendStringInfoChar(buf, ')');
+					}
+				}
+				break;
+			}
+		case CONSTRAINT_CHECK:
+			{
+				char	   *bin = sg_text_attr(tup, Anum_pg_constraint_conbin, desc);
+
+				if (bin == NULL)
+					return false;
+				appendStringInfo(buf, "CHECK (%s)%s", sg_expr(s, bin, rel)->text,
+								 con->connoinherit ? " NO INHERIT" : "");
+				break;
+			}
+		default:
+			return false;
+	}
+	if (con->condeferrable)
+		appendStringInfoString(buf, " DEFERRABLE");
+	if (con->condeferred)
+		appendStringInfoString(buf, " INITIALLY DEFERRED");
+	if (!con->convalidated)
+		appendStringInfoString(buf, " NOT VALID");
+	return true;
+}
+
+static void
+sg_read_constraint(Snap *s, HeapTuple tup, TupleDesc desc)
+{
+	Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tup);
+	SnapRel    *rel = NULL;
+	const char *type;
+	const char *owner_ident;
+	const char *owner_type;
+	const char *schema;
+	StringInfo	buf;
+	SGObject   *obj;
+
+	if (con->contype == CONSTRAINT_TRIGGER || SG_CONSTRAINT_IS_NOTNULL(con))
+		return;
+	if (OidIsValid(con->conrelid))
+	{
+		rel = sg_included_rel(s, con->conrelid);
+		if (rel == NULL)
+			return;
+		type = "table constraint";
+		owner_ident = rel->qualified;
+		owner_type = sg_relkind_type(rel->relkind);
+		schema = rel->nspname;
+	}
+	else if (OidIsValid(con->contypid))
+	{
+		SnapNsp    *nsp = sg_included_nsp(s, con->connamespace);
+
+		if (nsp == NULL || sg_is_member(s, TypeRelationId, con->contypid))
+			return;
+		type = "domain constraint";
+		owner_ident = sg_keep(s, format_type_be_qualified(con->contypid));
+		owner_type = "domain";
+		schema = nsp->name;
+	}
+	else
+		return;
+
+	buf = sg_def_begin(s);
+	if (!sg_constraint_def(s, buf, con, tup, desc, rel))
+	{
+		char	   *def;
+
+		def = TextDatumGetCString(DirectFunctionCall1(pg_get_constraintdef,
+													  ObjectIdGetDatum(con->oid)));
+		buf = sg_def_begin(s);
+		appendStringInfoString(buf, def);
+	}
+	sg_facet_comment(s, buf, ConstraintRelationId, con->oid, 0);
+	obj = sg_add_object(s, type, schema,
+						sg_keep(s, psprintf("%s on %s",
+											quote_identifier(NameStr(con->conname)),
+											owner_ident)),
+						ConstraintRelationId, con->oid, 0);
+	obj->definition = sg_keep(s, buf->data);
+	obj->parent_type = owner_type;
+	obj->parent_identity = owner_ident;
+}
+
+/* ----------------------------------------------------------------
+ * Functions, triggers, rules, policies, statistics objects
+ * ----------------------------------------------------------------
+ */
+
+static const char *
+sg_proc_name(Oid procid)
+{
+	return OidIsValid(procid) ? format_procedure_qualified(procid) : "-";
+}
+
+static void
+sg_aggregate_definition(Snap *s, StringInfo buf, Oid aggfnoid)
+{
+	HeapTuple	tup = SearchSysCache1(AGGFNOID, ObjectIdGetDatum(aggfnoid));
+	Form_pg_aggregate agg;
+	bool		isnull;
+	Datum		init;
+
+	if (!HeapTupleIsValid(tup))
+		return;
+	agg = (Form_pg_aggregate) GETSTRUCT(tup);
+	appendStringInfo(buf, " (SFUNC = %s, STYPE = %s",
+					 sg_proc_name(agg->aggtransfn),
+					 sg_type_name(s, agg->aggtranstype, -1));
+	if (OidIsValid(agg->aggfinalfn))
+		appendStringInfo(buf, ", FINALFUNC = %s", sg_proc_name(agg->aggfinalfn));
+	if (OidIsValid(agg->aggcombinefn))
+		appendStringInfo(buf, ", COMBINEFUNC = %s", sg_proc_name(agg->aggcombinefn));
+	if (OidIsValid(agg->aggserialfn))
+		appendStringInfo(buf, ", SERIALFUNC = %s", sg_proc_name(agg->aggserialfn));
+	if (OidIsValid(agg->aggdeserialfn))
+		appendStringInfo(buf, ", DESERIALFUNC = %s", sg_proc_name(agg->aggdeserialfn));
+	if (OidIsValid(agg->aggmtransfn))
+		appendStringInfo(buf, ", MSFUNC = %s, MINVFUNC = %s, MSTYPE = %s",
+						 sg_proc_name(agg->aggmtransfn),
+						 sg_proc_name(agg->aggminvtransfn),
+						 sg_type_name(s, agg->aggmtranstype, -1));
+	if (OidIsValid(agg->aggsortop))
+		appendStringInfo(buf, ", SORTOP = %s", format_operator_qualified(agg->aggsortop));
+	init = SysCacheGetAttr(AGGFNOID, tup, Anum_pg_aggregate_agginitval, &isnull);
+	if (!isnull)
+		appendStringInfo(buf, ", INITCOND = %s",
+						 quote_literal_cstr(TextDatumGetCString(init)));
+	appendStringInfo(buf, ", KIND = %c)", agg->aggkind);
+	ReleaseSysCache(tup);
+}
+
+static void
+sg_read_proc(Snap *s, HeapTuple tup, TupleDesc desc)
+{
+	Form_pg_proc proc = (Form_pg_proc) GETSTRUCT(tup);
+	SnapNsp    *nsp = sg_included_nsp(s, proc->pronamespace);
+	ObjectAddress addr;
+	const char *type;
+	const char *identity;
+	char	   *def = NULL;
+	StringInfo	buf;
+	SGObject   *obj;
+
+	if (nsp == NULL || sg_is_member(s, ProcedureRelationId, proc->oid))
+		return;
+	ObjectAddressSet(addr, ProcedureRelationId, proc->oid);
+	type = proc->prokind == PROKIND_PROCEDURE ? "procedure" :
+		proc->prokind == PROKIND_AGGREGATE ? "aggregate" : "function";
+	identity = sg_keep(s, getObjectIdentity(&addr, false));
+	if (proc->prokind != PROKIND_AGGREGATE)
+		def = TextDatumGetCString(DirectFunctionCall1(pg_get_functiondef,
+													  ObjectIdGetDatum(proc->oid)));
+	buf = sg_def_begin(s);
+	if (def)
+	{
+		/* pg_get_functiondef ends with a newline */
+		int			len = strlen(def);
+
+		while (len > 0 && def[len - 1] == '\n')
+			def[--len] = '\0';
+		appendStringInfoString(buf, def);
+	}
+	else
+	{
+		appendStringInfo(buf, "CREATE AGGREGATE %s", identity);
+		sg_aggregate_definition(s, buf, proc->oid);
+	}
+	sg_facet_owner(s, buf, proc->proowner);
+	sg_facet_privileges(s, buf, OBJECT_FUNCTION, proc->proowner,
+						sg_acl_attr(s, tup, Anum_pg_proc_proacl, desc));
+	sg_facet_comment(s, buf, ProcedureRelationId, proc->oid, 0);
+	obj = sg_add_object(s, type, nsp->name, identity, ProcedureRelationId,
+						proc->oid, 0);
+	obj->definition = sg_keep(s, buf->data);
+}
+
+static const char *
+sg_enabled_word(char enabled)
+{
+	switch (enabled)
+	{
+		case TRIGGER_FIRES_ON_ORIGIN:
+			return "ENABLED";
+		case TRIGGER_DISABLED:
+			return "DISABLED";
+		case TRIGGER_FIRES_ON_REPLICA:
+			return "ENABLED REPLICA";
+		case TRIGGER_FIRES_ALWAYS:
+			return "ENABLED ALWAYS";
+	}
+	return "?";
+}
+
+static void
+sg_read_trigger(Snap *s, HeapTuple tup, TupleDesc desc)
+{
+	Form_pg_trigger trg = (Form_pg_trigger) GETSTRUCT(tup);
+	SnapRel    *rel;
+	char	   *def;
+	StringInfo	buf;
+	SGObject   *obj;
+
+	if (trg->tgisinternal)
+		return;
+	rel = sg_included_rel(s, trg->tgrelid);
+	if (rel == NULL)
+		return;
+	def = TextDatumGetCString(DirectFunctionCall1(pg_get_triggerdef,
+												  ObjectIdGetDatum(trg->oid)));
+	buf = sg_def_begin(s);
+	appendStringInfo(buf, "%s\n%s", def, sg_enabled_word(trg->tgenabled));
+	sg_facet_comment(s, buf, TriggerRelationId, trg->oid, 0);
+	obj = sg_add_object(s, "trigger", rel->nspname,
+						sg_keep(s, psprintf("%s on %s",
+											quote_identifier(NameStr(trg->tgname)),
+											rel->qualified)),
+						TriggerRelationId, trg->oid, 0);
+	obj->definition = sg_keep(s, buf->data);
+	obj->parent_type = sg_relkind_type(rel->relkind);
+	obj->parent_identity = rel->qualified;
+}
+
+/* a function's qualified name, without arguments */
+static const char *
+sg_function_name(Oid funcid)
+{
+	char	   *name = get_func_name(funcid);
+	char	   *nsp = get_namespace_name(get_func_namespace(funcid));
+
+	if (name == NULL || nsp == NULL)
+		return psprintf("function %u", funcid);
+	return quote_qualified_identifier(nsp, name);
+}
+
+static void
+sg_read_event_trigger(Snap *s, HeapTuple tup, TupleDesc desc)
+{
+	Form_pg_event_trigger evt = (Form_pg_event_trigger) GETSTRUCT(tup);
+	StringInfo	buf;
+	SGObject   *obj;
+	bool		isnull;
+	Datum		tags;
+
+	if (sg_is_member(s, EventTriggerRelationId, evt->oid))
+		return;
+	buf = sg_def_begin(s);
+	appendStringInfo(buf, "CREATE EVENT TRIGGER %s ON %s",
+					 quote_identifier(NameStr(evt->evtname)),
+					 quote_identifier(NameStr(evt->evtevent)));
+	tags = heap_getattr(tup, Anum_pg_event_trigger_evttags, desc, &isnull);
+	if (!isnull)
+	{
+		Datum	   *elems;
+		int			n;
+
+		deconstruct_array(DatumGetArrayTypeP(tags), TEXTOID, -1, false,
+						  TYPALIGN_INT, &elems, NULL, &n);
+		appendStringInfoString(buf, " WHEN TAG IN (");
+		for (int i = 0; i < n; i++)
+			appendStringInfo(buf, "%s%s", i ? ", " : "",
+							 quote_literal_cstr(TextDatumGetCString(elems[i])));
+		appendStringInfoChar(buf, ')');
+	}
+	appendStringInfo(buf, " EXECUTE FUNCTION %s()\n%s",
+					 sg_function_name(evt->evtfoid),
+					 sg_enabled_word(evt->evtenabled));
+	sg_facet_owner(s, buf, evt->evtowner);
+	sg_facet_comment(s, buf, EventTriggerRelationId, evt->oid, 0);
+	obj = sg_add_object(s, "event trigger", NULL,
+						sg_keep(s, quote_identifier(NameStr(evt->evtname))),
+						EventTriggerRelationId, evt->oid, 0);
+	obj->definition = sg_keep(s, buf->data);
+}
+
+static void
+sg_read_rewrite(Snap *s, HeapTuple tup, TupleDesc desc)
+{
+	Form_pg_rewrite rw = (Form_pg_rewrite) GETSTRUCT(tup);
+	SnapRel    *rel;
+	char	   *def;
+	StringInfo	buf;
+	SGObject   *obj;
+
+	if (strcmp(NameStr(rw->rulename), ViewSelectRuleName) == 0)
+		return;
+	rel = sg_included_rel(s, rw->ev_class);
+	if (rel == NULL)
+		return;
+	def = TextDatumGetCString(DirectFunctionCall1(pg_get_ruledef,
+												  ObjectIdGetDatum(rw->oid)));
+	buf = sg_def_begin(s);
+	appendStringInfo(buf, "%s\n%s", def, sg_enabled_word(rw->ev_enabled));
+	sg_facet_comment(s, buf, RewriteRelationId, rw->oid, 0);
+	obj = sg_add_object(s, "rule", rel->nspname,
+						sg_keep(s, psprintf("%s on %s",
+											quote_identifier(NameStr(rw->rulename)),
+											rel->qualified)),
+						RewriteRelationId, rw->oid, 0);
+	obj->definition = sg_keep(s, buf->data);
+	obj->parent_type = sg_relkind_type(rel->relkind);
+	obj->parent_identity = rel->qualified;
+}
+
+static void
+sg_read_policy(Snap *s, HeapTuple tup, TupleDesc desc)
+{
+	Form_pg_policy pol = (Form_pg_policy) GETSTRUCT(tup);
+	SnapRel    *rel = sg_included_rel(s, pol->polrelid);
+	StringInfo	buf;
+	SGObject   *obj;
+	bool		isnull;
+	Datum		roles;
+	char	   *qual;
+	char	   *check;
+	const char *cmd;
+
+	if (rel == NULL)
+		return;
+	switch (pol->polcmd)
+	{
+		case ACL_SELECT_CHR:
+			cmd = "SELECT";
+			break;
+		case ACL_INSERT_CHR:
+			cmd = "INSERT";
+			break;
+		case ACL_UPDATE_CHR:
+			cmd = "UPDATE";
+			break;
+		case ACL_DELETE_CHR:
+			cmd = "DELETE";
+			break;
+		default:
+			cmd = "ALL";
+			break;
+	}
+	qual = sg_text_attr(tup, Anum_pg_policy_polqual, desc);
+	check = sg_text_attr(tup, Anum_pg_policy_polwithcheck, desc);
+	buf = sg_def_begin(s);
+	appendStringInfo(buf, "CREATE POLICY %s ON %s AS %s FOR %s TO ",
+					 quote_identifier(NameStr(pol->polname)), rel->qualified,
+					 pol->polpermissive ? "PERMISSIVE" : "RESTRICTIVE", cmd);
+	roles = heap_getattr(tup, Anum_pg_policy_polroles, desc, &isnull);
+	if (!isnull)
+	{
+		Datum	   *elems;
+		int			n;
+		char	  **names;
+
+		deconstruct_array(DatumGetArrayTypeP(roles), OIDOID, sizeof(Oid), true,
+						  TYPALIGN_INT, &elems, NULL, &n);
+		names = palloc(sizeof(char *) * Max(n, 1));
+		for (int i = 0; i < n; i++)
+			names[i] = (char *) sg_role(DatumGetObjectId(elems[i]));
+		qsort(names, n, sizeof(char *), sg_cstring_cmp);
+		for (int i = 0; i < n; i++)
+			appendStringInfo(buf, "%s%s", i ? ", " : "", names[i]);
+	}
+	if (qual)
+		appendStringInfo(buf, " USING (%s)", sg_expr(s, qual, rel)->text);
+	if (check)
+		appendStringInfo(buf, " WITH CHECK (%s)", sg_expr(s, check, rel)->text);
+	sg_facet_comment(s, buf, PolicyRelationId, pol->oid, 0);
+	obj = sg_add_object(s, "policy", rel->nspname,
+						sg_keep(s, psprintf("%s on %s",
+											quote_identifier(NameStr(pol->polname)),
+											rel->qualified)),
+						PolicyRelationId, pol->oid, 0);
+	obj->definition = sg_keep(s, buf->data);
+	obj->parent_type = sg_relkind_type(rel->relkind);
+	obj->parent_identity = rel->qualified;
+}
+
+static void
+sg_read_statistic_ext(Snap *s, HeapTuple tup, TupleDesc desc)
+{
+	Form_pg_statistic_ext st = (Form_pg_statistic_ext) GETSTRUCT(tup);
+	SnapNsp    *nsp = sg_included_nsp(s, st->stxnamespace);
+	SnapRel    *rel;
+	StringInfo	buf;
+	SGObject   *obj;
+	char	   *def;
+	const char *ident;
+	int			target;
+
+	if (nsp == NULL || sg_is_member(s, StatisticExtRelationId, st->oid))
+		return;
+	rel = sg_rel(s, st->stxrelid);
+	def = pg_get_statisticsobjdef_string(st->oid);
+	buf = sg_def_begin(s);
+	appendStringInfoString(buf, def);
+	target = SG_STXSTATTARGET(tup, desc);
+	if (target >= 0)
+		appendStringInfo(buf, "\nSTATISTICS %d", target);
+	sg_facet_owner(s, buf, st->stxowner);
+	sg_facet_comment(s, buf, StatisticExtRelationId, st->oid, 0);
+	ident = sg_keep(s, quote_qualified_identifier(nsp->name, NameStr(st->stxname)));
+	obj = sg_add_object(s, "statistics object", nsp->name, ident,
+						StatisticExtRelationId, st->oid, 0);
+	obj->definition = sg_keep(s, buf->data);
+	if (rel)
+	{
+		obj->parent_type = sg_relkind_type(rel->relkind);
+		obj->parent_identity = rel->qualified;
+	}
+}
+
+/* ----------------------------------------------------------------
+ * Types, extensions, collations
+ * ----------------------------------------------------------------
+ */
+
+static void
+sg_range_definition(Snap *s, StringInfo buf, Oid typid)
+{
+	HeapTuple	tup = SearchSysCache1(RANGETYPE, ObjectIdGetDatum(typid));
+	Form_pg_range rng;
+
+	if (!HeapTupleIsValid(tup))
+		return;
+	rng = (Form_pg_range) GETSTRUCT(tup);
+	appendStringInfo(buf, " AS RANGE (SUBTYPE = %s",
+					 sg_type_name(s, rng->rngsubtype, -1));
+	appendStringInfo(buf, ", SUBTYPE_OPCLASS = %s", generate_opclass_name(rng->rngsubopc));
+	if (OidIsValid(rng->rngcollation))
+		appendStringInfo(buf, ", COLLATION = %s", generate_collation_name(rng->rngcollation));
+	if (OidIsValid(rng->rngcanonical))
+		appendStringInfo(buf, ", CANONICAL = %s", sg_proc_name(rng->rngcanonical));
+	if (OidIsValid(rng->rngsubdiff))
+		appendStringInfo(buf, ", SUBTYPE_DIFF = %s", sg_proc_name(rng->rngsubdiff));
+	if (OidIsValid(rng->rngmultitypid))
+		appendStringInfo(buf, ", MULTIRANGE_TYPE_NAME = %s",
+						 format_type_be_qualified(rng->rngmultitypid));
+	appendStringInfoChar(buf, ')');
+	ReleaseSysCache(tup);
+}
+
+/* enum labels in sort order */
+static void
+sg_enum_definition(Snap *s, StringInfo buf, Oid typid)
+{
+	Relation	rel = table_open(EnumRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	bool		first = true;
+
+	ScanKeyInit(&key, Anum_pg_enum_enumtypid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(typid));
+	/* the (enumtypid, enumsortorder) index returns labels in order */
+	scan = systable_beginscan(rel, EnumTypIdSortOrderIndexId, true, s->snapshot,
+							  1, &key);
+	appendStringInfoString(buf, " AS ENUM (");
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_enum e = (Form_pg_enum) GETSTRUCT(tup);
+
+		appendStringInfo(buf, "%s%s", first ? "" : ", ",
+						 quote_literal_cstr(NameStr(e->enumlabel)));
+		first = false;
+	}
+	appendStringInfoChar(buf, ')');
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+}
+
+static void
+sg_base_type_definition(Snap *s, StringInfo buf, Form_pg_type typ,
+						HeapTuple tup, TupleDesc desc)
+{
+	char	   *def = sg_text_attr(tup, Anum_pg_type_typdefault, desc);
+
+	appendStringInfo(buf, " (INPUT = %s, OUTPUT = %s, RECEIVE = %s, SEND = %s"
+					 ", TYPMOD_IN = %s, TYPMOD_OUT = %s, ANALYZE = %s"
+					 ", SUBSCRIPT = %s, INTERNALLENGTH = %d%s, ALIGNMENT = %c"
+					 ", STORAGE = %c, CATEGORY = %s, PREFERRED = %s"
+					 ", DELIMITER = %s, COLLATABLE = %s",
+					 sg_proc_name(typ->typinput), sg_proc_name(typ->typoutput),
+					 sg_proc_name(typ->typreceive), sg_proc_name(typ->typsend),
+					 sg_proc_name(typ->typmodin), sg_proc_name(typ->typmodout),
+					 sg_proc_name(typ->typanalyze), sg_proc_name(typ->typsubscript),
+					 typ->typlen, typ->typbyval ? ", PASSEDBYVALUE" : "",
+					 typ->typalign, typ->typstorage,
+					 quote_literal_cstr(psprintf("%c", typ->typcategory)),
+					 typ->typispreferred ? "true" : "false",
+					 quote_literal_cstr(psprintf("%c", typ->typdelim)),
+					 OidIsValid(typ->typcollation) ? "true" : "false");
+	if (OidIsValid(typ->typelem))
+		appendStringInfo(buf, ", ELEMENT = %s", sg_type_name(s, typ->typelem, -1));
+	if (def)
+		appendStringInfo(buf, ", DEFAULT = %s", quote_literal_cstr(def));
+	appendStringInfoChar(buf, ')');
+}
+
+static void
+sg_read_type(Snap *s, HeapTuple tup, TupleDesc desc)
+{
+	Form_pg_type typ = (Form_pg_type) GETSTRUCT(tup);
+	SnapNsp    *nsp = sg_included_nsp(s, typ->typnamespace);
+	StringInfo	buf;
+	SGObject   *obj;
+	const char *ident;
+	const char *type = "type";
+
+	if (nsp == NULL || sg_is_member(s, TypeRelationId, typ->oid) ||
+		!typ->typisdefined)
+		return;
+	/* composite types come from pg_class; multiranges with their range */
+	if (typ->typtype == TYPTYPE_COMPOSITE || typ->typtype == TYPTYPE_MULTIRANGE ||
+		typ->typtype == TYPTYPE_PSEUDO)
+		return;
+	/* the array type the server made for another type */
+	if (OidIsValid(typ->typelem) && IsTrueArrayType(typ) &&
+		get_array_type(typ->typelem) == typ->oid)
+		return;
+
+	ident = sg_keep(s, quote_qualified_identifier(nsp->name, NameStr(typ->typname)));
+	buf = sg_def_begin(s);
+	switch (typ->typtype)
+	{
+		case TYPTYPE_ENUM:
+			appendStringInfo(buf, "CREATE TYPE %s", ident);
+			sg_enum_definition(s, buf, typ->oid);
+			break;
+		case TYPTYPE_RANGE:
+			appendStringInfo(buf, "CREATE TYPE %s", ident);
+			sg_range_definition(s, buf, typ->oid);
+			break;
+		case TYPTYPE_DOMAIN:
+			{
+				TypeNameEntry *base = sg_type_entry(s, typ->typbasetype, typ->typtypmod);
+				char	   *defbin = sg_text_attr(tup, Anum_pg_type_typdefaultbin, desc);
+
+				type = "domain";
+				appendStringInfo(buf, "CREATE DOMAIN %s AS %s", ident, base->name);
+				if (OidIsValid(typ->typcollation) && typ->typcollation != base->typcollation)
+					appendStringInfo(buf, " COLLATE %s", generate_collation_name(typ->typcollation));
+				if (defbin)
+					appendStringInfo(buf, " DEFAULT %s", sg_expr(s, defbin, NULL)->text);
+				if (typ->typnotnull)
+					appendStringInfoString(buf, " NOT NULL");
+				break;
+			}
+		default:
+			appendStringInfo(buf, "CREATE TYPE %s", ident);
+			sg_base_type_definition(s, buf, typ, tup, desc);
+			break;
+	}
+	sg_facet_owner(s, buf, typ->typowner);
+	sg_facet_privileges(s, buf, type[0] == 'd' ? OBJECT_DOMAIN : OBJECT_TYPE,
+						typ->typowner, sg_acl_attr(s, tup, Anum_pg_type_typacl, desc));
+	sg_facet_comment(s, buf, TypeRelationId, typ->oid, 0);
+	obj = sg_add_object(s, type, nsp->name, ident, TypeRelationId, typ->oid, 0);
+	obj->definition = sg_keep(s, buf->data);
+}
+
+static void
+sg_read_extension(Snap *s, HeapTuple tup, TupleDesc desc)
+{
+	Form_pg_extension ext = (Form_pg_extension) GETSTRUCT(tup);
+	SnapNsp    *nsp = hash_search(s->nsps, &ext->extnamespace, HASH_FIND, NULL);
+	char	   *version = sg_text_attr(tup, Anum_pg_extension_extversion, desc);
+	StringInfo	buf = sg_def_begin(s);
+	SGObject   *obj;
+
+	appendStringInfo(buf, "CREATE EXTENSION %s VERSION %s SCHEMA %s",
+					 quote_identifier(NameStr(ext->extname)),
+					 quote_literal_cstr(version ? version : ""),
+					 nsp ? quote_identifier(nsp->name) : "?");
+	sg_facet_owner(s, buf, ext->extowner);
+	sg_facet_comment(s, buf, ExtensionRelationId, ext->oid, 0);
+	obj = sg_add_object(s, "extension", NULL,
+						sg_keep(s, quote_identifier(NameStr(ext->extname))),
+						ExtensionRelationId, ext->oid, 0);
+	obj->definition = sg_keep(s, buf->data);
+}
+
+static void
+sg_read_collation(Snap *s, HeapTuple tup, TupleDesc desc)
+{
+	Form_pg_collation coll = (Form_pg_collation) GETSTRUCT(tup);
+	SnapNsp    *nsp = sg_included_nsp(s, coll->collnamespace);
+	StringInfo	buf;
+	SGObject   *obj;
+	const char *ident;
+	char	   *collate;
+	char	   *ctype;
+	char	   *locale;
+
+	if (nsp == NULL || sg_is_member(s, CollationRelationId, coll->oid))
+		return;
+	ident = sg_keep(s, quote_qualified_identifier(nsp->name, NameStr(coll->collname)));
+	collate = sg_text_attr(tup, Anum_pg_collation_collcollate, desc);
+	ctype = sg_text_attr(tup, Anum_pg_collation_collctype, desc);
+	locale = sg_text_attr(tup, SG_ANUM_COLLATION_LOCALE, desc);
+	buf = sg_def_begin(s);
+	appendStringInfo(buf, "CREATE COLLATION %s (PROVIDER = %s", ident,
+					 coll->collprovider == COLLPROVIDER_ICU ? "icu" :
+					 coll->collprovider == COLLPROVIDER_LIBC ? "libc" : "default");
+	if (collate)
+		appendStringInfo(buf, ", LC_COLLATE = %s", quote_literal_cstr(collate));
+	if (ctype)
+		appendStringInfo(buf, ", LC_CTYPE = %s", quote_literal_cstr(ctype));
+	if (locale)
+		appendStringInfo(buf, ", LOCALE = %s", quote_literal_cstr(locale));
+	appendStringInfo(buf, ", DETERMINISTIC = %s)",
+					 coll->collisdeterministic ? "true" : "false");
+	sg_facet_owner(s, buf, coll->collowner);
+	sg_facet_comment(s, buf, CollationRelationId, coll->oid, 0);
+	obj = sg_add_object(s, "collation", nsp->name, ident, CollationRelationId,
+						coll->oid, 0);
+	obj->definition = sg_keep(s, buf->data);
+}
+
+/* ----------------------------------------------------------------
+ * Taking the snapshot
+ * ----------------------------------------------------------------
+ */
+
+/* settings that change how definitions print, pinned for the snapshot */
+static const char *const sg_pinned_settings[][2] = {
+	{"search_path", "pg_catalog"},
+	{"DateStyle", "ISO, YMD"},
+	{"IntervalStyle", "postgres"},
+	{"TimeZone", "UTC"},
+	{"extra_float_digits", "1"},
+	{"bytea_output", "hex"},
+	{"quote_all_identifiers", "off"},
+	{"lc_monetary", "C"},
+};
+
+static int
+sg_pin_settings(void)
+{
+	int			nestlevel = NewGUCNestLevel();
+
+	for (int i = 0; i < lengthof(sg_pinned_settings); i++)
+		(void) set_config_option(sg_pinned_settings[i][0], sg_pinned_settings[i][1],
+								 superuser() ? PGC_SUSET : PGC_USERSET,
+								 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	return nestlevel;
+}
+
+SGSnapshot *
+sg_snapshot_take(int facets)
+{
+	Snap		s;
+	int			nestlevel;
+	MemoryContext old;
+	memset(&s, 0, sizeof(s));
+	s.facets = facets;
+	s.cxt = CurrentMemoryContext;
+	s.scratch = AllocSetContextCreate(CurrentMemoryContext, "schemaguard snapshot scratch",
+									  ALLOCSET_DEFAULT_SIZES);
+	s.result = palloc0(sizeof(SGSnapshot));
+	s.result->facets = facets;
+	s.result->maxobjects = 1024;
+	s.result->objects = palloc(sizeof(SGObject) * s.result->maxobjects);
+	initStringInfo(&s.buf);
+
+	nestlevel = sg_pin_settings();
+
+	/* one catalog snapshot for every catalog read */
+	s.snapshot = RegisterSnapshot(GetCatalogSnapshot(RelationRelationId));
+
+	s.nsps = sg_hash_create("schemaguard namespaces", sizeof(Oid), sizeof(SnapNsp), 64);
+	s.rels = sg_hash_create("schemaguard relations", sizeof(Oid), sizeof(SnapRel), 1024);
+	s.members = sg_hash_create("schemaguard extension members", sizeof(OidKey2),
+							   sizeof(MemberEntry), 1024);
+	s.descriptions = sg_hash_create("schemaguard comments", sizeof(DescKey),
+									sizeof(DescEntry), 256);
+	s.typenames = sg_hash_create("schemaguard type names", sizeof(TypeNameKey),
+								 sizeof(TypeNameEntry), 256);
+	s.opclasses = sg_hash_create("schemaguard opclasses", sizeof(OidKey2),
+								 sizeof(OpclassEntry), 64);
+	s.ams = sg_hash_create("schemaguard access methods", sizeof(Oid), sizeof(AmEntry), 16);
+	s.exprs = sg_hash_create("schemaguard expressions", sizeof(uint64), sizeof(ExprEntry), 256);
+	s.inherits = sg_hash_create("schemaguard inheritance", sizeof(Oid), sizeof(InhEntry), 64);
+
+	sg_read_members(&s);
+	sg_scan(&s, ExtensionRelationId, sg_read_own_schema);
+	if (facets & SG_FACET_COMMENTS)
+		sg_scan(&s, DescriptionRelationId, sg_read_description);
+	sg_scan(&s, NamespaceRelationId, sg_read_namespace);
+	sg_scan(&s, RelationRelationId, sg_read_class);
+	sg_scan(&s, AttributeRelationId, sg_read_attribute);
+	sg_scan(&s, AttrDefaultRelationId, sg_read_attrdef);
+	sg_scan(&s, InheritsRelationId, sg_read_inherits);
+	sg_build_attsigs(&s);
+
+	/* indexes first: tables need their replica identity index */
+	sg_scan(&s, IndexRelationId, sg_read_index);
+	sg_emit_relations(&s);
+	sg_scan(&s, SequenceRelationId, sg_read_sequence);
+	sg_scan(&s, ConstraintRelationId, sg_read_constraint);
+	sg_scan(&s, ProcedureRelationId, sg_read_proc);
+	sg_scan(&s, TriggerRelationId, sg_read_trigger);
+	sg_scan(&s, EventTriggerRelationId, sg_read_event_trigger);
+	sg_scan(&s, RewriteRelationId, sg_read_rewrite);
+	sg_scan(&s, PolicyRelationId, sg_read_policy);
+	sg_scan(&s, StatisticExtRelationId, sg_read_statistic_ext);
+	sg_scan(&s, TypeRelationId, sg_read_type);
+	sg_scan(&s, ExtensionRelationId, sg_read_extension);
+	sg_scan(&s, CollationRelationId, sg_read_collation);
+
+	UnregisterSnapshot(s.snapshot);
+	AtEOXact_GUC(true, nestlevel);
+
+	old = MemoryContextSwitchTo(s.cxt);
+	sg_snapshot_sort(s.result->objects, s.result->nobjects);
+	MemoryContextSwitchTo(old);
+
+	/* the lookup tables are no longer needed */
+	hash_destroy(s.nsps);
+	hash_destroy(s.members);
+	hash_destroy(s.descriptions);
+	hash_destroy(s.typenames);
+	hash_destroy(s.opclasses);
+	hash_destroy(s.ams);
+	hash_destroy(s.exprs);
+	hash_destroy(s.inherits);
+	hash_destroy(s.rels);
+	MemoryContextDelete(s.scratch);
+	pfree(s.buf.data);
+	return s.result;
+}

@@ -372,7 +372,7 @@ measure_fn() { # NAME R SQL [once]
 	PRIV[$name,$r]=$(mb $((h1 - h0 - (s1 - s0) - (f1 - f0))))
 	# shellcheck disable=SC2034  # read through "local -n" in the report
 	RETAINED[$name,$r]=$(mb $((a1 - a0)))
-	log "  $name: fresh connection ${COLD[$name,$r]} ms, same session ${WARM[$name,$r]} ms, peak RSS +${DHWM[$name,$r]} MB (shared +${DSHM[$name,$r]}, private >= ${PRIV[$name,$r]}); result ${RESULT[$name,$r]:0:60}"
+	log "  $name: fresh connection ${COLD[$name,$r]} ms${WARM[$name,$r]:+, same session ${WARM[$name,$r]} ms}, peak RSS +${DHWM[$name,$r]} MB (shared +${DSHM[$name,$r]}, private >= ${PRIV[$name,$r]}); result ${RESULT[$name,$r]:0:60}"
 }
 
 # pg_dump --schema-only; DUMP_MS, DUMP_RSS (MB) for round R (R = 0: warm-up,

@@ -235,6 +235,7 @@ typedef struct Snap
 	HTAB	   *exprs;
 	HTAB	   *inherits;
 	Oid			own_schema;		/* schemaguard's schema */
+	SnapRel    *last_rel;		/* last sg_rel() result */
 } Snap;
 
 /* ----------------------------------------------------------------
@@ -316,58 +317,35 @@ sg_facets_text(int facets)
  * ----------------------------------------------------------------
  */
 
-static void
-sg_sha256_hex(pg_cryptohash_ctx *ctx, char *out)
+/* "sha256:<hex>" of a digest */
+static char *
+sg_checksum_text(const uint8 *digest)
 {
-	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+	char	   *out = palloc(7 + PG_SHA256_DIGEST_LENGTH * 2 + 1);
 
-	if (pg_cryptohash_final(ctx, digest, sizeof(digest)) < 0)
-	{
-		pg_cryptohash_free(ctx);
-		elog(ERROR, "schemaguard: could not compute SHA-256");
-	}
-	pg_cryptohash_free(ctx);
-	hex_encode((const char *) digest, sizeof(digest), out);
-	out[PG_SHA256_DIGEST_LENGTH * 2] = '\0';
-}
-
-static pg_cryptohash_ctx *
-sg_sha256_begin(void)
-{
-	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
-
-	if (pg_cryptohash_init(ctx) < 0)
-	{
-		pg_cryptohash_free(ctx);
-		elog(ERROR, "schemaguard: could not compute SHA-256");
-	}
-	return ctx;
-}
-
-static void
-sg_sha256_update(pg_cryptohash_ctx *ctx, const char *data, size_t len)
-{
-	if (pg_cryptohash_update(ctx, (const uint8 *) data, len) < 0)
-	{
-		pg_cryptohash_free(ctx);
-		elog(ERROR, "schemaguard: could not compute SHA-256");
-	}
+	memcpy(out, "sha256:", 7);
+	hex_encode((const char *) digest, PG_SHA256_DIGEST_LENGTH, out + 7);
+	out[7 + PG_SHA256_DIGEST_LENGTH * 2] = '\0';
+	return out;
 }
 
 /* "sha256:<hex>" of the UTF-8 bytes of a server-encoded string */
 char *
 sg_sha256_of(const char *data, size_t len)
 {
-	pg_cryptohash_ctx *ctx;
-	char		hex[PG_SHA256_DIGEST_LENGTH * 2 + 1];
+	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
+	uint8		digest[PG_SHA256_DIGEST_LENGTH];
 	const char *utf8 = pg_server_to_any(data, len, PG_UTF8);
 
 	if (utf8 != data)
 		len = strlen(utf8);
-	ctx = sg_sha256_begin();
-	sg_sha256_update(ctx, utf8, len);
-	sg_sha256_hex(ctx, hex);
-	return psprintf("sha256:%s", hex);
+	/* on error the context is released with the resource owner */
+	if (pg_cryptohash_init(ctx) < 0 ||
+		pg_cryptohash_update(ctx, (const uint8 *) utf8, len) < 0 ||
+		pg_cryptohash_final(ctx, digest, sizeof(digest)) < 0)
+		elog(ERROR, "schemaguard: could not compute SHA-256");
+	pg_cryptohash_free(ctx);
+	return sg_checksum_text(digest);
 }
 
 const char *
@@ -378,51 +356,70 @@ sg_object_checksum(SGObject *obj)
 	return obj->checksum;
 }
 
-/* one length-prefixed field of the fingerprint's input */
+/* one length-prefixed field of the fingerprint's input, in UTF-8 */
 static void
-sg_fingerprint_field(pg_cryptohash_ctx *ctx, const char *value)
+sg_fingerprint_field(StringInfo buf, const char *value, bool utf8_server)
 {
-	char		len[32];
-	const char *utf8;
+	const char *utf8 = value;
+	size_t		len;
 
 	if (value == NULL)
 	{
-		sg_sha256_update(ctx, "-\n", 2);
+		appendBinaryStringInfo(buf, "-\n", 2);
 		return;
 	}
-	utf8 = pg_server_to_any(value, strlen(value), PG_UTF8);
-	snprintf(len, sizeof(len), "%zu:", strlen(utf8));
-	sg_sha256_update(ctx, len, strlen(len));
-	sg_sha256_update(ctx, utf8, strlen(utf8));
-	sg_sha256_update(ctx, "\n", 1);
+	len = strlen(value);
+	if (!utf8_server)
+	{
+		utf8 = pg_server_to_any(value, len, PG_UTF8);
+		len = strlen(utf8);
+	}
+	appendStringInfo(buf, "%zu:", len);
+	appendBinaryStringInfo(buf, utf8, len);
+	appendStringInfoChar(buf, '\n');
 }
 
 /*
  * The fingerprint: SHA-256 over a version line, the facets and, for every
- * object in (type, identity) order, its type, identity and checksum, each
- * written as "<length>:<text>\n".  Two schemas have the same fingerprint
- * exactly when their snapshots have the same objects with the same
- * definitions.  The objects must be sorted.
+ * object in (type, identity) order, its type, identity and definition,
+ * each written as "<length>:<text>\n" in UTF-8.  Two schemas have the same
+ * fingerprint exactly when their snapshots have the same objects with the
+ * same definitions.  The objects must be sorted.
  */
 char *
 sg_fingerprint_of(SGObject *objects, int n, int facets)
 {
-	pg_cryptohash_ctx *ctx;
-	char		hex[PG_SHA256_DIGEST_LENGTH * 2 + 1];
-	char	   *line;
+	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
+	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+	StringInfoData buf;
+	bool		utf8_server = GetDatabaseEncoding() == PG_UTF8 ||
+		GetDatabaseEncoding() == PG_SQL_ASCII;
 
-	ctx = sg_sha256_begin();
-	line = psprintf("schemaguard fingerprint %d\n", SG_SNAPSHOT_FORMAT);
-	sg_sha256_update(ctx, line, strlen(line));
-	sg_fingerprint_field(ctx, sg_facets_text(facets));
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "schemaguard fingerprint %d\n", SG_SNAPSHOT_FORMAT);
+	sg_fingerprint_field(&buf, sg_facets_text(facets), utf8_server);
+	if (pg_cryptohash_init(ctx) < 0)
+		elog(ERROR, "schemaguard: could not compute SHA-256");
 	for (int i = 0; i < n; i++)
 	{
-		sg_fingerprint_field(ctx, objects[i].type);
-		sg_fingerprint_field(ctx, objects[i].identity);
-		sg_fingerprint_field(ctx, sg_object_checksum(&objects[i]));
+		sg_fingerprint_field(&buf, objects[i].type, utf8_server);
+		sg_fingerprint_field(&buf, objects[i].identity, utf8_server);
+		sg_fingerprint_field(&buf, objects[i].definition, utf8_server);
+		/* hash in batches of about 64kB */
+		if (buf.len >= 65536)
+		{
+			if (pg_cryptohash_update(ctx, (const uint8 *) buf.data, buf.len) < 0)
+				elog(ERROR, "schemaguard: could not compute SHA-256");
+			resetStringInfo(&buf);
+		}
 	}
-	sg_sha256_hex(ctx, hex);
-	return psprintf("%s%s", SG_FINGERPRINT_PREFIX, hex);
+	if (pg_cryptohash_update(ctx, (const uint8 *) buf.data, buf.len) < 0 ||
+		pg_cryptohash_final(ctx, digest, sizeof(digest)) < 0)
+		elog(ERROR, "schemaguard: could not compute SHA-256");
+	pg_cryptohash_free(ctx);
+	pfree(buf.data);
+	return psprintf("%s%s", SG_FINGERPRINT_PREFIX,
+					sg_checksum_text(digest) + strlen("sha256:"));
 }
 
 int
@@ -441,11 +438,88 @@ sg_object_qsort_cmp(const void *a, const void *b)
 	return sg_object_cmp((const SGObject *) a, (const SGObject *) b);
 }
 
+static int
+sg_identity_qsort_cmp(const void *a, const void *b)
+{
+	return strcmp(((const SGObject *) a)->identity, ((const SGObject *) b)->identity);
+}
+
+#define SG_MAX_TYPES 64
+
+/*
+ * Sort objects by (type, identity): a counting sort on the few object
+ * types, then each type's objects by identity.  The snapshot emits most
+ * types already in identity order, which qsort checks in linear time.
+ */
 void
 sg_snapshot_sort(SGObject *objects, int n)
 {
-	if (n > 1)
-		qsort(objects, n, sizeof(SGObject), sg_object_qsort_cmp);
+	const char *types[SG_MAX_TYPES];
+	int			ntypes = 0;
+	int		   *rank;
+	int			start[SG_MAX_TYPES + 1];
+	int			fill[SG_MAX_TYPES];
+	SGObject   *sorted;
+
+	if (n < 2)
+		return;
+	rank = palloc_extended(sizeof(int) * n, MCXT_ALLOC_HUGE);
+	for (int i = 0; i < n; i++)
+	{
+		int			t;
+
+		for (t = 0; t < ntypes; t++)
+			if (types[t] == objects[i].type || strcmp(types[t], objects[i].type) == 0)
+				break;
+		if (t == ntypes)
+		{
+			if (ntypes == SG_MAX_TYPES)
+			{
+				/* not a snapshot's objects: plain sort */
+				pfree(rank);
+				qsort(objects, n, sizeof(SGObject), sg_object_qsort_cmp);
+				return;
+			}
+			types[ntypes++] = objects[i].type;
+		}
+		rank[i] = t;
+	}
+	/* order the types themselves */
+	{
+		int			order[SG_MAX_TYPES];
+		int			pos[SG_MAX_TYPES];
+
+		for (int t = 0; t < ntypes; t++)
+			order[t] = t;
+		for (int a = 1; a < ntypes; a++)
+			for (int b = a; b > 0 && strcmp(types[order[b - 1]], types[order[b]]) > 0; b--)
+			{
+				int			tmp = order[b];
+
+				order[b] = order[b - 1];
+				order[b - 1] = tmp;
+			}
+		for (int t = 0; t < ntypes; t++)
+			pos[order[t]] = t;
+		for (int i = 0; i < n; i++)
+			rank[i] = pos[rank[i]];
+	}
+	memset(start, 0, sizeof(start));
+	for (int i = 0; i < n; i++)
+		start[rank[i] + 1]++;
+	for (int t = 0; t < ntypes; t++)
+		start[t + 1] += start[t];
+	memcpy(fill, start, sizeof(int) * ntypes);
+	sorted = palloc_extended(sizeof(SGObject) * n, MCXT_ALLOC_HUGE);
+	for (int i = 0; i < n; i++)
+		sorted[fill[rank[i]]++] = objects[i];
+	for (int t = 0; t < ntypes; t++)
+		if (start[t + 1] - start[t] > 1)
+			qsort(sorted + start[t], start[t + 1] - start[t], sizeof(SGObject),
+				  sg_identity_qsort_cmp);
+	memcpy(objects, sorted, sizeof(SGObject) * n);
+	pfree(sorted);
+	pfree(rank);
 }
 
 /* ----------------------------------------------------------------
@@ -501,10 +575,21 @@ sg_add_object(Snap *s, const char *type, const char *schema,
 	return obj;
 }
 
+/* give an object its definition, from the definition buffer */
+static void
+sg_set_definition(Snap *s, SGObject *obj, StringInfo buf)
+{
+	obj->definition = MemoryContextAlloc(s->cxt, buf->len + 1);
+	memcpy((char *) obj->definition, buf->data, buf->len + 1);
+}
+
 static SnapRel *
 sg_rel(Snap *s, Oid relid)
 {
-	return (SnapRel *) hash_search(s->rels, &relid, HASH_FIND, NULL);
+	if (s->last_rel && s->last_rel->relid == relid)
+		return s->last_rel;
+	s->last_rel = (SnapRel *) hash_search(s->rels, &relid, HASH_FIND, NULL);
+	return s->last_rel;
 }
 
 /* an included relation, or NULL */
@@ -610,7 +695,7 @@ sg_opclass_suffix(Snap *s, Oid opclass, Oid keytype)
 			GetDefaultOpClass(keytype, opcmethod) == opclass)
 			e->suffix = "";
 		else
-			e->suffix = sg_keep(s, psprintf(" %s", generate_opclass_name(opclass)));
+			e->suffix = psprintf(" %s", generate_opclass_name(opclass));
 	}
 	return e->suffix;
 }
@@ -970,7 +1055,7 @@ sg_read_namespace(Snap *s, HeapTuple tup, TupleDesc desc)
 		obj = sg_add_object(s, "schema", NULL, ident, NamespaceRelationId,
 							nsp->oid, 0);
 		obj->schema = e->name;
-		obj->definition = sg_keep(s, buf->data);
+		sg_set_definition(s, obj, buf);
 	}
 }
 
@@ -1214,22 +1299,46 @@ sg_column_definition(Snap *s, StringInfo buf, SnapRel *rel, SnapAttr *att)
 		appendStringInfoString(buf, " GENERATED BY DEFAULT AS IDENTITY");
 }
 
+typedef struct SnapColumn
+{
+	const char *qname;			/* quoted column name */
+	int			attno;
+	int			position;		/* among the live columns */
+} SnapColumn;
+
+static int
+sg_column_name_cmp(const void *a, const void *b)
+{
+	return strcmp(((const SnapColumn *) a)->qname, ((const SnapColumn *) b)->qname);
+}
+
 static void
 sg_emit_columns(Snap *s, SnapRel *rel, const char *reltype)
 {
 	const char *coltype = rel->relkind == RELKIND_FOREIGN_TABLE ?
 		"foreign table column" : "table column";
-	int			position = 0;
+	SnapColumn *cols = palloc(sizeof(SnapColumn) * Max(rel->natts, 1));
+	int			ncols = 0;
 
 	for (int i = 0; i < rel->natts; i++)
 	{
+		if (!rel->attrs[i].present)
+			continue;
+		cols[ncols].qname = quote_identifier(rel->attrs[i].name);
+		cols[ncols].attno = i + 1;
+		cols[ncols].position = ncols + 1;
+		ncols++;
+	}
+	qsort(cols, ncols, sizeof(SnapColumn), sg_column_name_cmp);
+
+	for (int c = 0; c < ncols; c++)
+	{
+		int			i = cols[c].attno - 1;
+		int			position = cols[c].position;
 		SnapAttr   *att = &rel->attrs[i];
 		StringInfo	buf;
 		SGObject   *obj;
 
-		if (!att->present)
-			continue;
-		position++;
 		buf = sg_def_begin(s);
 		sg_column_definition(s, buf, rel, att);
 		if (s->facets & SG_FACET_COLUMN_ORDER)
@@ -1251,13 +1360,13 @@ sg_emit_columns(Snap *s, SnapRel *rel, const char *reltype)
 		sg_facet_comment(s, buf, RelationRelationId, rel->relid, i + 1);
 
 		obj = sg_add_object(s, coltype, rel->nspname,
-							sg_keep(s, psprintf("%s.%s", rel->qualified,
-												quote_identifier(att->name))),
+							psprintf("%s.%s", rel->qualified, cols[c].qname),
 							RelationRelationId, rel->relid, i + 1);
-		obj->definition = sg_keep(s, buf->data);
+		sg_set_definition(s, obj, buf);
 		obj->parent_type = reltype;
 		obj->parent_identity = rel->qualified;
 	}
+	pfree(cols);
 }
 
 /* the rest of a table's definition: storage facet, owner, grants, comment */
@@ -1391,7 +1500,7 @@ sg_emit_table(Snap *s, SnapRel *rel)
 
 	obj = sg_add_object(s, type, rel->nspname, rel->qualified,
 						RelationRelationId, rel->relid, 0);
-	obj->definition = sg_keep(s, buf->data);
+	sg_set_definition(s, obj, buf);
 	obj->parent_type = parent_type;
 	obj->parent_identity = parent_identity;
 	sg_emit_columns(s, rel, type);
@@ -1418,7 +1527,7 @@ sg_emit_view(Snap *s, SnapRel *rel)
 					   rel->relkind == RELKIND_VIEW ? OBJECT_VIEW : OBJECT_MATVIEW);
 	obj = sg_add_object(s, sg_relkind_type(rel->relkind), rel->nspname,
 						rel->qualified, RelationRelationId, rel->relid, 0);
-	obj->definition = sg_keep(s, buf->data);
+	sg_set_definition(s, obj, buf);
 	pfree(def);
 }
 
@@ -1449,7 +1558,7 @@ sg_emit_composite(Snap *s, SnapRel *rel)
 	sg_facet_comment(s, buf, RelationRelationId, rel->relid, 0);
 	obj = sg_add_object(s, "composite type", rel->nspname, rel->qualified,
 						RelationRelationId, rel->relid, 0);
-	obj->definition = sg_keep(s, buf->data);
+	sg_set_definition(s, obj, buf);
 }
 
 /* the owning column of a sequence (OWNED BY or identity), if any */
@@ -1521,7 +1630,7 @@ sg_read_sequence(Snap *s, HeapTuple tup, TupleDesc desc)
 	sg_relation_facets(s, buf, rel, OBJECT_SEQUENCE);
 	obj = sg_add_object(s, "sequence", rel->nspname, rel->qualified,
 						RelationRelationId, rel->relid, 0);
-	obj->definition = sg_keep(s, buf->data);
+	sg_set_definition(s, obj, buf);
 	if (orel)
 	{
 		obj->parent_type = sg_relkind_type(orel->relkind);
@@ -1529,18 +1638,31 @@ sg_read_sequence(Snap *s, HeapTuple tup, TupleDesc desc)
 	}
 }
 
+static int
+sg_rel_name_cmp(const void *a, const void *b)
+{
+	return strcmp((*(SnapRel *const *) a)->qualified, (*(SnapRel *const *) b)->qualified);
+}
+
 static void
 sg_emit_relations(Snap *s)
 {
 	HASH_SEQ_STATUS status;
 	SnapRel    *rel;
+	SnapRel   **rels;
+	int			n = 0;
 
+	/* in name order, so that most objects come out sorted already */
+	rels = palloc(sizeof(SnapRel *) * Max(hash_get_num_entries(s->rels), 1));
 	hash_seq_init(&status, s->rels);
 	while ((rel = hash_seq_search(&status)) != NULL)
+		if (rel->included && rel->attrs != NULL)
+			rels[n++] = rel;
+	qsort(rels, n, sizeof(SnapRel *), sg_rel_name_cmp);
+	for (int i = 0; i < n; i++)
 	{
+		rel = rels[i];
 		CHECK_FOR_INTERRUPTS();
-		if (!rel->included)
-			continue;
 		switch (rel->relkind)
 		{
 			case RELKIND_RELATION:
@@ -1560,6 +1682,7 @@ sg_emit_relations(Snap *s)
 				break;
 		}
 	}
+	pfree(rels);
 }
 
 /* ----------------------------------------------------------------
@@ -1722,7 +1845,7 @@ sg_read_index(Snap *s, HeapTuple tup, TupleDesc desc)
 	sg_relation_facets(s, buf, irel, OBJECT_INDEX);
 	obj = sg_add_object(s, "index", irel->nspname, irel->qualified,
 						RelationRelationId, irel->relid, 0);
-	obj->definition = sg_keep(s, buf->data);
+	sg_set_definition(s, obj, buf);
 	obj->parent_type = sg_relkind_type(table->relkind);
 	obj->parent_identity = table->qualified;
 }
@@ -1937,11 +2060,11 @@ sg_read_constraint(Snap *s, HeapTuple tup, TupleDesc desc)
 	}
 	sg_facet_comment(s, buf, ConstraintRelationId, con->oid, 0);
 	obj = sg_add_object(s, type, schema,
-						sg_keep(s, psprintf("%s on %s",
+						psprintf("%s on %s",
 											quote_identifier(NameStr(con->conname)),
-											owner_ident)),
+											owner_ident),
 						ConstraintRelationId, con->oid, 0);
-	obj->definition = sg_keep(s, buf->data);
+	sg_set_definition(s, obj, buf);
 	obj->parent_type = owner_type;
 	obj->parent_identity = owner_ident;
 }
@@ -2036,7 +2159,7 @@ sg_read_proc(Snap *s, HeapTuple tup, TupleDesc desc)
 	sg_facet_comment(s, buf, ProcedureRelationId, proc->oid, 0);
 	obj = sg_add_object(s, type, nsp->name, identity, ProcedureRelationId,
 						proc->oid, 0);
-	obj->definition = sg_keep(s, buf->data);
+	sg_set_definition(s, obj, buf);
 }
 
 static const char *
@@ -2076,11 +2199,11 @@ sg_read_trigger(Snap *s, HeapTuple tup, TupleDesc desc)
 	appendStringInfo(buf, "%s\n%s", def, sg_enabled_word(trg->tgenabled));
 	sg_facet_comment(s, buf, TriggerRelationId, trg->oid, 0);
 	obj = sg_add_object(s, "trigger", rel->nspname,
-						sg_keep(s, psprintf("%s on %s",
+						psprintf("%s on %s",
 											quote_identifier(NameStr(trg->tgname)),
-											rel->qualified)),
+											rel->qualified),
 						TriggerRelationId, trg->oid, 0);
-	obj->definition = sg_keep(s, buf->data);
+	sg_set_definition(s, obj, buf);
 	obj->parent_type = sg_relkind_type(rel->relkind);
 	obj->parent_identity = rel->qualified;
 }
@@ -2134,7 +2257,7 @@ sg_read_event_trigger(Snap *s, HeapTuple tup, TupleDesc desc)
 	obj = sg_add_object(s, "event trigger", NULL,
 						sg_keep(s, quote_identifier(NameStr(evt->evtname))),
 						EventTriggerRelationId, evt->oid, 0);
-	obj->definition = sg_keep(s, buf->data);
+	sg_set_definition(s, obj, buf);
 }
 
 static void
@@ -2157,11 +2280,11 @@ sg_read_rewrite(Snap *s, HeapTuple tup, TupleDesc desc)
 	appendStringInfo(buf, "%s\n%s", def, sg_enabled_word(rw->ev_enabled));
 	sg_facet_comment(s, buf, RewriteRelationId, rw->oid, 0);
 	obj = sg_add_object(s, "rule", rel->nspname,
-						sg_keep(s, psprintf("%s on %s",
+						psprintf("%s on %s",
 											quote_identifier(NameStr(rw->rulename)),
-											rel->qualified)),
+											rel->qualified),
 						RewriteRelationId, rw->oid, 0);
-	obj->definition = sg_keep(s, buf->data);
+	sg_set_definition(s, obj, buf);
 	obj->parent_type = sg_relkind_type(rel->relkind);
 	obj->parent_identity = rel->qualified;
 }
@@ -2227,11 +2350,11 @@ sg_read_policy(Snap *s, HeapTuple tup, TupleDesc desc)
 		appendStringInfo(buf, " WITH CHECK (%s)", sg_expr(s, check, rel)->text);
 	sg_facet_comment(s, buf, PolicyRelationId, pol->oid, 0);
 	obj = sg_add_object(s, "policy", rel->nspname,
-						sg_keep(s, psprintf("%s on %s",
+						psprintf("%s on %s",
 											quote_identifier(NameStr(pol->polname)),
-											rel->qualified)),
+											rel->qualified),
 						PolicyRelationId, pol->oid, 0);
-	obj->definition = sg_keep(s, buf->data);
+	sg_set_definition(s, obj, buf);
 	obj->parent_type = sg_relkind_type(rel->relkind);
 	obj->parent_identity = rel->qualified;
 }
@@ -2262,7 +2385,7 @@ sg_read_statistic_ext(Snap *s, HeapTuple tup, TupleDesc desc)
 	ident = sg_keep(s, quote_qualified_identifier(nsp->name, NameStr(st->stxname)));
 	obj = sg_add_object(s, "statistics object", nsp->name, ident,
 						StatisticExtRelationId, st->oid, 0);
-	obj->definition = sg_keep(s, buf->data);
+	sg_set_definition(s, obj, buf);
 	if (rel)
 	{
 		obj->parent_type = sg_relkind_type(rel->relkind);
@@ -2416,7 +2539,7 @@ sg_read_type(Snap *s, HeapTuple tup, TupleDesc desc)
 						typ->typowner, sg_acl_attr(s, tup, Anum_pg_type_typacl, desc));
 	sg_facet_comment(s, buf, TypeRelationId, typ->oid, 0);
 	obj = sg_add_object(s, type, nsp->name, ident, TypeRelationId, typ->oid, 0);
-	obj->definition = sg_keep(s, buf->data);
+	sg_set_definition(s, obj, buf);
 }
 
 static void
@@ -2437,7 +2560,7 @@ sg_read_extension(Snap *s, HeapTuple tup, TupleDesc desc)
 	obj = sg_add_object(s, "extension", NULL,
 						sg_keep(s, quote_identifier(NameStr(ext->extname))),
 						ExtensionRelationId, ext->oid, 0);
-	obj->definition = sg_keep(s, buf->data);
+	sg_set_definition(s, obj, buf);
 }
 
 static void
@@ -2474,7 +2597,7 @@ sg_read_collation(Snap *s, HeapTuple tup, TupleDesc desc)
 	sg_facet_comment(s, buf, CollationRelationId, coll->oid, 0);
 	obj = sg_add_object(s, "collation", nsp->name, ident, CollationRelationId,
 						coll->oid, 0);
-	obj->definition = sg_keep(s, buf->data);
+	sg_set_definition(s, obj, buf);
 }
 
 /* ----------------------------------------------------------------
@@ -2511,7 +2634,6 @@ sg_snapshot_take(int facets)
 {
 	Snap		s;
 	int			nestlevel;
-	MemoryContext old;
 	memset(&s, 0, sizeof(s));
 	s.facets = facets;
 	s.cxt = CurrentMemoryContext;
@@ -2571,9 +2693,7 @@ sg_snapshot_take(int facets)
 	UnregisterSnapshot(s.snapshot);
 	AtEOXact_GUC(true, nestlevel);
 
-	old = MemoryContextSwitchTo(s.cxt);
 	sg_snapshot_sort(s.result->objects, s.result->nobjects);
-	MemoryContextSwitchTo(old);
 
 	/* the lookup tables are no longer needed */
 	hash_destroy(s.nsps);

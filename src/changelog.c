@@ -207,6 +207,70 @@ sg_name_of(Oid roleid)
 	return name ? name : psprintf("%u", roleid);
 }
 
+/* add one {type, identity, schema} object to a statement's frame */
+static void
+sg_frame_add_object(SGStatementFrame *frame, const char *type,
+					const char *identity, const char *schema)
+{
+	MemoryContext old = MemoryContextSwitchTo(frame->cxt);
+
+	if (frame->objects == NULL)
+		frame->objects = makeStringInfo();
+	else
+		appendStringInfoString(frame->objects, ", ");
+	appendStringInfoString(frame->objects, "{\"type\": ");
+	escape_json(frame->objects, type);
+	appendStringInfoString(frame->objects, ", \"identity\": ");
+	if (identity != NULL)
+		escape_json(frame->objects, identity);
+	else
+		appendStringInfoString(frame->objects, "null");
+	appendStringInfoString(frame->objects, ", \"schema\": ");
+	if (schema != NULL)
+		escape_json(frame->objects, schema);
+	else
+		appendStringInfoString(frame->objects, "null");
+	appendStringInfoChar(frame->objects, '}');
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * The name of the event trigger an event-trigger statement works on, or
+ * NULL.  Event triggers do not fire for these statements, so their object
+ * comes from the parse tree.
+ */
+static const char *
+sg_event_trigger_name(Node *stmt)
+{
+	switch (nodeTag(stmt))
+	{
+		case T_CreateEventTrigStmt:
+			return ((CreateEventTrigStmt *) stmt)->trigname;
+		case T_AlterEventTrigStmt:
+			return ((AlterEventTrigStmt *) stmt)->trigname;
+		case T_RenameStmt:
+			if (((RenameStmt *) stmt)->renameType == OBJECT_EVENT_TRIGGER)
+				return ((RenameStmt *) stmt)->newname;
+			break;
+		case T_AlterOwnerStmt:
+			if (((AlterOwnerStmt *) stmt)->objectType == OBJECT_EVENT_TRIGGER)
+				return strVal(((AlterOwnerStmt *) stmt)->object);
+			break;
+		case T_DropStmt:
+			if (((DropStmt *) stmt)->removeType == OBJECT_EVENT_TRIGGER &&
+				list_length(((DropStmt *) stmt)->objects) == 1)
+				return strVal(linitial(((DropStmt *) stmt)->objects));
+			break;
+		case T_CommentStmt:
+			if (((CommentStmt *) stmt)->objtype == OBJECT_EVENT_TRIGGER)
+				return strVal(((CommentStmt *) stmt)->object);
+			break;
+		default:
+			break;
+	}
+	return NULL;
+}
+
 /*
  * The statement ran to completion: if it touched non-temporary objects of
  * this database, it becomes a pending entry of the current subtransaction.
@@ -221,6 +285,14 @@ sg_changelog_end(SGStatementFrame *frame, PlannedStmt *pstmt,
 	char	   *statement;
 
 	sg_frame = frame->parent;
+
+	if (frame->objects == NULL && !creating_extension)
+	{
+		const char *evtname = sg_event_trigger_name(pstmt->utilityStmt);
+
+		if (evtname != NULL)
+			sg_frame_add_object(frame, "event trigger", quote_identifier(evtname), NULL);
+	}
 
 	/* the statements of an extension script belong to CREATE EXTENSION */
 	if (frame->objects == NULL || creating_extension)
@@ -305,7 +377,6 @@ sg_capture_ddl(PG_FUNCTION_ARGS)
 		char	   *type = SPI_getvalue(tup, desc, 1);
 		char	   *schema = SPI_getvalue(tup, desc, 2);
 		char	   *identity = SPI_getvalue(tup, desc, 3);
-		MemoryContext old;
 
 		/* temporary objects are not part of the schema */
 		if (schema != NULL)
@@ -326,25 +397,7 @@ sg_capture_ddl(PG_FUNCTION_ARGS)
 			 strstr(identity, " on pg_temp.") != NULL))
 			continue;
 
-		old = MemoryContextSwitchTo(frame->cxt);
-		if (frame->objects == NULL)
-			frame->objects = makeStringInfo();
-		else
-			appendStringInfoString(frame->objects, ", ");
-		appendStringInfoString(frame->objects, "{\"type\": ");
-		escape_json(frame->objects, type);
-		appendStringInfoString(frame->objects, ", \"identity\": ");
-		if (identity != NULL)
-			escape_json(frame->objects, identity);
-		else
-			appendStringInfoString(frame->objects, "null");
-		appendStringInfoString(frame->objects, ", \"schema\": ");
-		if (schema != NULL)
-			escape_json(frame->objects, schema);
-		else
-			appendStringInfoString(frame->objects, "null");
-		appendStringInfoChar(frame->objects, '}');
-		MemoryContextSwitchTo(old);
+		sg_frame_add_object(frame, type, identity, schema);
 	}
 	SPI_finish();
 	PG_RETURN_VOID();

@@ -179,6 +179,9 @@ sg_ids_for(SGTracking *t, const char *type, const char *identity, List *ids)
 
 	if (type == NULL || identity == NULL)
 		return ids;
+	/* the server's event-trigger data calls a domain a "type" */
+	if (strcmp(type, "domain") == 0)
+		ids = sg_ids_for(t, "type", identity, ids);
 	/* first entry >= (type, identity) */
 	while (lo < hi)
 	{
@@ -470,8 +473,12 @@ sg_store_baseline_objects(int32 baseline_id, SGSnapshot *snap)
 							   "INSERT INTO schemaguard.baseline_objects (baseline_id, object_type,"
 							   " schema_name, identity, definition, checksum, parent_type,"
 							   " parent_identity, classid, objid, objsubid)"
-							   " SELECT $1, u.* FROM pg_catalog.unnest($2, $3, $4, $5, $6, $7, $8,"
-							   " $9, $10, $11) AS u",
+							   " SELECT $1, u.* FROM ROWS FROM (pg_catalog.unnest($2),"
+							   " pg_catalog.unnest($3), pg_catalog.unnest($4),"
+							   " pg_catalog.unnest($5), pg_catalog.unnest($6),"
+							   " pg_catalog.unnest($7), pg_catalog.unnest($8),"
+							   " pg_catalog.unnest($9), pg_catalog.unnest($10),"
+							   " pg_catalog.unnest($11)) AS u",
 							   11, argtypes, args, NULL, false, 0);
 	if (rc != SPI_OK_INSERT)
 		elog(ERROR, "schemaguard: could not store the baseline's objects: %s",
@@ -968,12 +975,12 @@ sg_manifest_string(JsonbContainer *c, const char *key, bool null_ok,
 	JsonbValue	v;
 
 	if (getKeyJsonValueFromContainer(c, key, strlen(key), &v) == NULL)
-		sg_bad_manifest(what, psprintf("%s has no \"%s\".", where, key));
+		sg_bad_manifest(what, psprintf("There is no \"%s\" in %s.", key, where));
 	if (v.type == jbvNull && null_ok)
 		return NULL;
 	if (v.type != jbvString)
-		sg_bad_manifest(what, psprintf("\"%s\" of %s is %s, not a string.",
-									   key, where, sg_jsonb_type_name(&v)));
+		sg_bad_manifest(what, psprintf("In %s, \"%s\" is %s, not a string.",
+									   where, key, sg_jsonb_type_name(&v)));
 	return pnstrdup(v.val.string.val, v.val.string.len);
 }
 
@@ -1071,7 +1078,7 @@ sg_read_manifest(Jsonb *jb, const char *what, SGSide *side)
 			CHECK_FOR_INTERRUPTS();
 		where = psprintf("object %d", i + 1);
 		if (v.type != jbvBinary || !JsonContainerIsObject(v.val.binary.data))
-			sg_bad_manifest(what, psprintf("%s is not a JSON object.", where));
+			sg_bad_manifest(what, psprintf("Element %d of \"objects\" is not a JSON object.", i + 1));
 		obj = &side->objects[i];
 		memset(obj, 0, sizeof(SGObject));
 		obj->type = sg_manifest_string(v.val.binary.data, "type", false, what, where);
@@ -1107,7 +1114,7 @@ sg_manifest_arg(FunctionCallInfo fcinfo, int argno, const char *name)
 	if (PG_ARGISNULL(argno))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("manifest %s must not be NULL", name)));
+				 errmsg("%s must not be NULL", name)));
 	return PG_GETARG_JSONB_P(argno);
 }
 
@@ -1125,7 +1132,7 @@ Datum
 sg_compare_live(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	Jsonb	   *jb = sg_manifest_arg(fcinfo, 0, "");
+	Jsonb	   *jb = sg_manifest_arg(fcinfo, 0, "manifest");
 	SGSide		ref;
 	SGSide		live;
 	SGSnapshot *snap;
@@ -1148,8 +1155,8 @@ Datum
 sg_compare_manifests(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	Jsonb	   *ja = sg_manifest_arg(fcinfo, 0, "a");
-	Jsonb	   *jbb = sg_manifest_arg(fcinfo, 1, "b");
+	Jsonb	   *ja = sg_manifest_arg(fcinfo, 0, "manifest a");
+	Jsonb	   *jbb = sg_manifest_arg(fcinfo, 1, "manifest b");
 	SGSide		a;
 	SGSide		b;
 

@@ -48,6 +48,7 @@
 #include "catalog/pg_foreign_table.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_inherits.h"
+#include "catalog/pg_language.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_opclass.h"
 #include "catalog/pg_policy.h"
@@ -2117,6 +2118,39 @@ sg_aggregate_definition(Snap *s, StringInfo buf, Oid aggfnoid)
 	ReleaseSysCache(tup);
 }
 
+/*
+ * Does the object depend internally on another, like the constructor
+ * functions the server makes for a range type?  Those belong to that
+ * other object.
+ */
+static bool
+sg_is_internal_part(Snap *s, Oid classid, Oid objid)
+{
+	Relation	rel = table_open(DependRelationId, AccessShareLock);
+	ScanKeyData key[2];
+	SysScanDesc scan;
+	HeapTuple	tup;
+	bool		found = false;
+
+	ScanKeyInit(&key[0], Anum_pg_depend_classid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(classid));
+	ScanKeyInit(&key[1], Anum_pg_depend_objid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(objid));
+	scan = systable_beginscan(rel, DependDependerIndexId, true, s->snapshot,
+							  2, key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		if (((Form_pg_depend) GETSTRUCT(tup))->deptype == DEPENDENCY_INTERNAL)
+		{
+			found = true;
+			break;
+		}
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
 static void
 sg_read_proc(Snap *s, HeapTuple tup, TupleDesc desc)
 {
@@ -2130,6 +2164,10 @@ sg_read_proc(Snap *s, HeapTuple tup, TupleDesc desc)
 	SGObject   *obj;
 
 	if (nsp == NULL || sg_is_member(s, ProcedureRelationId, proc->oid))
+		return;
+	/* only built-in-language functions can be made by the server */
+	if (proc->prolang == INTERNALlanguageId &&
+		sg_is_internal_part(s, ProcedureRelationId, proc->oid))
 		return;
 	ObjectAddressSet(addr, ProcedureRelationId, proc->oid);
 	type = proc->prokind == PROKIND_PROCEDURE ? "procedure" :

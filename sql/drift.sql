@@ -14,8 +14,9 @@ DROP ROLE IF EXISTS regress_drift_owner;
 RESET client_min_messages;
 CREATE ROLE regress_drift_owner;
 
--- drift rows without the definitions; "since baseline" when the ids are
--- exactly the changelog entries recorded after the baseline
+-- drift rows without the definitions; "all since baseline" when the ids
+-- are exactly the changelog entries recorded after the baseline, else the
+-- entries' positions after the baseline
 CREATE FUNCTION pg_temp.drift(label text)
 RETURNS TABLE (object_type text, identity text, change text, tracked boolean,
                changelog_ids text)
@@ -27,7 +28,9 @@ SELECT d.object_type, d.identity, d.change, d.tracked,
                                       JOIN schemaguard.baselines b ON c.id > b.changelog_id
                                      WHERE b.label = $1)
             THEN 'all since baseline'
-            ELSE d.changelog_ids::text END
+            ELSE 'entries ' || (SELECT array_agg(x - b.changelog_id ORDER BY x)
+                                  FROM unnest(d.changelog_ids) x, schemaguard.baselines b
+                                 WHERE b.label = $1)::text || ' after baseline' END
   FROM schemaguard.drift($1) d
  ORDER BY 1, 2
 $$;

@@ -2200,6 +2200,24 @@ sg_read_proc(Snap *s, HeapTuple tup, TupleDesc desc)
 	sg_set_definition(s, obj, buf);
 }
 
+/*
+ * Add an object that belongs to a relation, named "<name> on <relation>"
+ * (a trigger, rule or policy), with the definition in buf.
+ */
+static void
+sg_add_relation_member(Snap *s, const char *type, SnapRel *rel,
+					   const char *name, Oid classid, Oid objid, StringInfo buf)
+{
+	SGObject   *obj;
+
+	obj = sg_add_object(s, type, rel->nspname,
+						psprintf("%s on %s", quote_identifier(name), rel->qualified),
+						classid, objid, 0);
+	sg_set_definition(s, obj, buf);
+	obj->parent_type = sg_relkind_type(rel->relkind);
+	obj->parent_identity = rel->qualified;
+}
+
 static const char *
 sg_enabled_word(char enabled)
 {
@@ -2224,7 +2242,6 @@ sg_read_trigger(Snap *s, HeapTuple tup, TupleDesc desc)
 	SnapRel    *rel;
 	char	   *def;
 	StringInfo	buf;
-	SGObject   *obj;
 
 	if (trg->tgisinternal)
 		return;
@@ -2236,14 +2253,8 @@ sg_read_trigger(Snap *s, HeapTuple tup, TupleDesc desc)
 	buf = sg_def_begin(s);
 	appendStringInfo(buf, "%s\n%s", def, sg_enabled_word(trg->tgenabled));
 	sg_facet_comment(s, buf, TriggerRelationId, trg->oid, 0);
-	obj = sg_add_object(s, "trigger", rel->nspname,
-						psprintf("%s on %s",
-											quote_identifier(NameStr(trg->tgname)),
-											rel->qualified),
-						TriggerRelationId, trg->oid, 0);
-	sg_set_definition(s, obj, buf);
-	obj->parent_type = sg_relkind_type(rel->relkind);
-	obj->parent_identity = rel->qualified;
+	sg_add_relation_member(s, "trigger", rel, NameStr(trg->tgname),
+						   TriggerRelationId, trg->oid, buf);
 }
 
 /* a function's qualified name, without arguments */
@@ -2305,7 +2316,6 @@ sg_read_rewrite(Snap *s, HeapTuple tup, TupleDesc desc)
 	SnapRel    *rel;
 	char	   *def;
 	StringInfo	buf;
-	SGObject   *obj;
 
 	if (strcmp(NameStr(rw->rulename), ViewSelectRuleName) == 0)
 		return;
@@ -2317,14 +2327,8 @@ sg_read_rewrite(Snap *s, HeapTuple tup, TupleDesc desc)
 	buf = sg_def_begin(s);
 	appendStringInfo(buf, "%s\n%s", def, sg_enabled_word(rw->ev_enabled));
 	sg_facet_comment(s, buf, RewriteRelationId, rw->oid, 0);
-	obj = sg_add_object(s, "rule", rel->nspname,
-						psprintf("%s on %s",
-											quote_identifier(NameStr(rw->rulename)),
-											rel->qualified),
-						RewriteRelationId, rw->oid, 0);
-	sg_set_definition(s, obj, buf);
-	obj->parent_type = sg_relkind_type(rel->relkind);
-	obj->parent_identity = rel->qualified;
+	sg_add_relation_member(s, "rule", rel, NameStr(rw->rulename),
+						   RewriteRelationId, rw->oid, buf);
 }
 
 static void
@@ -2333,7 +2337,6 @@ sg_read_policy(Snap *s, HeapTuple tup, TupleDesc desc)
 	Form_pg_policy pol = (Form_pg_policy) GETSTRUCT(tup);
 	SnapRel    *rel = sg_included_rel(s, pol->polrelid);
 	StringInfo	buf;
-	SGObject   *obj;
 	bool		isnull;
 	Datum		roles;
 	char	   *qual;
@@ -2387,14 +2390,8 @@ sg_read_policy(Snap *s, HeapTuple tup, TupleDesc desc)
 	if (check)
 		appendStringInfo(buf, " WITH CHECK (%s)", sg_expr(s, check, rel)->text);
 	sg_facet_comment(s, buf, PolicyRelationId, pol->oid, 0);
-	obj = sg_add_object(s, "policy", rel->nspname,
-						psprintf("%s on %s",
-											quote_identifier(NameStr(pol->polname)),
-											rel->qualified),
-						PolicyRelationId, pol->oid, 0);
-	sg_set_definition(s, obj, buf);
-	obj->parent_type = sg_relkind_type(rel->relkind);
-	obj->parent_identity = rel->qualified;
+	sg_add_relation_member(s, "policy", rel, NameStr(pol->polname),
+						   PolicyRelationId, pol->oid, buf);
 }
 
 static void

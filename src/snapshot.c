@@ -602,6 +602,23 @@ sg_included_rel(Snap *s, Oid relid)
 	return (rel && rel->included) ? rel : NULL;
 }
 
+/* a relation's quoted qualified name, also outside the included schemas */
+static const char *
+sg_rel_qualified(Snap *s, Oid relid)
+{
+	SnapRel    *rel = sg_rel(s, relid);
+	char	   *relname;
+	char	   *nspname;
+
+	if (rel)
+		return rel->qualified;
+	relname = get_rel_name(relid);
+	nspname = get_namespace_name(get_rel_namespace(relid));
+	if (relname == NULL || nspname == NULL)
+		return psprintf("relation %u", relid);
+	return quote_qualified_identifier(nspname, relname);
+}
+
 static SnapNsp *
 sg_included_nsp(Snap *s, Oid nspid)
 {
@@ -1413,10 +1430,7 @@ sg_emit_table(Snap *s, SnapRel *rel)
 	if (inh && rel->relispartition && inh->parents != NIL)
 	{
 		Oid			parent = linitial_oid(inh->parents);
-		SnapRel    *prel = sg_rel(s, parent);
-		const char *pname = prel ? prel->qualified :
-			quote_qualified_identifier(get_namespace_name(get_rel_namespace(parent)),
-									   get_rel_name(parent));
+		const char *pname = sg_rel_qualified(s, parent);
 
 		appendStringInfo(buf, " PARTITION OF %s", pname);
 		if (rel->partbound)
@@ -1431,14 +1445,9 @@ sg_emit_table(Snap *s, SnapRel *rel)
 		appendStringInfoString(buf, " INHERITS (");
 		foreach(lc, inh->parents)
 		{
-			Oid			parent = lfirst_oid(lc);
-			SnapRel    *prel = sg_rel(s, parent);
-
 			if (lc != list_head(inh->parents))
 				appendStringInfoString(buf, ", ");
-			appendStringInfoString(buf, prel ? prel->qualified :
-								   quote_qualified_identifier(get_namespace_name(get_rel_namespace(parent)),
-															  get_rel_name(parent)));
+			appendStringInfoString(buf, sg_rel_qualified(s, lfirst_oid(lc)));
 		}
 		appendStringInfoChar(buf, ')');
 	}
@@ -1961,9 +1970,7 @@ sg_constraint_def(Snap *s, StringInfo buf, Form_pg_constraint con,
 				appendStringInfoString(buf, "FOREIGN KEY (");
 				sg_column_list(s, buf, rel, tup, desc, Anum_pg_constraint_conkey);
 				appendStringInfo(buf, ") REFERENCES %s(",
-								 frel ? frel->qualified :
-								 quote_qualified_identifier(get_namespace_name(get_rel_namespace(con->confrelid)),
-															get_rel_name(con->confrelid)));
+								 sg_rel_qualified(s, con->confrelid));
 				if (frel && frel->attrs)
 					sg_column_list(s, buf, frel, tup, desc, Anum_pg_constraint_confkey);
 				else

@@ -224,7 +224,8 @@ typedef struct Snap
 	int			facets;
 	Snapshot	snapshot;
 	MemoryContext cxt;			/* the snapshot's memory */
-	MemoryContext scratch;		/* reset after each object */
+	MemoryContext scratch;		/* reset after each expression */
+	MemoryContext rowcxt;		/* reset after each catalog row */
 	StringInfoData buf;
 	HTAB	   *nsps;
 	HTAB	   *rels;
@@ -713,7 +714,7 @@ sg_opclass_suffix(Snap *s, Oid opclass, Oid keytype)
 			GetDefaultOpClass(keytype, opcmethod) == opclass)
 			e->suffix = "";
 		else
-			e->suffix = psprintf(" %s", generate_opclass_name(opclass));
+			e->suffix = sg_keep(s, psprintf(" %s", generate_opclass_name(opclass)));
 	}
 	return e->suffix;
 }
@@ -980,8 +981,14 @@ sg_scan(Snap *s, Oid catalog, SnapRowFn fn)
 
 	while (HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
+		MemoryContext old;
+
 		CHECK_FOR_INTERRUPTS();
+		/* what a row keeps goes to s->cxt explicitly; the rest is freed */
+		old = MemoryContextSwitchTo(s->rowcxt);
 		fn(s, tup, RelationGetDescr(rel));
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(s->rowcxt);
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
@@ -1378,7 +1385,7 @@ sg_emit_columns(Snap *s, SnapRel *rel, const char *reltype)
 		sg_facet_comment(s, buf, RelationRelationId, rel->relid, i + 1);
 
 		obj = sg_add_object(s, coltype, rel->nspname,
-							psprintf("%s.%s", rel->qualified, cols[c].qname),
+							sg_keep(s, psprintf("%s.%s", rel->qualified, cols[c].qname)),
 							RelationRelationId, rel->relid, i + 1);
 		sg_set_definition(s, obj, buf);
 		obj->parent_type = reltype;
@@ -1671,6 +1678,8 @@ sg_emit_relations(Snap *s)
 	qsort(rels, n, sizeof(SnapRel *), sg_rel_name_cmp);
 	for (int i = 0; i < n; i++)
 	{
+		MemoryContext old = MemoryContextSwitchTo(s->rowcxt);
+
 		rel = rels[i];
 		CHECK_FOR_INTERRUPTS();
 		switch (rel->relkind)
@@ -1691,6 +1700,8 @@ sg_emit_relations(Snap *s)
 				/* sequences and indexes come from their own catalogs */
 				break;
 		}
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(s->rowcxt);
 	}
 	pfree(rels);
 }
@@ -2068,9 +2079,9 @@ sg_read_constraint(Snap *s, HeapTuple tup, TupleDesc desc)
 	}
 	sg_facet_comment(s, buf, ConstraintRelationId, con->oid, 0);
 	obj = sg_add_object(s, type, schema,
-						psprintf("%s on %s",
+						sg_keep(s, psprintf("%s on %s",
 											quote_identifier(NameStr(con->conname)),
-											owner_ident),
+											owner_ident)),
 						ConstraintRelationId, con->oid, 0);
 	sg_set_definition(s, obj, buf);
 	obj->parent_type = owner_type;
@@ -2218,7 +2229,8 @@ sg_add_relation_member(Snap *s, const char *type, SnapRel *rel,
 	SGObject   *obj;
 
 	obj = sg_add_object(s, type, rel->nspname,
-						psprintf("%s on %s", quote_identifier(name), rel->qualified),
+						sg_keep(s, psprintf("%s on %s", quote_identifier(name),
+											rel->qualified)),
 						classid, objid, 0);
 	sg_set_definition(s, obj, buf);
 	obj->parent_type = sg_relkind_type(rel->relkind);
@@ -2681,6 +2693,8 @@ sg_snapshot_take(int facets)
 	s.cxt = CurrentMemoryContext;
 	s.scratch = AllocSetContextCreate(CurrentMemoryContext, "schemaguard snapshot scratch",
 									  ALLOCSET_DEFAULT_SIZES);
+	s.rowcxt = AllocSetContextCreate(CurrentMemoryContext, "schemaguard snapshot row",
+									 ALLOCSET_DEFAULT_SIZES);
 	s.result = palloc0(sizeof(SGSnapshot));
 	s.result->facets = facets;
 	s.result->maxobjects = 1024;
@@ -2748,6 +2762,7 @@ sg_snapshot_take(int facets)
 	hash_destroy(s.inherits);
 	hash_destroy(s.rels);
 	MemoryContextDelete(s.scratch);
+	MemoryContextDelete(s.rowcxt);
 	pfree(s.buf.data);
 	return s.result;
 }

@@ -497,6 +497,8 @@ sg_take_baseline(PG_FUNCTION_ARGS)
 	int32		baseline_id;
 	bool		isnull;
 	int			rc;
+	MemoryContext outer = CurrentMemoryContext;
+	text	   *result;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -575,9 +577,16 @@ sg_take_baseline(PG_FUNCTION_ARGS)
 												  SPI_tuptable->tupdesc, 1, &isnull));
 	}
 	sg_store_baseline_objects(baseline_id, snap);
-	SPI_finish();
 
-	PG_RETURN_TEXT_P(cstring_to_text(fingerprint));
+	/* the result must outlive SPI_finish(), which frees SPI's memory */
+	{
+		MemoryContext old = MemoryContextSwitchTo(outer);
+
+		result = cstring_to_text(fingerprint);
+		MemoryContextSwitchTo(old);
+	}
+	SPI_finish();
+	PG_RETURN_TEXT_P(result);
 }
 
 typedef struct SGBaseline

@@ -773,7 +773,10 @@ sg_expr(Snap *s, const char *nodestr, SnapRel *rel)
 		e->chain = NULL;
 	for (m = e->chain; m; m = m->next)
 		if (strcmp(m->key, key) == 0)
+		{
+			MemoryContextReset(s->scratch);
 			return m;
+		}
 
 	/* deparse it */
 	old = MemoryContextSwitchTo(s->scratch);
@@ -1733,13 +1736,11 @@ sg_index_columns(Snap *s, StringInfo buf, Form_pg_index idx, HeapTuple tup,
 	if (exprs)
 	{
 		/* split the expression list; each element is deparsed on its own */
-		MemoryContext old = MemoryContextSwitchTo(s->cxt);
 		List	   *l = (List *) stringToNode(exprs);
 		ListCell   *lc;
 
 		foreach(lc, l)
 			exprlist = lappend(exprlist, nodeToString(lfirst(lc)));
-		MemoryContextSwitchTo(old);
 	}
 
 	for (int keyno = 0; keyno < idx->indnatts; keyno++)

@@ -109,7 +109,17 @@ SELECT id, command_tag, left(statement, 60) AS statement, migration
 SELECT count(*) AS problems FROM schemaguard.verify_changelog();
 
 \echo
-\echo '-- 9. Every rule, its family and its level.'
+\echo '-- 9. Drift: a baseline, one change made through a migration, one behind its back.'
+SELECT schemaguard.take_baseline('demo-release-1') AS baseline_fingerprint;
+CREATE INDEX CONCURRENTLY orders_note_idx ON orders (note);
+SET schemaguard.changelog = off;
+ALTER TABLE orders ALTER COLUMN note SET DEFAULT 'hotfix';
+RESET schemaguard.changelog;
+SELECT object_type, identity, change, tracked, changelog_ids
+  FROM schemaguard.drift('demo-release-1');
+
+\echo
+\echo '-- 10. Every rule, its family and its level.'
 SELECT rule, family, default_level, level FROM schemaguard.list_rules();
 SQL
 

@@ -78,6 +78,30 @@ sg_major(int version_num)
 	return version_num / 10000;
 }
 
+/* the live schema as one side of a comparison */
+static SGSide
+sg_live_side(int facets)
+{
+	SGSnapshot *snap = sg_snapshot_take(facets);
+	SGSide		live;
+
+	live.objects = snap->objects;
+	live.n = snap->nobjects;
+	live.facets = facets;
+	live.server_version_num = PG_VERSION_NUM;
+	return live;
+}
+
+static void
+sg_warn_versions(const char *what_a, int a, const char *what_b, int b)
+{
+	if (sg_major(a) != sg_major(b))
+		ereport(WARNING,
+				(errmsg("%s comes from PostgreSQL %d, %s from PostgreSQL %d",
+						what_a, sg_major(a), what_b, sg_major(b)),
+				 errdetail("Definitions that the two versions deparse differently show as modified.")));
+}
+
 /* ----------------------------------------------------------------
  * snapshot() and fingerprint()
  * ----------------------------------------------------------------
@@ -179,9 +203,6 @@ sg_ids_for(SGTracking *t, const char *type, const char *identity, List *ids)
 
 	if (type == NULL || identity == NULL)
 		return ids;
-	/* the server's event-trigger data calls a domain a "type" */
-	if (strcmp(type, "domain") == 0)
-		ids = sg_ids_for(t, "type", identity, ids);
 	/* first entry >= (type, identity) */
 	while (lo < hi)
 	{
@@ -240,9 +261,9 @@ sg_int64_cmp(const ListCell *a, const ListCell *b)
 	return (x > y) - (x < y);
 }
 
-/* changelog ids that explain a difference; '{}' when none do */
+/* changelog ids that explain a difference ('{}' when none do), and how many */
 static Datum
-sg_changelog_ids(SGTracking *t, SGObject *base, SGObject *live)
+sg_changelog_ids(SGTracking *t, SGObject *base, SGObject *live, int *count)
 {
 	List	   *ids = NIL;
 	Datum	   *elems;
@@ -270,6 +291,7 @@ sg_changelog_ids(SGTracking *t, SGObject *base, SGObject *live)
 			elems[n++] = Int64GetDatum(id);
 		last = id;
 	}
+	*count = n;
 	return PointerGetDatum(construct_array(elems, n, INT8OID, 8, FLOAT8PASSBYVAL,
 										   TYPALIGN_DOUBLE));
 }
@@ -287,11 +309,10 @@ sg_put_row(ReturnSetInfo *rsinfo, SGTracking *t, const char *change,
 	values[2] = CStringGetTextDatum(change);
 	if (t)
 	{
-		Datum		ids = sg_changelog_ids(t, base, live);
+		int			count;
 
-		values[3] = BoolGetDatum(ArrayGetNItems(ARR_NDIM(DatumGetArrayTypeP(ids)),
-												ARR_DIMS(DatumGetArrayTypeP(ids))) > 0);
-		values[4] = ids;
+		values[4] = sg_changelog_ids(t, base, live, &count);
+		values[3] = BoolGetDatum(count > 0);
 	}
 	else
 	{
@@ -811,7 +832,6 @@ sg_drift(PG_FUNCTION_ARGS)
 	SGBaseline *baseline;
 	SGSide		base;
 	SGSide		live;
-	SGSnapshot *snap;
 	SGDriftArg	arg;
 
 	InitMaterializedSRF(fcinfo, 0);
@@ -822,19 +842,11 @@ sg_drift(PG_FUNCTION_ARGS)
 	{
 		MemoryContext old = MemoryContextSwitchTo(cxt);
 
-		snap = sg_snapshot_take(baseline->facets);
+		live = sg_live_side(baseline->facets);
 		MemoryContextSwitchTo(old);
 	}
-	live.objects = snap->objects;
-	live.n = snap->nobjects;
-	live.facets = snap->facets;
-	live.server_version_num = PG_VERSION_NUM;
-	if (sg_major(baseline->server_version_num) != sg_major(PG_VERSION_NUM))
-		ereport(WARNING,
-				(errmsg("baseline \"%s\" was taken on PostgreSQL %d, this server is PostgreSQL %d",
-						baseline->label, sg_major(baseline->server_version_num),
-						sg_major(PG_VERSION_NUM)),
-				 errdetail("Definitions that the two versions deparse differently show as modified.")));
+	sg_warn_versions(psprintf("baseline \"%s\"", baseline->label),
+					 baseline->server_version_num, "this server", PG_VERSION_NUM);
 
 	arg.baseline = baseline;
 	arg.cxt = cxt;
@@ -1127,16 +1139,6 @@ sg_manifest_arg(FunctionCallInfo fcinfo, int argno, const char *name)
 	return PG_GETARG_JSONB_P(argno);
 }
 
-static void
-sg_warn_versions(const char *what_a, int a, const char *what_b, int b)
-{
-	if (sg_major(a) != sg_major(b))
-		ereport(WARNING,
-				(errmsg("%s comes from PostgreSQL %d, %s from PostgreSQL %d",
-						what_a, sg_major(a), what_b, sg_major(b)),
-				 errdetail("Definitions that the two versions deparse differently show as modified.")));
-}
-
 Datum
 sg_compare_live(PG_FUNCTION_ARGS)
 {
@@ -1144,16 +1146,11 @@ sg_compare_live(PG_FUNCTION_ARGS)
 	Jsonb	   *jb = sg_manifest_arg(fcinfo, 0, "manifest");
 	SGSide		ref;
 	SGSide		live;
-	SGSnapshot *snap;
 
 	InitMaterializedSRF(fcinfo, 0);
 	sg_read_manifest(jb, "the manifest", &ref);
 	/* the live side is taken with the manifest's facets */
-	snap = sg_snapshot_take(ref.facets);
-	live.objects = snap->objects;
-	live.n = snap->nobjects;
-	live.facets = ref.facets;
-	live.server_version_num = PG_VERSION_NUM;
+	live = sg_live_side(ref.facets);
 	sg_warn_versions("the manifest", ref.server_version_num,
 					 "this server", PG_VERSION_NUM);
 	sg_diff(rsinfo, &ref, &live, NULL, NULL);

@@ -120,11 +120,9 @@ typedef struct SnapRel
 	bool		relispartition;
 	bool		relrowsecurity;
 	bool		relforcerowsecurity;
-	Oid			nspid;
 	Oid			relowner;
 	Oid			relam;
 	Oid			reltablespace;
-	Oid			reltype;
 	const char *nspname;
 	const char *relname;
 	const char *qualified;		/* quoted schema.name */
@@ -1108,11 +1106,9 @@ sg_read_class(Snap *s, HeapTuple tup, TupleDesc desc)
 	rel->relispartition = c->relispartition;
 	rel->relrowsecurity = c->relrowsecurity;
 	rel->relforcerowsecurity = c->relforcerowsecurity;
-	rel->nspid = c->relnamespace;
 	rel->relowner = c->relowner;
 	rel->relam = c->relam;
 	rel->reltablespace = c->reltablespace;
-	rel->reltype = c->reltype;
 	rel->nspname = nsp->name;
 	rel->relname = sg_keep(s, NameStr(c->relname));
 	rel->qualified = sg_keep(s, quote_qualified_identifier(nsp->name,
@@ -1581,38 +1577,42 @@ sg_emit_composite(Snap *s, SnapRel *rel)
 	sg_set_definition(s, obj, buf);
 }
 
-/* the owning column of a sequence (OWNED BY or identity), if any */
+/*
+ * The first dependency of an object with deptype "deptype" (or
+ * "deptype2") on an object of catalog "refclassid" (InvalidOid: any), read
+ * through the depender index.
+ */
 static bool
-sg_sequence_owner(Snap *s, Oid seqid, Oid *relid, int32 *attnum)
+sg_find_dependency(Snap *s, Oid classid, Oid objid, char deptype,
+				   char deptype2, Oid refclassid, FormData_pg_depend *found)
 {
 	Relation	rel = table_open(DependRelationId, AccessShareLock);
 	ScanKeyData key[2];
 	SysScanDesc scan;
 	HeapTuple	tup;
-	bool		found = false;
+	bool		result = false;
 
 	ScanKeyInit(&key[0], Anum_pg_depend_classid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(RelationRelationId));
+				F_OIDEQ, ObjectIdGetDatum(classid));
 	ScanKeyInit(&key[1], Anum_pg_depend_objid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(seqid));
+				F_OIDEQ, ObjectIdGetDatum(objid));
 	scan = systable_beginscan(rel, DependDependerIndexId, true, s->snapshot,
 							  2, key);
 	while (HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
 		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tup);
 
-		if (dep->refclassid == RelationRelationId && dep->refobjsubid > 0 &&
-			(dep->deptype == DEPENDENCY_AUTO || dep->deptype == DEPENDENCY_INTERNAL))
+		if ((dep->deptype == deptype || dep->deptype == deptype2) &&
+			(!OidIsValid(refclassid) || dep->refclassid == refclassid))
 		{
-			*relid = dep->refobjid;
-			*attnum = dep->refobjsubid;
-			found = true;
+			*found = *dep;
+			result = true;
 			break;
 		}
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
-	return found;
+	return result;
 }
 
 static void
@@ -1622,20 +1622,22 @@ sg_read_sequence(Snap *s, HeapTuple tup, TupleDesc desc)
 	SnapRel    *rel = sg_included_rel(s, seq->seqrelid);
 	StringInfo	buf;
 	SGObject   *obj;
-	Oid			ownerrel;
-	int32		ownercol;
+	FormData_pg_depend dep;
 	SnapRel    *orel = NULL;
 	const char *owned_by = NULL;
 
 	if (rel == NULL || rel->relkind != RELKIND_SEQUENCE)
 		return;
-	if (sg_sequence_owner(s, seq->seqrelid, &ownerrel, &ownercol))
+	/* OWNED BY and identity columns: an auto or internal column dependency */
+	if (sg_find_dependency(s, RelationRelationId, seq->seqrelid, DEPENDENCY_AUTO,
+						   DEPENDENCY_INTERNAL, RelationRelationId, &dep) &&
+		dep.refobjsubid > 0)
 	{
-		orel = sg_rel(s, ownerrel);
-		if (orel && orel->attrs && ownercol <= orel->natts &&
-			orel->attrs[ownercol - 1].present)
+		orel = sg_rel(s, dep.refobjid);
+		if (orel && orel->attrs && dep.refobjsubid <= orel->natts &&
+			orel->attrs[dep.refobjsubid - 1].present)
 			owned_by = psprintf("%s.%s", orel->qualified,
-								quote_identifier(orel->attrs[ownercol - 1].name));
+								quote_identifier(orel->attrs[dep.refobjsubid - 1].name));
 	}
 	buf = sg_def_begin(s);
 	appendStringInfo(buf, "CREATE %sSEQUENCE %s AS %s INCREMENT BY " INT64_FORMAT
@@ -2062,7 +2064,7 @@ sg_read_constraint(Snap *s, HeapTuple tup, TupleDesc desc)
 			return;
 		type = "domain constraint";
 		owner_ident = sg_keep(s, format_type_be_qualified(con->contypid));
-		owner_type = "domain";
+		owner_type = "type";
 		schema = nsp->name;
 	}
 	else
@@ -2137,39 +2139,6 @@ sg_aggregate_definition(Snap *s, StringInfo buf, Oid aggfnoid)
 	ReleaseSysCache(tup);
 }
 
-/*
- * Does the object depend internally on another, like the constructor
- * functions the server makes for a range type?  Those belong to that
- * other object.
- */
-static bool
-sg_is_internal_part(Snap *s, Oid classid, Oid objid)
-{
-	Relation	rel = table_open(DependRelationId, AccessShareLock);
-	ScanKeyData key[2];
-	SysScanDesc scan;
-	HeapTuple	tup;
-	bool		found = false;
-
-	ScanKeyInit(&key[0], Anum_pg_depend_classid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(classid));
-	ScanKeyInit(&key[1], Anum_pg_depend_objid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(objid));
-	scan = systable_beginscan(rel, DependDependerIndexId, true, s->snapshot,
-							  2, key);
-	while (HeapTupleIsValid(tup = systable_getnext(scan)))
-	{
-		if (((Form_pg_depend) GETSTRUCT(tup))->deptype == DEPENDENCY_INTERNAL)
-		{
-			found = true;
-			break;
-		}
-	}
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return found;
-}
-
 static void
 sg_read_proc(Snap *s, HeapTuple tup, TupleDesc desc)
 {
@@ -2181,12 +2150,18 @@ sg_read_proc(Snap *s, HeapTuple tup, TupleDesc desc)
 	char	   *def = NULL;
 	StringInfo	buf;
 	SGObject   *obj;
+	FormData_pg_depend dep;
 
 	if (nsp == NULL || sg_is_member(s, ProcedureRelationId, proc->oid))
 		return;
-	/* only built-in-language functions can be made by the server */
+	/*
+	 * Functions the server makes for another object (the constructors of a
+	 * range type) depend on it internally; they belong to that object.
+	 * Only built-in-language functions can be such.
+	 */
 	if (proc->prolang == INTERNALlanguageId &&
-		sg_is_internal_part(s, ProcedureRelationId, proc->oid))
+		sg_find_dependency(s, ProcedureRelationId, proc->oid, DEPENDENCY_INTERNAL,
+						   DEPENDENCY_INTERNAL, InvalidOid, &dep))
 		return;
 	ObjectAddressSet(addr, ProcedureRelationId, proc->oid);
 	type = proc->prokind == PROKIND_PROCEDURE ? "procedure" :
@@ -2543,7 +2518,6 @@ sg_read_type(Snap *s, HeapTuple tup, TupleDesc desc)
 	StringInfo	buf;
 	SGObject   *obj;
 	const char *ident;
-	const char *type = "type";
 
 	if (nsp == NULL || sg_is_member(s, TypeRelationId, typ->oid) ||
 		!typ->typisdefined)
@@ -2574,7 +2548,6 @@ sg_read_type(Snap *s, HeapTuple tup, TupleDesc desc)
 				TypeNameEntry *base = sg_type_entry(s, typ->typbasetype, typ->typtypmod);
 				char	   *defbin = sg_text_attr(tup, Anum_pg_type_typdefaultbin, desc);
 
-				type = "domain";
 				appendStringInfo(buf, "CREATE DOMAIN %s AS %s", ident, base->name);
 				if (OidIsValid(typ->typcollation) && typ->typcollation != base->typcollation)
 					appendStringInfo(buf, " COLLATE %s", generate_collation_name(typ->typcollation));
@@ -2590,10 +2563,12 @@ sg_read_type(Snap *s, HeapTuple tup, TupleDesc desc)
 			break;
 	}
 	sg_facet_owner(s, buf, typ->typowner);
-	sg_facet_privileges(s, buf, type[0] == 'd' ? OBJECT_DOMAIN : OBJECT_TYPE,
+	sg_facet_privileges(s, buf,
+						typ->typtype == TYPTYPE_DOMAIN ? OBJECT_DOMAIN : OBJECT_TYPE,
 						typ->typowner, sg_acl_attr(s, tup, Anum_pg_type_typacl, desc));
 	sg_facet_comment(s, buf, TypeRelationId, typ->oid, 0);
-	obj = sg_add_object(s, type, nsp->name, ident, TypeRelationId, typ->oid, 0);
+	/* a domain is a "type" to the server's object addresses, as here */
+	obj = sg_add_object(s, "type", nsp->name, ident, TypeRelationId, typ->oid, 0);
 	sg_set_definition(s, obj, buf);
 }
 

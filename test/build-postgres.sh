@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# test/build-postgres.sh — build PostgreSQL 17 or 18 from Debian's source
+# package, with assertions, once, into a cache outside the repository.
+#
+#   bash test/build-postgres.sh 17|18     prints the pg_config path on stdout
+#
+# PostgreSQL 15 comes from Debian 12's binary packages (test/deps.sh); 17 and
+# 18 are not packaged for Debian 12, so they are built from the source
+# packages of Debian 13 "trixie" (postgresql-17) and "sid" (postgresql-18),
+# Debian's patches applied. Only deb-src lines are added to apt's sources, so
+# no binary package from a newer release is ever installed.
+#
+# The build is configured with --enable-cassert and --enable-debug (so node
+# type and memory-context mistakes fail loudly), --enable-tap-tests and
+# -DUSE_VALGRIND (memory contexts tell valgrind which palloc'd chunks are
+# live: `make test-valgrind`; costs next to nothing outside valgrind), and
+# installs the server, contrib, pg_regress, pg_isolation_regress and the
+# PostgreSQL::Test perl modules, then pgTAP (from bookworm's pgtap source
+# package) into the same tree:
+#
+#   $SG_PG_CACHE/pg<N>/bin/pg_config       (SG_PG_CACHE default /var/cache/schemaguard)
+#
+# A finished build leaves a stamp file naming the source version; a second run
+# only checks it and prints the path (about a second). Building takes 4 to 6
+# minutes per version on 2 cores. Needs root the first time (apt-get).
+set -euo pipefail
+
+VERSION=${1:-}
+case "$VERSION" in
+	17) SUITE=trixie ;;
+	18) SUITE=sid ;;
+	*)
+		echo "usage: $0 17|18" >&2
+		exit 2
+		;;
+esac
+
+CACHE=${SG_PG_CACHE:-/var/cache/schemaguard}
+PREFIX="$CACHE/pg$VERSION"
+STAMP="$PREFIX/.schemaguard-build"
+JOBS=${SG_BUILD_JOBS:-$(nproc)}
+
+log() { echo "build-postgres: $*" >&2; }
+
+if [ -f "$STAMP" ] && [ -x "$PREFIX/bin/pg_config" ]; then
+	echo "$PREFIX/bin/pg_config"
+	exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+	log "PostgreSQL $VERSION is not built yet in $PREFIX; run this once as root"
+	exit 1
+fi
+
+BUILD_DEPS=(
+	build-essential bison flex perl pkg-config dpkg-dev
+	libreadline-dev zlib1g-dev libssl-dev libicu-dev liblz4-dev libzstd-dev
+	libipc-run-perl xz-utils bzip2 ca-certificates valgrind
+)
+export DEBIAN_FRONTEND=noninteractive
+
+# deb-src lines for trixie and sid (source packages only)
+SOURCES=/etc/apt/sources.list.d/schemaguard-src.sources
+if [ ! -f "$SOURCES" ]; then
+	log "adding deb-src lines for trixie and sid to $SOURCES"
+	cat >"$SOURCES" <<-EOF
+		Types: deb-src
+		URIs: http://deb.debian.org/debian
+		Suites: trixie sid
+		Components: main
+		Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+	EOF
+	apt-get update -qq
+elif ! apt-cache showsrc "postgresql-$VERSION" >/dev/null 2>&1; then
+	apt-get update -qq
+fi
+
+missing=()
+for p in "${BUILD_DEPS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	log "installing build dependencies: ${missing[*]}"
+	apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
+fi
+
+WORK="$CACHE/src"
+mkdir -p "$WORK"
+rm -rf "${WORK:?}/pg$VERSION"
+mkdir "$WORK/pg$VERSION"
+cd "$WORK/pg$VERSION"
+
+# the newest postgresql-N source in the suite it comes from
+SRCVER=$(apt-cache showsrc "postgresql-$VERSION" |
+	awk '/^Version:/ { print $2 }' | sort -V | tail -n 1)
+log "fetching postgresql-$VERSION $SRCVER ($SUITE)"
+apt-get source -q "postgresql-$VERSION=$SRCVER" >&2
+SRCDIR=$(find . -maxdepth 1 -type d -name "postgresql-$VERSION-*" | head -n 1)
+[ -n "$SRCDIR" ] || { log "no source directory after apt-get source"; exit 1; }
+
+cd "$SRCDIR"
+log "configuring ($PREFIX, --enable-cassert)"
+./configure --prefix="$PREFIX" --enable-cassert --enable-debug --enable-tap-tests \
+	--with-openssl --with-icu --with-lz4 --with-zstd \
+	CFLAGS="-O2 -g" CPPFLAGS="-DUSE_VALGRIND" >"$WORK/pg$VERSION/configure.log" 2>&1 || {
+	tail -n 40 "$WORK/pg$VERSION/configure.log" >&2
+	exit 1
+}
+log "building with $JOBS jobs (log: $WORK/pg$VERSION/build.log)"
+{
+	make -j"$JOBS" -s &&
+		make -j"$JOBS" -s -C contrib &&
+		make -s -C src/test/isolation &&
+		make -s install &&
+		make -s -C contrib install &&
+		make -s -C src/test/isolation install
+} >"$WORK/pg$VERSION/build.log" 2>&1 || {
+	tail -n 60 "$WORK/pg$VERSION/build.log" >&2
+	exit 1
+}
+
+# pgTAP, built against this server (bookworm's source package)
+cd "$WORK/pg$VERSION"
+PGTAPVER=$(apt-cache showsrc pgtap | awk '/^Version:/ { print $2 }' | sort -V | head -n 1)
+log "building pgtap $PGTAPVER"
+apt-get source -q "pgtap=$PGTAPVER" >&2
+PGTAPDIR=$(find . -maxdepth 1 -type d -name 'pgtap-*' | head -n 1)
+make -s -C "$PGTAPDIR" PG_CONFIG="$PREFIX/bin/pg_config" install \
+	>"$WORK/pg$VERSION/pgtap.log" 2>&1 || {
+	tail -n 40 "$WORK/pg$VERSION/pgtap.log" >&2
+	exit 1
+}
+
+# the postgres OS user runs the servers: it must be able to read the tree
+chmod -R a+rX "$PREFIX"
+echo "postgresql-$VERSION $SRCVER cassert" >"$STAMP"
+rm -rf "${WORK:?}/pg$VERSION"
+log "done: $PREFIX"
+echo "$PREFIX/bin/pg_config"

@@ -2,6 +2,8 @@
 #
 # Everyday use:
 #   make test    install what is needed, build, run every suite, print a summary
+#                (PG=17 or PG=18: against that version, built once from Debian's
+#                source package by test/build-postgres.sh; or PG_CONFIG=...)
 #   make demo    install what is needed, build, start a throwaway cluster, show it
 #   make / make install    plain PGXS build against $(PG_CONFIG)
 

@@ -14,9 +14,9 @@
 # type and memory-context mistakes fail loudly), --enable-tap-tests and
 # -DUSE_VALGRIND (memory contexts tell valgrind which palloc'd chunks are
 # live: `make test-valgrind`; costs next to nothing outside valgrind), and
-# installs the server, contrib, pg_regress, pg_isolation_regress and the
-# PostgreSQL::Test perl modules, then pgTAP (from bookworm's pgtap source
-# package) into the same tree:
+# installs the server, contrib, pg_regress, pg_isolation_regress, the
+# PostgreSQL::Test perl modules and PostgreSQL's valgrind.supp (in share/),
+# and pgTAP (Debian 12's postgresql-15-pgtap, plain SQL) into the same tree:
 #
 #   $SG_PG_CACHE/pg<N>/bin/pg_config       (SG_PG_CACHE default /var/cache/schemaguard)
 #
@@ -55,7 +55,7 @@ fi
 BUILD_DEPS=(
 	build-essential bison flex perl pkg-config dpkg-dev
 	libreadline-dev zlib1g-dev libssl-dev libicu-dev liblz4-dev libzstd-dev
-	libipc-run-perl xz-utils bzip2 ca-certificates valgrind
+	libipc-run-perl xz-utils bzip2 ca-certificates valgrind postgresql-15-pgtap
 )
 export DEBIAN_FRONTEND=noninteractive
 
@@ -95,7 +95,7 @@ SRCVER=$(apt-cache showsrc "postgresql-$VERSION" |
 	awk '/^Version:/ { print $2 }' | sort -V | tail -n 1)
 log "fetching postgresql-$VERSION $SRCVER ($SUITE)"
 apt-get source -q "postgresql-$VERSION=$SRCVER" >&2
-SRCDIR=$(find . -maxdepth 1 -type d -name "postgresql-$VERSION-*" | head -n 1)
+SRCDIR=$(find "$PWD" -maxdepth 1 -type d -name "postgresql-$VERSION-*" | head -n 1)
 [ -n "$SRCDIR" ] || { log "no source directory after apt-get source"; exit 1; }
 
 cd "$SRCDIR"
@@ -119,17 +119,12 @@ log "building with $JOBS jobs (log: $WORK/pg$VERSION/build.log)"
 	exit 1
 }
 
-# pgTAP, built against this server (bookworm's source package)
-cd "$WORK/pg$VERSION"
-PGTAPVER=$(apt-cache showsrc pgtap | awk '/^Version:/ { print $2 }' | sort -V | head -n 1)
-log "building pgtap $PGTAPVER"
-apt-get source -q "pgtap=$PGTAPVER" >&2
-PGTAPDIR=$(find . -maxdepth 1 -type d -name 'pgtap-*' | head -n 1)
-make -s -C "$PGTAPDIR" PG_CONFIG="$PREFIX/bin/pg_config" install \
-	>"$WORK/pg$VERSION/pgtap.log" 2>&1 || {
-	tail -n 40 "$WORK/pg$VERSION/pgtap.log" >&2
-	exit 1
-}
+# PostgreSQL's valgrind suppressions, for `make test-valgrind`
+cp "$SRCDIR/src/tools/valgrind.supp" "$PREFIX/share/valgrind.supp"
+
+# pgTAP is plain SQL: Debian 12's postgresql-15-pgtap files serve every
+# version (the archive does not reliably serve pgtap's source package)
+cp /usr/share/postgresql/15/extension/pgtap* "$("$PREFIX/bin/pg_config" --sharedir)/extension/"
 
 # the postgres OS user runs the servers: it must be able to read the tree
 chmod -R a+rX "$PREFIX"

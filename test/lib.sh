@@ -10,9 +10,20 @@
 # runs as that user (installing the extension then needs write access to the
 # PostgreSQL directories). The database superuser is always "postgres".
 #
-# Environment: PG_CONFIG (default /usr/lib/postgresql/15/bin/pg_config).
+# Environment: PG (15, 17 or 18; 17 and 18 are built by test/build-postgres.sh)
+# or PG_CONFIG (default /usr/lib/postgresql/15/bin/pg_config).
 
 SG_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# PG=17 or PG=18 (`make test PG=17`): that version's assertion-enabled build
+# from Debian's source package, made once by test/build-postgres.sh and cached.
+case "${PG:-15}" in
+	15) ;;
+	17 | 18) PG_CONFIG=$(bash "$SG_REPO/test/build-postgres.sh" "$PG") || exit 1 ;;
+	*)
+		echo "PG=$PG: supported versions are 15, 17 and 18" >&2
+		exit 1
+		;;
+esac
 PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
 if ! command -v "$PG_CONFIG" >/dev/null; then
 	echo "pg_config not found at $PG_CONFIG (set PG_CONFIG, or run 'make deps')" >&2

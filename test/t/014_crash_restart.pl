@@ -32,7 +32,10 @@
 # and is read back by crash recovery; fsync only matters when the machine
 # itself goes down.  synchronous_commit stays on (the default): a COMMIT is
 # acknowledged to the client only after its WAL has been written out of
-# PostgreSQL's own buffers (which die with the server).
+# PostgreSQL's own buffers (which die with the server).  With
+# synchronous_commit = off, acknowledged commits are lost and step 3 fails.
+# log_statement = none: the clients' thousands of statements would only
+# slow the test down.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;

@@ -193,8 +193,13 @@ CREATE TABLE schemaguard.baselines (
 COMMENT ON TABLE schemaguard.baselines IS
 'schema baselines taken by schemaguard.take_baseline(); changelog_id is the last changelog entry the baseline includes';
 
+-- baseline_id is a schemaguard.baselines id, with no FOREIGN KEY: both tables
+-- are configuration tables, whose rows pg_restore -j loads in parallel, in
+-- any order, into the tables the extension script created, constraint and
+-- all; a foreign key would fail the load of baseline_objects.  Deleting (or
+-- truncating) baselines deletes their objects through the triggers below.
 CREATE TABLE schemaguard.baseline_objects (
-    baseline_id      integer NOT NULL REFERENCES schemaguard.baselines ON DELETE CASCADE,
+    baseline_id      integer NOT NULL,
     object_type      text NOT NULL,
     schema_name      text,
     identity         text NOT NULL,
@@ -212,9 +217,35 @@ CREATE INDEX ON schemaguard.baseline_objects (baseline_id);
 COMMENT ON TABLE schemaguard.baseline_objects IS
 'the objects of each baseline, as schemaguard.snapshot() returned them when the baseline was taken';
 
+CREATE FUNCTION schemaguard.baselines_delete_objects()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        TRUNCATE schemaguard.baseline_objects;
+    ELSE
+        DELETE FROM schemaguard.baseline_objects o
+         USING old_baselines b WHERE o.baseline_id = b.id;
+    END IF;
+    RETURN NULL;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION schemaguard.baselines_delete_objects() FROM PUBLIC;
+
+CREATE TRIGGER baselines_delete_objects AFTER DELETE ON schemaguard.baselines
+    REFERENCING OLD TABLE AS old_baselines
+    FOR EACH STATEMENT EXECUTE FUNCTION schemaguard.baselines_delete_objects();
+CREATE TRIGGER baselines_truncate_objects AFTER TRUNCATE ON schemaguard.baselines
+    FOR EACH STATEMENT EXECUTE FUNCTION schemaguard.baselines_delete_objects();
+
 REVOKE ALL ON schemaguard.baselines, schemaguard.baseline_objects FROM PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('schemaguard.baselines', '');
 SELECT pg_catalog.pg_extension_config_dump('schemaguard.baseline_objects', '');
+-- and the value of the ids' sequence, or the first take_baseline() after a
+-- restore would reuse id 1
+SELECT pg_catalog.pg_extension_config_dump('schemaguard.baselines_id_seq', '');
 
 CREATE FUNCTION schemaguard.snapshot(facets text[] DEFAULT '{}')
 RETURNS TABLE (object_type text, schema_name text, identity text,

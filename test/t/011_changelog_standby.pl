@@ -6,15 +6,20 @@
 #      the standby is up, so those rows arrive by streaming, not in the backup;
 #   3. on the standby: the changelog rows are there and equal the primary's
 #      row by row, verify_changelog() is empty, changelog_head() equals the
-#      primary's, check() and list_rules() work;
+#      primary's; check() of a migration script gives the same findings as
+#      on the primary, row by row, and list_rules() the same rules;
 #   4. DDL on the standby fails with PostgreSQL's own read-only error
 #      (SQLSTATE 25006), never with a schemaguard error (SG001/SG002 or any
 #      message naming schemaguard) — also for statements the guard would
-#      refuse on the primary (CREATE INDEX on a large table, DROP TABLE, ...);
+#      refuse on the primary (CREATE INDEX on a large table, DROP TABLE, ...),
+#      in warn mode, and from a DO block;
 #   5. a read-only transaction on the primary (default_transaction_read_only)
 #      doing SELECTs, including of the changelog functions, gets no
 #      schemaguard error, and DDL in it gets the normal read-only error;
-#   6. no crash in either server log.
+#   6. promotion: in a session opened on the standby before it was promoted,
+#      the guard now refuses CREATE INDEX on the large table (SG001), and a
+#      DDL is recorded as the next entry, linked to the replicated head;
+#   7. no crash in either server log.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -115,6 +120,33 @@ like($stdout, qr/index_not_concurrent/,
 ($ret, $stdout, $stderr) = $standby->psql('postgres',
 	'SELECT count(*) > 0 FROM schemaguard.list_rules()');
 is($stdout, 't', 'list_rules() runs on the standby');
+my $all_rules = 'COPY (SELECT * FROM schemaguard.list_rules() ORDER BY 1) TO STDOUT';
+is($standby->safe_psql('postgres', $all_rules),
+	$primary->safe_psql('postgres', $all_rules),
+	'list_rules() on the standby equals the primary\'s');
+
+# A migration script with findings of several rules: every column of every
+# finding is the same on both.
+my $findings = q{COPY (SELECT * FROM schemaguard.check($$
+CREATE INDEX big_b ON big (b);
+ALTER TABLE big ADD COLUMN c int NOT NULL;
+ALTER TABLE big ALTER COLUMN a TYPE bigint;
+ALTER TABLE big RENAME COLUMN a TO a2;
+DROP INDEX big_a;
+DROP TABLE big;
+CREATE TABLE n (id int PRIMARY KEY, t timestamp);
+$$)) TO STDOUT};
+my $findings_primary = $primary->safe_psql('postgres', $findings);
+($ret, $stdout, $stderr) = $standby->psql('postgres', $findings);
+is($ret, 0, 'check() of a migration script runs on the standby') or diag($stderr);
+is($stdout, $findings_primary,
+	'check() on the standby gives the same findings as on the primary, column by column');
+my %rules = map { (split /\t/)[1] => 1 } split /\n/, $findings_primary;
+is( join(',', sort keys %rules),
+	'add_column_not_null_no_default,alter_column_type,drop_index_not_concurrent,'
+	  . 'drop_table,index_not_concurrent,prefer_bigint_pk,prefer_timestamptz,'
+	  . 'rename_column',
+	'the findings cover the rules of every statement in the script');
 
 # --- 4. DDL on the standby ------------------------------------------------
 # Each statement alone, with the SQLSTATE in the message.
@@ -140,12 +172,18 @@ my @ddl = (
 	'REFRESH MATERIALIZED VIEW big_mv',
 	q{COMMENT ON TABLE big IS 'x'},
 	'CREATE TEMP TABLE tmp (a int)',
+	# warn mode: the guard would warn on the primary, but stays silent here
+	"SET schemaguard.mode = warn; CREATE INDEX big_b ON big (b)",
+	"SET schemaguard.assume_large_tables = on; ALTER TABLE big ALTER COLUMN a SET NOT NULL",
+	# from a DO block: the hook sees the statement nested
+	q{DO $$BEGIN EXECUTE 'CREATE INDEX big_b ON big (b)'; END$$},
 );
 for my $sql (@ddl)
 {
 	($ret, $stdout, $stderr) = $standby->psql('postgres',
 		"\\set VERBOSITY verbose\n$sql");
 	isnt($ret, 0, "standby: '$sql' fails");
+	unlike($stderr, qr/WARNING/, "standby: '$sql' gets no warning");
 	like(
 		$stderr,
 		qr/ERROR:\s+25006: cannot execute .* (during recovery|in a read-only transaction)/,
@@ -210,10 +248,35 @@ is( $standby->safe_psql('postgres', 'SELECT * FROM schemaguard.changelog_head()'
 	$primary->safe_psql('postgres', 'SELECT * FROM schemaguard.changelog_head()'),
 	'the heads are equal again');
 
+# --- 6. promotion -----------------------------------------------------------
+# A session opened while the node was a standby, used before and after.
+my $session = $standby->background_psql('postgres', on_error_stop => 0);
+is($session->query_safe('SELECT pg_is_in_recovery()'), 't',
+	'a session on the standby, before the promotion');
+my $head = $standby->safe_psql('postgres', 'SELECT * FROM schemaguard.changelog_head()');
+$standby->promote;
+$standby->poll_query_until('postgres', 'SELECT NOT pg_is_in_recovery()')
+  or die 'the standby was not promoted';
+
+$session->query("\\set VERBOSITY verbose\nCREATE INDEX big_b ON big (b);");
+like($session->{stderr}, qr/ERROR:\s+SG001: schemaguard: index_not_concurrent/,
+	'promoted, same session: the guard refuses CREATE INDEX on the large table');
+$session->{stderr} = '';
+$session->query_safe('CREATE TABLE after_promotion (a int);');
+$session->quit;
+is( $standby->safe_psql(
+		'postgres', q{
+SELECT id || '|' || prev_hash || '|' || statement FROM schemaguard.changelog
+ WHERE id > } . (split /\|/, $head)[0]),
+	'11|' . (split /\|/, $head)[1] . '|CREATE TABLE after_promotion (a int)',
+	'promoted: the DDL is entry 11, linked to the replicated head; the refused one left no row');
+is($standby->safe_psql('postgres', 'SELECT count(*) FROM schemaguard.verify_changelog()'),
+	'0', 'promoted: verify_changelog() finds nothing');
+
 $standby->stop;
 $primary->stop;
 
-# --- 6. no crash ------------------------------------------------------------
+# --- 7. no crash ------------------------------------------------------------
 for my $node ($primary, $standby)
 {
 	my $log = slurp_file($node->logfile);

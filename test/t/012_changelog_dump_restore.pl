@@ -12,11 +12,15 @@
 # relation is then created in the restoring transaction, which the guard
 # exempts).
 #
-# For each way of restoring (pg_restore, pg_restore -j 2, psql of a plain
-# dump, pg_restore --single-transaction), the restored changelog must equal
-# the original row by row and column by column, verify_changelog() must be
-# empty, changelog_head() must equal the original's, the data must be there,
-# and the next DDL in the restored database must continue the chain.
+# Each target database is made with createdb.  For each way of restoring
+# (pg_restore, pg_restore -j 2 of a custom and of a directory-format dump,
+# psql of a plain dump, pg_restore --single-transaction), the restored
+# changelog must equal the original row by row and column by column,
+# verify_changelog() must be empty, changelog_head() must equal the
+# original's, the data must be there, the next DDL in the restored database
+# must continue the chain, and the baseline taken before the dump must come
+# along: drift() against it is empty after the restore, and then shows
+# exactly the next DDL, tracked by its new entry.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -104,12 +108,18 @@ SELECT count(*) FILTER (WHERE warnings <> '{}'),
 	'the history has warnings, an allowed rule, migrations, a client address, an application name');
 is($node->safe_psql('src', 'SELECT count(*) FROM schemaguard.verify_changelog()'),
 	'0', 'the source chain is intact');
+# A baseline: schemaguard.baselines and baseline_objects are dumped too.
+$node->safe_psql('src', q{SELECT schemaguard.take_baseline('before_dump')});
+is($node->safe_psql('src', 'SELECT count(*) FROM schemaguard.changelog'),
+	$n, 'take_baseline() adds no changelog row');
 
 my $basedir = $node->basedir;
 ($rc, $out, $err) = run_env(undef, 'pg_dump', @conn, '-Fc', '-f', "$basedir/src.dump", 'src');
 is($rc, 0, 'pg_dump -Fc') or diag($err);
 ($rc, $out, $err) = run_env(undef, 'pg_dump', @conn, '-Fp', '-f', "$basedir/src.sql", 'src');
 is($rc, 0, 'pg_dump -Fp') or diag($err);
+($rc, $out, $err) = run_env(undef, 'pg_dump', @conn, '-Fd', '-j', '2', '-f', "$basedir/src.dir", 'src');
+is($rc, 0, 'pg_dump -Fd -j 2') or diag($err);
 like(slurp_file("$basedir/src.sql"), qr/^COPY schemaguard\.changelog /m,
 	'the dump has the changelog rows');
 
@@ -130,6 +140,8 @@ sub check_restored
 			  . q{ UNION ALL SELECT f(1)}),
 		"20000\n3\n2",
 		"$how: data, indexes and functions are restored");
+	is($node->safe_psql($db, q{SELECT count(*) FROM schemaguard.drift('before_dump')}),
+		'0', "$how: the restored baseline shows no drift");
 
 	# The next schema change continues the restored chain.
 	$node->safe_psql($db, 'CREATE TABLE after_restore (a int)');
@@ -143,33 +155,72 @@ SELECT c.id, c.prev_hash = h.entry_hash
 		"$how: the next DDL is entry " . ($n + 1) . ', linked to the restored head');
 	is($node->safe_psql($db, 'SELECT count(*) FROM schemaguard.verify_changelog()'),
 		'0', "$how: the chain is still intact");
+	is( $node->safe_psql(
+			$db, q{
+SELECT format('%s|%s|%s|%s|%s', object_type, identity, change, tracked, changelog_ids)
+  FROM schemaguard.drift('before_dump') ORDER BY object_type, identity}),
+		'table|public.after_restore|added|t|{' . ($n + 1) . "}\n"
+		  . 'table column|public.after_restore.a|added|t|{' . ($n + 1) . '}',
+		"$how: drift() shows the new table and its column, tracked by entry " . ($n + 1));
+
+	# The baselines' id sequence came along: the next baseline is id 2.
+	my ($rc, $out, $err) = $node->psql(
+		$db, q{
+SELECT schemaguard.take_baseline('after_restore') IS NOT NULL;
+SELECT string_agg(id || ':' || label, ',' ORDER BY id) FROM schemaguard.baselines});
+	is($out, "t\n1:before_dump,2:after_restore",
+		"$how: take_baseline() works and continues the ids")
+	  or diag($err);
+}
+
+# createdb(DB): as the README does it
+sub createdb
+{
+	my $db = shift;
+	my ($rc, $out, $err) = run_env(undef, 'createdb', @conn, $db);
+	is($rc, 0, "createdb $db") or diag($err);
 }
 
 # --- 1. pg_restore ------------------------------------------------------
-$node->safe_psql('postgres', 'CREATE DATABASE dst_custom');
+createdb('dst_custom');
 ($rc, $out, $err) = run_env($restore_options, 'pg_restore', @conn, '--exit-on-error',
 	'-d', 'dst_custom', "$basedir/src.dump");
 is($rc, 0, 'pg_restore with the documented PGOPTIONS') or diag($err);
 is($err, '', 'pg_restore: no message');
 check_restored('dst_custom', 'pg_restore');
+# Deleting a baseline deletes its objects (a trigger: there is no foreign
+# key, which would break pg_restore -j).
+is( $node->safe_psql(
+		'dst_custom', q{
+DELETE FROM schemaguard.baselines WHERE label = 'before_dump';
+SELECT count(DISTINCT baseline_id) || '|' || min(baseline_id) FROM schemaguard.baseline_objects}),
+	'1|2', 'deleting a baseline deletes its objects, and only those');
 
 # --- 2. pg_restore -j 2 (every worker connection gets PGOPTIONS) ----------
-$node->safe_psql('postgres', 'CREATE DATABASE dst_parallel');
+createdb('dst_parallel');
 ($rc, $out, $err) = run_env($restore_options, 'pg_restore', @conn, '--exit-on-error',
 	'-j', '2', '-d', 'dst_parallel', "$basedir/src.dump");
 is($rc, 0, 'pg_restore -j 2 with the documented PGOPTIONS') or diag($err);
 check_restored('dst_parallel', 'pg_restore -j 2');
 
+# --- 2b. directory format, pg_restore -j 2 -------------------------------
+createdb('dst_directory');
+($rc, $out, $err) = run_env($restore_options, 'pg_restore', @conn, '--exit-on-error',
+	'-j', '2', '-d', 'dst_directory', "$basedir/src.dir");
+is($rc, 0, 'pg_restore -j 2 of a directory-format dump with the documented PGOPTIONS')
+  or diag($err);
+check_restored('dst_directory', 'directory format, pg_restore -j 2');
+
 # --- 3. psql of a plain dump ---------------------------------------------
-$node->safe_psql('postgres', 'CREATE DATABASE dst_plain');
-($rc, $out, $err) = run_env($restore_options, 'psql', @conn, '-X', '-q',
+createdb('dst_plain');
+($rc, $out, $err) = run_env($restore_options, 'psql', @conn, '-X',
 	'-v', 'ON_ERROR_STOP=1', '-d', 'dst_plain', '-f', "$basedir/src.sql");
 is($rc, 0, 'psql -f of a plain dump with the documented PGOPTIONS') or diag($err);
 is($err, '', 'psql: no message');
 check_restored('dst_plain', 'plain dump');
 
 # --- 4. pg_restore --single-transaction, changelog=off only ----------------
-$node->safe_psql('postgres', 'CREATE DATABASE dst_single');
+createdb('dst_single');
 ($rc, $out, $err) = run_env('-c schemaguard.changelog=off', 'pg_restore', @conn,
 	'--exit-on-error', '--single-transaction', '-d', 'dst_single',
 	"$basedir/src.dump");
@@ -182,7 +233,7 @@ check_restored('dst_single', 'pg_restore --single-transaction');
 # COPY of the dumped rows then fails on the primary key (the history is
 # lost), and the guard refuses ADD PRIMARY KEY and CREATE INDEX on the
 # restored 2.5 MB table.  pg_restore exits 1 ("errors ignored on restore").
-$node->safe_psql('postgres', 'CREATE DATABASE dst_naive');
+createdb('dst_naive');
 ($rc, $out, $err) = run_env(undef, 'pg_restore', @conn, '-d', 'dst_naive',
 	"$basedir/src.dump");
 note("pg_restore without the settings: exit $rc\n$err");

@@ -12,7 +12,8 @@
 #      the primary's and holds exactly the two changes, tracked true and
 #      false; drift() (latest baseline) equals drift('before'); compare()
 #      with the primary's manifest and compare() of the two manifests are
-#      empty; snapshot() has as many rows as on the primary; take_baseline()
+#      empty; snapshot(), with and without every facet, equals the
+#      primary's row by row; take_baseline()
 #      fails with "cannot take a baseline during recovery";
 #   4. one more change on the primary: compare() on the standby with the
 #      manifest the standby exported before it names exactly that object;
@@ -174,6 +175,14 @@ my $snap_primary = $primary->safe_psql('postgres', $snap_count);
 cmp_ok($snap_primary, '>', 10, 'snapshot() on the primary has rows');
 is($standby->safe_psql('postgres', $snap_count),
 	$snap_primary, 'snapshot() on the standby has as many rows as on the primary');
+for my $facets ('{}', '{owners,privileges,comments,column_order,storage}')
+{
+	my $snap_rows = "COPY (SELECT * FROM schemaguard.snapshot('$facets')
+	                       ORDER BY object_type, identity) TO STDOUT";
+	is($standby->safe_psql('postgres', $snap_rows),
+		$primary->safe_psql('postgres', $snap_rows),
+		"snapshot('$facets') on the standby equals the primary's, every column");
+}
 
 ($ret, $stdout, $stderr) = $standby->psql('postgres',
 	q{SELECT schemaguard.take_baseline('x')});

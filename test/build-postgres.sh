@@ -7,7 +7,7 @@
 # PostgreSQL 15 comes from Debian 12's binary packages (test/deps.sh); 17 and
 # 18 are not packaged for Debian 12, so they are built from the source
 # packages of Debian 13 "trixie" (postgresql-17) and "sid" (postgresql-18),
-# Debian's patches applied. Only deb-src lines are added to apt's sources, so
+# without Debian's path patches. Only deb-src lines are added to apt's sources, so
 # no binary package from a newer release is ever installed.
 #
 # The build is configured with --enable-cassert and --enable-debug (so node
@@ -94,7 +94,10 @@ cd "$WORK/pg$VERSION"
 SRCVER=$(apt-cache showsrc "postgresql-$VERSION" |
 	awk '/^Version:/ { print $2 }' | sort -V | tail -n 1)
 log "fetching postgresql-$VERSION $SRCVER ($SUITE)"
-apt-get source -q "postgresql-$VERSION=$SRCVER" >&2
+# Debian's patches move files to Debian's fixed paths (/usr/lib/postgresql/N,
+# /var/run/postgresql): leave them out, so that everything stays under PREFIX.
+apt-get source -q --download-only "postgresql-$VERSION=$SRCVER" >&2
+dpkg-source --skip-patches -x ./*.dsc >&2
 SRCDIR=$(find "$PWD" -maxdepth 1 -type d -name "postgresql-$VERSION-*" | head -n 1)
 [ -n "$SRCDIR" ] || { log "no source directory after apt-get source"; exit 1; }
 

@@ -5,6 +5,7 @@
 #                (PG=17 or PG=18: against that version, built once from Debian's
 #                source package by test/build-postgres.sh; or PG_CONFIG=...)
 #   make demo    install what is needed, build, start a throwaway cluster, show it
+#   make test-valgrind   every suite with the servers under valgrind (PG=17 default)
 #   make / make install    plain PGXS build against $(PG_CONFIG)
 
 EXTENSION = schemaguard
@@ -56,7 +57,7 @@ all install:
 	@exit 1
 endif
 
-.PHONY: deps test demo bench
+.PHONY: deps test demo bench test-valgrind
 
 deps:
 	bash test/deps.sh
@@ -69,6 +70,10 @@ demo: deps
 
 bench: deps
 	bash bench/run.sh
+
+# every suite with the servers under valgrind (PG=17 by default; slow)
+test-valgrind: deps
+	bash test/valgrind.sh
 
 # used by test/run.sh
 print-%:

@@ -29,7 +29,8 @@ if ! command -v "$PG_CONFIG" >/dev/null; then
 	echo "pg_config not found at $PG_CONFIG (set PG_CONFIG, or run 'make deps')" >&2
 	exit 1
 fi
-PG_BINDIR=$("$PG_CONFIG" --bindir)
+# SG_BINDIR: run the programs from another directory (test/valgrind.sh)
+PG_BINDIR=${SG_BINDIR:-$("$PG_CONFIG" --bindir)}
 # .../lib/pgxs/src/makefiles/pgxs.mk -> .../lib/pgxs/src (pg_regress, TAP modules)
 PGXS_SRC=$(dirname "$(dirname "$("$PG_CONFIG" --pgxs)")")
 export PATH="$PG_BINDIR:$PATH" PG_CONFIG PGXS_SRC

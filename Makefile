@@ -36,7 +36,7 @@ PGFILEDESC = "schemaguard - safe schema changes for PostgreSQL"
 REGRESS = setup settings guard_index guard_notnull guard_default \
 	guard_rename odd_statements guard_rewrite guard_constraint guard_maint \
 	guard_dataloss guard_advice check changelog changelog_tamper drift \
-	drift_manifest
+	drift_manifest security
 REGRESS_OPTS = --load-extension=schemaguard
 
 # pg_isolation_regress suites: specs/<name>.spec, expected/<name>.out

@@ -3,6 +3,22 @@
 -- complain if script is sourced in psql, rather than via CREATE EXTENSION
 \echo Use "CREATE EXTENSION schemaguard" to load this file. \quit
 
+-- CREATE EXTENSION uses a schema named schemaguard that already exists.
+-- Its owner could drop, replace or add objects in it, and the changelog is
+-- written as a superuser: refuse a schema that a non-superuser owns.
+DO $$
+BEGIN
+    IF EXISTS (SELECT FROM pg_catalog.pg_namespace n
+                 JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) n.nspowner
+                WHERE n.nspname OPERATOR(pg_catalog.=) 'schemaguard'
+                  AND NOT r.rolsuper) THEN
+        RAISE EXCEPTION 'schema "schemaguard" is owned by a role that is not a superuser'
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Drop the schema, or make a superuser its owner, before CREATE EXTENSION schemaguard.';
+    END IF;
+END
+$$;
+
 CREATE FUNCTION schemaguard.list_rules(
     OUT rule text,
     OUT family text,

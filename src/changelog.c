@@ -33,8 +33,10 @@
 #include "access/table.h"
 #include "access/xact.h"
 #include "access/xlog.h"
+#include "catalog/dependency.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_authid.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/event_trigger.h"
 #include "commands/extension.h"
@@ -324,6 +326,28 @@ sg_changelog_end(SGStatementFrame *frame, PlannedStmt *pstmt,
 }
 
 /*
+ * Does the identity of a rule, trigger or policy ("<name> on <table>") name
+ * a table in pg_temp?  Only text outside double quotes counts: a quoted
+ * name may itself contain " on pg_temp.", and such an object on a
+ * permanent table must still be recorded.
+ */
+static bool
+sg_identity_on_temp(const char *identity)
+{
+	bool		quoted = false;
+	const char *p;
+
+	for (p = identity; *p != '\0'; p++)
+	{
+		if (*p == '"')
+			quoted = !quoted;
+		else if (!quoted && strncmp(p, " on pg_temp.", 12) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
  * schemaguard.capture_ddl(): the event trigger on ddl_command_end and
  * sql_drop that adds the objects the server reports to the innermost
  * statement frame.
@@ -394,7 +418,7 @@ sg_capture_ddl(PG_FUNCTION_ARGS)
 		/* rules, triggers and policies of temporary tables have no schema */
 		if (identity != NULL &&
 			(strncmp(identity, "pg_temp.", 8) == 0 ||
-			 strstr(identity, " on pg_temp.") != NULL))
+			 sg_identity_on_temp(identity)))
 			continue;
 
 		sg_frame_add_object(frame, type, identity, schema);
@@ -437,15 +461,29 @@ sg_changelog_subxact(SubXactEvent event, SubTransactionId mySubid,
 	}
 }
 
-/* the relation schemaguard.changelog of this database, if installed */
+/*
+ * The relation schemaguard.changelog of this database, if the extension is
+ * installed.  Rows are written as the bootstrap superuser, so a table of
+ * that name that does not belong to the extension (one a database owner
+ * created where the extension is not installed) is never written.
+ */
 static Oid
 sg_changelog_relid(void)
 {
 	Oid			nspid = get_namespace_oid("schemaguard", true);
+	Oid			relid;
+	Oid			extid;
 
 	if (!OidIsValid(nspid))
 		return InvalidOid;
-	return get_relname_relid("changelog", nspid);
+	relid = get_relname_relid("changelog", nspid);
+	if (!OidIsValid(relid))
+		return InvalidOid;
+	extid = get_extension_oid("schemaguard", true);
+	if (!OidIsValid(extid) ||
+		getExtensionOfObject(RelationRelationId, relid) != extid)
+		return InvalidOid;
+	return relid;
 }
 
 #define SG_GENESIS_HASH "sha256:0000000000000000000000000000000000000000000000000000000000000000"

@@ -61,13 +61,20 @@ static const char *const sg_level_names[] = {"off", "warn", "error"};
 /*
  * A role that has been granted SET on schemaguard.mode, schemaguard.rules
  * or schemaguard.changelog may still not weaken them: a non-superuser can
- * never turn the guard or the changelog off.  Checked for SET in a
- * session, where the current role is known.
+ * never turn the guard or the changelog off.  Checked where the role that
+ * asks is the current role: SET and set_config() in a session (including
+ * a function's SET clause), options in the startup packet (PGOPTIONS), and
+ * the validation of ALTER ROLE / ALTER DATABASE ... SET and CREATE
+ * FUNCTION ... SET (PGC_S_TEST).  Values stored in pg_db_role_setting are
+ * applied at login without a check: only a superuser could store them.
  */
 static bool
 sg_weakening_refused(GucSource source, const char *setting)
 {
-	if (source != PGC_S_SESSION || !IsTransactionState() || superuser())
+	if (source != PGC_S_SESSION && source != PGC_S_CLIENT &&
+		source != PGC_S_TEST)
+		return false;
+	if (!IsTransactionState() || superuser())
 		return false;
 	GUC_check_errcode(ERRCODE_INSUFFICIENT_PRIVILEGE);
 	GUC_check_errmsg("only superusers can weaken %s", setting);

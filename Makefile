@@ -3,6 +3,8 @@
 # Everyday use:
 #   make test    install what is needed, build, run every suite, print a summary
 #   make demo    install what is needed, build, start a throwaway cluster, show it
+#   make fuzz    install what is needed, build, fuzz the hook and check() on a
+#                throwaway cluster (FUZZ_STATEMENTS=100000, FUZZ_SEED=1)
 #   make / make install    plain PGXS build against $(PG_CONFIG)
 
 EXTENSION = schemaguard
@@ -54,7 +56,7 @@ all install:
 	@exit 1
 endif
 
-.PHONY: deps test demo bench
+.PHONY: deps test demo bench fuzz
 
 deps:
 	bash test/deps.sh
@@ -67,6 +69,10 @@ demo: deps
 
 bench: deps
 	bash bench/run.sh
+
+# test/fuzz/run.sh reads FUZZ_STATEMENTS, FUZZ_SEED, FUZZ_PGSRC, FUZZ_OUT
+fuzz: deps
+	PG_CONFIG="$(PG_CONFIG)" bash test/fuzz/run.sh
 
 # used by test/run.sh
 print-%:

@@ -240,7 +240,12 @@ TABLES = ["app.accounts", "app.orders", "app.events", "app.events_2024",
           "app.events_2025", "app.events_default", "app.events_2026",
           "app.events_2027", "app.regions", "app.regions_eu", "app.hashed",
           "app.hashed_0", "public.t1", "t1", "t2", "empty1", "u1", "child1",
-          "typed1", "app.nosuch", "newtab"]
+          "typed1", "app.nosuch", "newtab", "app.ft1", "tmp1",
+          # relations of other kinds, and catalogs: the hook looks before
+          # the server checks permissions and relkinds
+          "pg_catalog.pg_class", "pg_toast.pg_toast_1255", "information_schema.tables",
+          "schemaguard.changelog", "app.order_totals", "app.seq1",
+          "app.orders_account_idx", "app.big_accounts", "app.events_at_idx"]
 COLUMNS = ["id", "email", "name", "created", "balance", "mood", "flags",
            "account_id", "amount", "note", "placed_at", "qty", "total", "kind",
            "at", "payload", "code", "v", "a", "b", "c", "d", "e", "x", "y",
@@ -625,13 +630,37 @@ class Gen:
             "RESET schemaguard.allow", "RESET ALL",
         ])
 
+    def api_call(self):
+        """schemaguard's SQL functions, with odd arguments."""
+        return self.c([
+            "SELECT * FROM schemaguard.check(%s)" % quote_literal(
+                ";\n".join(self.statement() for _ in range(self.r.randint(1, 5)))),
+            "SELECT * FROM schemaguard.check(%s)" % self.c(
+                ["NULL", "''", "';;;'", "'SELECT'", "' '", "'CREATE INDEX ON'",
+                 "'/* unterminated'", "$$'$$", "'CREATE TABLE x (); ALTER TABLE x ADD y int'"]),
+            "SELECT count(*) FROM schemaguard.snapshot(%s)" % self.c(
+                ["", "'{}'", "'{owners,privileges,comments,column_order,storage}'",
+                 "'{nosuch}'", "NULL", "'{NULL}'"]),
+            "SELECT schemaguard.fingerprint()", "SELECT * FROM schemaguard.verify_changelog()",
+            "SELECT * FROM schemaguard.changelog_head()", "SELECT * FROM schemaguard.list_rules()",
+            "SELECT schemaguard.take_baseline(%s)" % self.c(["'b1'", "NULL", "''"]),
+            "SELECT count(*) FROM schemaguard.drift(%s)" % self.c(["", "'b1'", "NULL", "'nosuch'"]),
+            "SELECT count(*) FROM schemaguard.compare(%s)" % self.c([
+                "schemaguard.export_manifest()", "'{}'", "'[]'", "'null'", "NULL",
+                "'{\"objects\": [{\"type\": \"table\"}]}'",
+                "'{\"format\": \"schemaguard manifest\", \"format_version\": 1, \"objects\": 5}'",
+                "schemaguard.export_manifest(), '{\"objects\": [null]}'"]),
+        ])
+
     def statement(self):
         r = self.r.random()
-        if r < 0.45:
+        if r < 0.42:
             return self.relation_ddl()
-        if r < 0.65:
+        if r < 0.62:
             return self.index_ddl()
-        return self.type_ddl()
+        if r < 0.97:
+            return self.type_ddl()
+        return self.api_call()
 
     def nested(self, stmt):
         r = self.r.randint(0, 6)
@@ -645,8 +674,9 @@ class Gen:
         if r == 3:
             return "SET LOCAL schemaguard.allow = '%s'; %s" % (self.c(RULES + ["all"]), stmt)
         if r == 4:
-            return "CREATE TABLE newtab (id int, v text); %s" % stmt.replace(
-                self.c(TABLES), "newtab", 1)
+            return "CREATE %sTABLE %s (id int, v text); %s" % (
+                self.c(["", "TEMP "]), self.c(["newtab", "tmp1"]),
+                stmt.replace(self.c(TABLES), "newtab", 1))
         return "%s; %s" % (stmt, self.statement())
 
 
@@ -679,6 +709,7 @@ class Mutator:
         self.strs = sorted(strs) + STRINGS
         self.kws = sorted(kws) or ["TABLE"]
         self.gen = Gen(rnd)
+        self.own = [st for st in corpus if st["own"]]
 
     def ident(self):
         if self.r.random() < 0.6:
@@ -760,8 +791,15 @@ class Mutator:
                 toks.insert(i, r.choice(other))
         return toks
 
+    def pick(self):
+        """A corpus statement; half of the time one of this repository's
+        suites, whose statements aim at the rules."""
+        if self.own and self.r.random() < 0.5:
+            return self.r.choice(self.own)
+        return self.r.choice(self.corpus)
+
     def mutant(self):
-        st = self.r.choice(self.corpus)
+        st = self.pick()
         toks = list(st["toks"])
         for _ in range(self.r.choice([1, 1, 1, 2, 2, 3, 4, 6])):
             toks = self.mutate_once(toks)
@@ -907,7 +945,8 @@ def load_corpus(args, keywords):
             stmts = split_statements(lex(text, keywords))
         for toks in stmts:
             if toks and len(toks) < 400:
-                corpus.append({"toks": toks, "file": os.path.basename(path)})
+                corpus.append({"toks": toks, "file": os.path.basename(path),
+                               "own": not path.startswith(args.pgsrc or "\0")})
     return corpus, nfiles
 
 
@@ -925,6 +964,8 @@ def main():
     ap.add_argument("--max-crashes", type=int, default=3)
     ap.add_argument("--statement-timeout", default="5s")
     ap.add_argument("--batch-timeout", type=int, default=900)
+    ap.add_argument("--inject", default="",
+                    help="a statement to add to the second batch (to test the crash handling)")
     args = ap.parse_args()
 
     os.makedirs(args.out, exist_ok=True)
@@ -960,10 +1001,11 @@ def main():
 
     total = hook = checked = scripts_n = script_stmts = syntax = filtered = 0
     sg_errors = sg_warnings = changelog_rows = 0
+    rules_seen = {}
     crashes = []
     hangs = []
     batch_no = 0
-    base_opts = ("-c statement_timeout=%s -c lock_timeout=2s "
+    base_opts = ("-c statement_timeout=%s "
                  "-c client_connection_check_interval=1s" % args.statement_timeout)
     while total < args.statements:
         batch_no += 1
@@ -974,8 +1016,8 @@ def main():
         while len(items) < want:
             r = rnd.random()
             if r < 0.08:
-                s = join(rnd.choice(corpus)["toks"])
-            elif r < 0.62:
+                s = join(mut.pick()["toks"])
+            elif r < 0.55:
                 s = mut.mutant()
             else:
                 s = gen.statement()
@@ -985,6 +1027,8 @@ def main():
                 items.append(s)
             else:
                 filtered += 1
+        if args.inject and batch_no == 2:
+            items.insert(rnd.randrange(len(items) + 1), args.inject)
         # scripts for check(): consecutive corpus statements, and runs of items
         scripts = []
         for _ in range(max(1, want // 25)):
@@ -1006,6 +1050,8 @@ def main():
         syntax += stats["syntax"]
         sg_errors += stats["errors"]
         sg_warnings += stats["warnings"]
+        for rule in stats["rules"]:
+            rules_seen[rule] = rules_seen.get(rule, 0) + 1
         hangs += [(batch_no, s) for s in stats["timeouts"]]
         errpath = os.path.join(args.out, "check.stderr")
         rc2 = run.psql_run(check_script(items, scripts), db, opts,
@@ -1067,7 +1113,10 @@ def main():
                "seed %d, %.0f s" % (total, hook, checked, len(crashes), args.seed, elapsed))
     print(summary)
     with open(os.path.join(args.out, "summary.txt"), "w") as f:
-        f.write(summary + "\n")
+        f.write(summary + "\n\nrules that fired while executing (errors and warnings):\n")
+        for rule in sorted(rules_seen, key=lambda k: -rules_seen[k]):
+            f.write("  %-32s %d\n" % (rule, rules_seen[rule]))
+        f.write("  (%d of %d rules)\n" % (len(rules_seen), len(RULES)))
     for c in crashes:
         print("fuzz: crash reproducer: %s" % c)
     return 1 if crashes else 0
@@ -1084,6 +1133,7 @@ def scan_stderr(path, items):
     stats["syntax"] = text.count("ERROR:  syntax error")
     stats["errors"] = len(re.findall(r"ERROR:  schemaguard: ", text))
     stats["warnings"] = len(re.findall(r"WARNING:  schemaguard: ", text))
+    stats["rules"] = re.findall(r"(?:ERROR|WARNING):  schemaguard: ([a-z_]+):", text)
     if "statement timeout" in text:
         # STATEMENT lines follow the error; find which items they are
         parts = re.split(r"\npsql:[^\n]*?: ", "\n" + text)
@@ -1132,12 +1182,16 @@ def save_crash(run, args, n, batch_no, items, scripts, autocommit, opts, db, lin
     with open(os.path.join(d, "minimal.sql"), "w") as f:
         if found:
             path, s, crash = found[0]
-            f.write("-- crashes the server through %s (PGOPTIONS=%s, %s)\n" % (
-                "the hook (executed)" if path == "hook" else "schemaguard.check()", opts,
-                "autocommit" if autocommit else "in a transaction"))
+            f.write("-- crashes the server through %s\n" % (
+                "the hook (executed %s)" % ("in autocommit mode" if autocommit else
+                                            "in a transaction")
+                if path == "hook" else "schemaguard.check()"))
             f.write("-- %s\n" % " | ".join(crash))
+            for name, value in re.findall(r"-c ([a-z_.]+)=(\S+)", opts):
+                f.write("SET %s = %s;\n" % (name, quote_literal(value)))
             if path == "hook":
-                f.write("%s;\n" % s)
+                f.write("%s%s;\n%s" % ("" if autocommit else "BEGIN;\n", s,
+                                       "" if autocommit else "ROLLBACK;\n"))
             else:
                 f.write("SELECT * FROM schemaguard.check(%s);\n" % quote_literal(s))
         else:

@@ -19,6 +19,8 @@
 #   FUZZ_OUT         output directory (default tmp_check/fuzz in the repository):
 #                    summary.txt, crash-N/ (batch.sql, minimal.sql), hangs.sql,
 #                    server.log
+#   FUZZ_ARGS        more options for fuzz.py, e.g. --batch=200, or
+#                    --inject='SELECT ...' to check that a crash is caught
 #   SG_FUZZ_PORT     default 54339 (names the socket in a private directory)
 #
 # Exit status: 0 no crash, 1 a crash (reproducers in FUZZ_OUT), 2 setup error.
@@ -104,7 +106,7 @@ unset PGDATABASE PGPASSWORD PGSERVICE PGOPTIONS
 sg_cluster_create "$BASE" "$PORT" "log_min_messages = log" "restart_after_crash = on" &&
 	sg_cluster_start "$BASE" || exit 2
 
-"$PYTHON" "$SG_REPO/test/fuzz/fuzz.py" --statements "$STATEMENTS" --seed "$SEED" \
+"$PYTHON" "$SG_REPO/test/fuzz/fuzz.py" ${FUZZ_ARGS:-} --statements "$STATEMENTS" --seed "$SEED" \
 	--out "$OUT" --pgsrc "$PGSRC" --psql "$PG_BINDIR/psql" --server-log "$BASE/server.log"
 rc=$?
 

@@ -116,3 +116,8 @@ INSERT INTO public.t2 (t1_id, payload) SELECT i, 'p' FROM generate_series(1, 300
 INSERT INTO public.u1 SELECT generate_series(1, 100);
 REFRESH MATERIALIZED VIEW app.order_totals;
 ANALYZE;
+
+-- a foreign table (no handler needed for DDL)
+CREATE FOREIGN DATA WRAPPER fz_fdw;
+CREATE SERVER fz_server FOREIGN DATA WRAPPER fz_fdw;
+CREATE FOREIGN TABLE app.ft1 (id int, v text) SERVER fz_server;

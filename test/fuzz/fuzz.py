@@ -653,8 +653,25 @@ class Gen:
                 "schemaguard.export_manifest(), '{\"objects\": [null]}'"]),
         ])
 
+    def deep(self):
+        """Deeply nested expressions and blocks (stack depth)."""
+        d = self.c([10, 100, 1000, 3000])
+        t = self.c(TABLES[:12])
+        return self.c([
+            "ALTER TABLE %s ADD COLUMN z int DEFAULT %s1%s" % (t, "(" * d, ")" * d),
+            "ALTER TABLE %s ADD CHECK (%strue) NOT VALID" % (t, "NOT " * d),
+            "ALTER TABLE %s ALTER COLUMN id TYPE bigint USING %sid%s" % (
+                t, "abs(" * d, ")" * d),
+            "CREATE INDEX ON %s ((%sid%s))" % (t, "(" * d, " + 1)" * d),
+            "ALTER TABLE %s ADD COLUMN z int DEFAULT %s" % (
+                t, "+".join(["app.vol()"] * min(d, 500))),
+            self.nested(self.nested(self.nested(self.statement()))),
+        ])
+
     def statement(self):
         r = self.r.random()
+        if r < 0.01:
+            return self.deep()
         if r < 0.42:
             return self.relation_ddl()
         if r < 0.62:
@@ -830,7 +847,7 @@ class Runner:
         err = open(stderr_path, "w") if stderr_path else subprocess.DEVNULL
         try:
             p = subprocess.run([self.psql, "-X", "-q", "-v", "ON_ERROR_STOP=0",
-                                "-v", "VERBOSITY=terse", "-v", "ECHO=errors"],
+                                "-v", "VERBOSITY=verbose", "-v", "ECHO=errors"],
                                input=script.encode(), stdout=subprocess.DEVNULL,
                                stderr=err, env=env, timeout=timeout)
             return p.returncode
@@ -1004,6 +1021,7 @@ def main():
     total = hook = checked = scripts_n = script_stmts = syntax = filtered = 0
     sg_errors = sg_warnings = changelog_rows = 0
     rules_seen = {}
+    internal = []
     crashes = []
     hangs = []
     batch_no = 0
@@ -1055,11 +1073,13 @@ def main():
         for rule in stats["rules"]:
             rules_seen[rule] = rules_seen.get(rule, 0) + 1
         hangs += [(batch_no, s) for s in stats["timeouts"]]
+        internal += stats["internal"]
         errpath = os.path.join(args.out, "check.stderr")
         rc2 = run.psql_run(check_script(items, scripts), db, opts,
                            timeout=args.batch_timeout, stderr_path=errpath)
         stats = scan_stderr(errpath, items + scripts)
         hangs += [(batch_no, s) for s in stats["timeouts"]]
+        internal += stats["internal"]
 
         for rc, what in ((rc1, "execution"), (rc2, "check()")):
             if rc == "timeout":
@@ -1105,13 +1125,23 @@ def main():
             for b, s in hangs:
                 f.write("-- batch %d: cancelled by statement_timeout (%s)\n%s;\n\n" % (
                     b, args.statement_timeout, s))
+    kinds = {}
+    for sqlstate, msg, loc, stmt in internal:
+        key = (sqlstate, re.sub(r'"[^"]*"|\d+', "?", msg), loc.split(",")[0])
+        kinds.setdefault(key, []).append(stmt)
+    if kinds:
+        with open(os.path.join(args.out, "internal_errors.txt"), "w") as f:
+            for (sqlstate, msg, func), stmts in sorted(kinds.items()):
+                f.write("%s %s (%s), %d times; first statement:\n%s\n\n" % (
+                    sqlstate, msg, func, len(stmts), stmts[0]))
     elapsed = time.time() - t0
     print("fuzz: %d generated statements filtered out before running (sandbox); of the "
           "executed ones %d were syntax errors, %d stopped by a schemaguard rule, %d warned "
           "about; %d changelog rows committed in autocommit batches; %d scripts (%d "
-          "statements) through check(); %d cancelled after %s (hangs.sql)" % (
+          "statements) through check(); %d cancelled after %s (hangs.sql); %d internal "
+          "errors of %d kinds (internal_errors.txt)" % (
               filtered, syntax, sg_errors, sg_warnings, changelog_rows, scripts_n,
-              script_stmts, len(hangs), args.statement_timeout))
+              script_stmts, len(hangs), args.statement_timeout, len(internal), len(kinds)))
     summary = ("fuzz: %d statements (%d through the hook, %d through check()), %d crashes, "
                "seed %d, %.0f s" % (total, hook, checked, len(crashes), args.seed, elapsed))
     print(summary)
@@ -1125,27 +1155,44 @@ def main():
     return 1 if crashes else 0
 
 
+_MSG_HEAD = re.compile(r"^(ERROR|WARNING|NOTICE|INFO|FATAL|PANIC|LOG|DEBUG):  ", re.M)
+_ERR = re.compile(r"^ERROR:  ([0-9A-Z]{5}): (.*)")
+
+
 def scan_stderr(path, items):
-    """Syntax errors and statement-timeout cancellations in psql's stderr
-    (ECHO=errors prints each failing statement after its error)."""
-    stats = {"syntax": 0, "timeouts": [], "errors": 0, "warnings": 0}
+    """What psql printed (VERBOSITY=verbose, ECHO=errors): each message with
+    its SQLSTATE, its LOCATION and, for errors, the failing STATEMENT."""
+    stats = {"syntax": 0, "timeouts": [], "errors": 0, "warnings": 0, "rules": [],
+             "internal": []}
     try:
         text = open(path, encoding="utf-8", errors="replace").read()
     except OSError:
         return stats
-    stats["syntax"] = text.count("ERROR:  syntax error")
-    stats["errors"] = len(re.findall(r"ERROR:  schemaguard: ", text))
-    stats["warnings"] = len(re.findall(r"WARNING:  schemaguard: ", text))
-    stats["rules"] = re.findall(r"(?:ERROR|WARNING):  schemaguard: ([a-z_]+):", text)
-    if "statement timeout" in text:
-        # STATEMENT lines follow the error; find which items they are
-        parts = re.split(r"\npsql:[^\n]*?: ", "\n" + text)
-        for k, p in enumerate(parts):
-            if "canceling statement due to statement timeout" in p and k + 1 < len(parts):
-                nxt = parts[k + 1]
-                if nxt.startswith("STATEMENT:  "):
-                    stmt = nxt[len("STATEMENT:  "):].rstrip("\n")
-                    stats["timeouts"].append(stmt)
+    heads = [m.start() for m in _MSG_HEAD.finditer(text)] + [len(text)]
+    for a, b in zip(heads, heads[1:]):
+        block = text[a:b]
+        first = block.split("\n", 1)[0]
+        rule = re.match(r"(ERROR|WARNING):  SG00[12]: schemaguard: ([a-z_]+):", first)
+        if rule:
+            stats["errors" if rule.group(1) == "ERROR" else "warnings"] += 1
+            stats["rules"].append(rule.group(2))
+            continue
+        m = _ERR.match(first)
+        if not m:
+            continue
+        sqlstate, msg = m.groups()
+        k = block.find("\nSTATEMENT:  ")
+        stmt = block[k + len("\nSTATEMENT:  "):].rstrip("\n") if k >= 0 else ""
+        loc = re.search(r"^LOCATION:  (.*)$", block, re.M)
+        loc = loc.group(1) if loc else ""
+        if sqlstate == "42601":
+            stats["syntax"] += 1
+        elif sqlstate == "57014" and "statement timeout" in msg:
+            stats["timeouts"].append(stmt)
+        elif sqlstate.startswith("XX"):
+            # internal errors (the LOCATION says whether schemaguard, an sg_
+            # function, raised it): worth a look
+            stats["internal"].append((sqlstate, msg, loc, stmt))
     return stats
 
 

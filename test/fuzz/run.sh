@@ -64,10 +64,21 @@ pgsrc_regress() {
 		apt-get update -qq >&2 || return
 	fi
 	mkdir -p "$CACHE/pgsrc15" && rm -rf "$CACHE/pgsrc15/dl" && mkdir "$CACHE/pgsrc15/dl"
-	log "fetching postgresql-15's source package into $CACHE/pgsrc15"
-	(cd "$CACHE/pgsrc15/dl" && apt-get source --download-only -q postgresql-15 >&2) || return
+	# newest first; a version that a mirror does not have falls back to the next
+	local ver
+	for ver in $(apt-cache showsrc postgresql-15 | awk '/^Version:/ { print $2 }' | sort -rV -u); do
+		log "fetching postgresql-15 $ver's source package into $CACHE/pgsrc15"
+		if (cd "$CACHE/pgsrc15/dl" && apt-get source --download-only -q "postgresql-15=$ver" \
+			>/dev/null 2>&1); then
+			break
+		fi
+		rm -f "$CACHE/pgsrc15/dl"/*
+	done
 	tarball=$(find "$CACHE/pgsrc15/dl" -name 'postgresql-15_*.orig.tar.*' | head -n 1)
 	[ -n "$tarball" ] || return
+	if [[ "$tarball" == *.bz2 ]] && ! command -v bzip2 >/dev/null; then
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends bzip2 >&2 || return
+	fi
 	tar -xf "$tarball" -C "$CACHE/pgsrc15" --wildcards '*/src/test/regress/sql/*' >&2 || return
 	rm -rf "$CACHE/pgsrc15/dl"
 	dir=$(find "$CACHE/pgsrc15" -maxdepth 1 -type d -name 'postgresql-15*' | head -n 1)

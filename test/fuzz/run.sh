@@ -19,8 +19,9 @@
 #   FUZZ_OUT         output directory (default tmp_check/fuzz in the repository):
 #                    summary.txt, crash-N/ (batch.sql, minimal.sql), hangs.sql,
 #                    server.log
-#   FUZZ_ARGS        more options for fuzz.py, e.g. --batch=200, or
-#                    --inject='SELECT ...' to check that a crash is caught
+#   FUZZ_ARGS        more options for fuzz.py, e.g. --batch=200
+#   FUZZ_INJECT      a statement to add to the second batch, to see that a
+#                    crash is caught and minimised
 #   SG_FUZZ_PORT     default 54339 (names the socket in a private directory)
 #
 # Exit status: 0 no crash, 1 a crash (reproducers in FUZZ_OUT), 2 setup error.
@@ -117,7 +118,8 @@ unset PGDATABASE PGPASSWORD PGSERVICE PGOPTIONS
 sg_cluster_create "$BASE" "$PORT" "log_min_messages = log" "restart_after_crash = on" &&
 	sg_cluster_start "$BASE" || exit 2
 
-"$PYTHON" "$SG_REPO/test/fuzz/fuzz.py" ${FUZZ_ARGS:-} --statements "$STATEMENTS" --seed "$SEED" \
+# shellcheck disable=SC2086 # FUZZ_ARGS: words
+"$PYTHON" "$SG_REPO/test/fuzz/fuzz.py" ${FUZZ_ARGS:-} ${FUZZ_INJECT:+--inject="$FUZZ_INJECT"} --statements "$STATEMENTS" --seed "$SEED" \
 	--out "$OUT" --pgsrc "$PGSRC" --psql "$PG_BINDIR/psql" --server-log "$BASE/server.log"
 rc=$?
 

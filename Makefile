@@ -6,6 +6,8 @@
 #                source package by test/build-postgres.sh; or PG_CONFIG=...)
 #   make demo    install what is needed, build, start a throwaway cluster, show it
 #   make test-valgrind   every suite with the servers under valgrind (PG=17 default)
+#   make fuzz    install what is needed, build, fuzz the hook and check() on a
+#                throwaway cluster (FUZZ_STATEMENTS=100000, FUZZ_SEED=1)
 #   make / make install    plain PGXS build against $(PG_CONFIG)
 
 EXTENSION = schemaguard
@@ -57,7 +59,7 @@ all install:
 	@exit 1
 endif
 
-.PHONY: deps test demo bench test-valgrind
+.PHONY: deps test demo bench test-valgrind fuzz
 
 deps:
 	bash test/deps.sh
@@ -74,6 +76,10 @@ bench: deps
 # every suite with the servers under valgrind (PG=17 by default; slow)
 test-valgrind: deps
 	bash test/valgrind.sh
+
+# test/fuzz/run.sh reads FUZZ_STATEMENTS, FUZZ_SEED, FUZZ_PGSRC, FUZZ_OUT
+fuzz: deps
+	PG_CONFIG="$(PG_CONFIG)" bash test/fuzz/run.sh
 
 # used by test/run.sh
 print-%:

@@ -3,6 +3,7 @@
 # Everyday use:
 #   make test    install what is needed, build, run every suite, print a summary
 #   make demo    install what is needed, build, start a throwaway cluster, show it
+#   make test-core   PostgreSQL's own regression suite with schemaguard loaded
 #   make / make install    plain PGXS build against $(PG_CONFIG)
 
 EXTENSION = schemaguard
@@ -54,13 +55,16 @@ all install:
 	@exit 1
 endif
 
-.PHONY: deps test demo bench
+.PHONY: deps test test-core demo bench
 
 deps:
 	bash test/deps.sh
 
 test: deps
 	bash test/run.sh
+
+test-core: deps
+	bash test/core.sh
 
 demo: deps
 	bash test/demo.sh

@@ -20,7 +20,8 @@
 #                 the test database (pg_regress --load-extension), so the
 #                 changelog's and the table_rewrite guard's event triggers
 #                 fire for every DDL statement of the suite
-#      enforce    preloaded, schemaguard.mode = enforce
+#      enforce    preloaded, schemaguard.mode = enforce, extension created
+#                 (the table_rewrite guard blocks too)
 # 4. checks:
 #      every run: no crash (no "terminated by signal", "TRAP:" or "PANIC:"
 #        in the server log, server still answering after the suite), and
@@ -32,9 +33,11 @@
 #        fails the same way in both runs;
 #      changelog: result files that differ from vanilla after the same
 #        filter are listed but do not fail (the extension's own objects are
-#        visible to the catalog-listing tests);
+#        visible to the catalog-listing tests, event_trigger and opr_sanity);
 #      enforce: blocked statements (ERROR with schemaguard's SQLSTATE SG001 in
-#        the server log) are counted; their knock-on differences are expected.
+#        the server log) are counted; their knock-on differences are expected;
+#      changelog and enforce: schemaguard.verify_changelog() finds no problem
+#        in the changelog the suite leaves behind.
 # 5. prints one line per run and, as the last line, a summary; exits 1 on a
 #    crash, an unfinished run or a warn-mode difference.
 #
@@ -286,7 +289,7 @@ run_suite() {
 		RUN_OK=0 RUN_TESTS=0 RUN_FAILED=0 RUN_CRASHES=0 RUN_CHANGELOG="" RUN_SECONDS=$((SECONDS - start))
 		return
 	fi
-	[ "$name" = changelog ] && extra+=(--load-extension=schemaguard)
+	case "$name" in changelog | enforce) extra+=(--load-extension=schemaguard) ;; esac
 	if [ -n "${SG_CORE_TESTS:-}" ]; then
 		# shellcheck disable=SC2206
 		extra+=($SG_CORE_TESTS)
@@ -325,7 +328,7 @@ run_suite() {
 		RUN_OK=0
 	fi
 	RUN_CHANGELOG=""
-	if [ "$name" = changelog ] && [ "$RUN_OK" -eq 1 ]; then
+	if [[ "$name" == @(changelog|enforce) ]] && [ "$RUN_OK" -eq 1 ]; then
 		# the suite's schema changes, recorded at commit: the chain must verify
 		RUN_CHANGELOG=$(psql -X -At -h "$RUN_DIR/sock" -p "$PORT" -U postgres -d regression -c \
 			"SELECT count(*) || ' ' || (SELECT count(*) FROM schemaguard.verify_changelog()) FROM schemaguard.changelog" 2>&1)
@@ -451,6 +454,9 @@ for run in vanilla warn changelog enforce; do
 			line+=$(printf '; %d statements blocked (SQLSTATE SG001), %d warnings (SG002)' \
 				"$(sqlstate_count enforce SG001 ERROR)" "$(sqlstate_count enforce SG002 WARNING)")
 			want vanilla && line+=$(printf '; %d of %d result files differ from vanilla' "$CMP_DIFFS" "$CMP_FILES")
+			if [[ "$RUN_CHANGELOG" =~ ^([0-9]+)\ ([0-9]+)$ ]]; then
+				line+="; ${BASH_REMATCH[1]} changelog entries, verify_changelog(): ${BASH_REMATCH[2]} problems"
+			fi
 			;;
 	esac
 	[ "$RUN_OK" -eq 1 ] || line+="  FAILED"

@@ -21,7 +21,7 @@
 #                 changelog's and the table_rewrite guard's event triggers
 #                 fire for every DDL statement of the suite
 #      enforce    preloaded, schemaguard.mode = enforce, extension created
-#                 (the table_rewrite guard blocks too)
+#                 (the table_rewrite guard armed as well)
 # 4. checks:
 #      every run: no crash (no "terminated by signal", "TRAP:" or "PANIC:"
 #        in the server log, server still answering after the suite), and
@@ -91,6 +91,7 @@ source_versions() {
 # bookworm-security.
 add_bookworm_sources() {
 	local have sources=/etc/apt/sources.list.d/schemaguard-src-bookworm.sources main=() sec=()
+	# shellcheck disable=SC2016 # apt's own $(RELEASE) placeholder
 	have=$(apt-get indextargets --format '$(RELEASE)' 'Identifier: Sources' 2>/dev/null | sort -u)
 	grep -qx bookworm <<<"$have" || main+=(bookworm)
 	grep -qx bookworm-updates <<<"$have" || main+=(bookworm-updates)

@@ -8,6 +8,7 @@
 #   make test-valgrind   every suite with the servers under valgrind (PG=17 default)
 #   make fuzz    install what is needed, build, fuzz the hook and check() on a
 #                throwaway cluster (FUZZ_STATEMENTS=100000, FUZZ_SEED=1)
+#   make test-core   PostgreSQL's own regression suite with schemaguard loaded
 #   make / make install    plain PGXS build against $(PG_CONFIG)
 
 EXTENSION = schemaguard
@@ -59,13 +60,16 @@ all install:
 	@exit 1
 endif
 
-.PHONY: deps test demo bench test-valgrind fuzz
+.PHONY: deps test test-core test-valgrind demo bench fuzz
 
 deps:
 	bash test/deps.sh
 
 test: deps
 	bash test/run.sh
+
+test-core: deps
+	bash test/core.sh
 
 demo: deps
 	bash test/demo.sh

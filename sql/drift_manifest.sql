@@ -83,7 +83,10 @@ GRANT SELECT ON dm.a TO regress_drift_alice;
 SELECT schemaguard.fingerprint() = :'f0' AS default_same,
        schemaguard.fingerprint('{privileges}') = :'f_priv' AS privileges_same,
        schemaguard.fingerprint('{owners}') = :'f_own' AS owners_same;
-SELECT definition FROM schemaguard.snapshot('{privileges}') WHERE identity = 'dm.a';
+-- (the owner's own privileges are masked: 17 added MAINTAIN)
+SELECT regexp_replace(definition, 'postgres=[a-zA-Z]+/postgres', 'postgres=<all>/postgres')
+       AS definition
+  FROM schemaguard.snapshot('{privileges}') WHERE identity = 'dm.a';
 -- revoked again, the explicit ACL equals the default: same as never granted
 REVOKE SELECT ON dm.a FROM regress_drift_alice;
 SELECT relacl IS NOT NULL AS acl_is_explicit FROM pg_class WHERE oid = 'dm.a'::regclass;
@@ -118,10 +121,10 @@ ALTER TABLE dm.b OWNER TO CURRENT_USER;
 SELECT * FROM schemaguard.compare(schemaguard.export_manifest('{owners}'), schemaguard.export_manifest());
 -- compare(manifest) takes the live side with the manifest's facets
 SELECT count(*) FROM schemaguard.compare(schemaguard.export_manifest('{owners,comments}'));
--- a manifest from another major version is compared, with a warning
+-- manifests from different major versions are compared, with a warning
 SELECT count(*) FROM schemaguard.compare(
-    jsonb_set(schemaguard.export_manifest(), '{server_version_num}', '170002'),
-    schemaguard.export_manifest());
+    jsonb_set(schemaguard.export_manifest(), '{server_version_num}', '140013'),
+    jsonb_set(schemaguard.export_manifest(), '{server_version_num}', '130020'));
 
 -- =====================================================================
 -- bad input: with the details

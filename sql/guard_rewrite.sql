@@ -217,7 +217,8 @@ CREATE TABLE items (id bigint PRIMARY KEY, price numeric(10,2));
 INSERT INTO items SELECT g, g * 0.5 FROM generate_series(1, 5000) g;
 ANALYZE items;
 CREATE UNLOGGED TABLE items_unlogged AS SELECT * FROM items;
-ANALYZE items_unlogged;
+-- VACUUM drops the empty pages that bulk loading adds on PostgreSQL 16+
+VACUUM ANALYZE items_unlogged;
 CREATE DOMAIN positive_int AS int CHECK (VALUE > 0);
 CREATE DOMAIN any_int AS int;
 CREATE ACCESS METHOD heap2 TYPE TABLE HANDLER heap_tableam_handler;

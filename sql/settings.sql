@@ -121,7 +121,10 @@ SET schemaguard.table_size_threshold = '10GB';
 SHOW schemaguard.table_size_threshold;
 SET schemaguard.table_size_threshold = 0;
 SHOW schemaguard.table_size_threshold;
+-- (the message spells the range differently from 16 on)
+\set VERBOSITY sqlstate
 SET schemaguard.table_size_threshold = -1;
+\set VERBOSITY default
 SET schemaguard.table_size_threshold = 'large';
 SET schemaguard.table_size_threshold = '5 parsecs';
 RESET schemaguard.table_size_threshold;

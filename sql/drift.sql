@@ -334,7 +334,7 @@ SELECT current_definition FROM schemaguard.drift('range_on');
 -- =====================================================================
 SELECT pg_temp.base('extension_off');
 SET schemaguard.changelog = off;
-CREATE EXTENSION citext SCHEMA drift_s;
+CREATE EXTENSION citext VERSION '1.6' SCHEMA drift_s;
 RESET schemaguard.changelog;
 SELECT * FROM pg_temp.drift('extension_off');
 SELECT current_definition FROM schemaguard.drift('extension_off');

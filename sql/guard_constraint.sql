@@ -40,10 +40,12 @@ EXCEPTION WHEN OTHERS THEN
         v_state, v_schema, v_table, v_column;
 END $$;
 
--- constraints of a table and whether they are validated
+-- constraints of a table and whether they are validated (not NOT NULL,
+-- which has rows in pg_constraint from 18 on)
 CREATE FUNCTION constraints_of(tbl regclass) RETURNS TABLE (conname name, contype "char", convalidated boolean)
 LANGUAGE sql AS $$
-    SELECT conname, contype, convalidated FROM pg_constraint WHERE conrelid = tbl ORDER BY conname
+    SELECT conname, contype, convalidated FROM pg_constraint
+     WHERE conrelid = tbl AND contype <> 'n' ORDER BY conname
 $$;
 
 -- =====================================================================

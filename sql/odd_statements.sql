@@ -276,7 +276,7 @@ CREATE EXTENSION IF NOT EXISTS pg_trgm;
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 CREATE EXTENSION IF NOT EXISTS hstore;
 CREATE EXTENSION citext VERSION '1.4';
-ALTER EXTENSION citext UPDATE;
+ALTER EXTENSION citext UPDATE TO '1.6';
 SELECT extname, extversion FROM pg_extension
  WHERE extname IN ('pg_trgm', 'hstore', 'citext') ORDER BY extname;
 -- an index that uses the extension is guarded as usual

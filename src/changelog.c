@@ -556,7 +556,7 @@ static bool
 sg_changelog_head(Oid relid, int64 *id, char **hash)
 {
 	Relation	rel = table_open(relid, AccessShareLock);
-	Oid			pkid = RelationGetPrimaryKeyIndex(rel);
+	Oid			pkid = SG_PRIMARY_KEY_INDEX(rel);
 	Relation	idx;
 	Snapshot	snapshot;
 	SysScanDesc scan;

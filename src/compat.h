@@ -69,6 +69,16 @@ sg_nullable_int2(HeapTuple tup, int attnum, TupleDesc desc)
 }
 #endif
 
+/*
+ * RelationGetPrimaryKeyIndex() gained a deferrable_ok argument in 18; the
+ * changelog's primary key is never deferrable.
+ */
+#if PG_VERSION_NUM < 180000
+#define SG_PRIMARY_KEY_INDEX(rel) RelationGetPrimaryKeyIndex(rel)
+#else
+#define SG_PRIMARY_KEY_INDEX(rel) RelationGetPrimaryKeyIndex((rel), false)
+#endif
+
 #if PG_VERSION_NUM < 180000
 #define SG_CONSTRAINT_IS_NOTNULL(con) false
 #else

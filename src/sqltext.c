@@ -25,14 +25,67 @@ typedef struct SGToken
 } SGToken;
 
 /*
- * The statement's own text, without surrounding blanks or the final
- * semicolon.  NULL when the source text is not available.
+ * How many characters of blanks and comments ("--" to the end of the line,
+ * and C-style block comments, which nest) text starts with, looking at no
+ * more than len characters.
+ */
+static int
+sg_leading_noise(const char *text, int len)
+{
+	int			i = 0;
+
+	while (i < len)
+	{
+		if (isspace((unsigned char) text[i]))
+			i++;
+		else if (i + 1 < len && text[i] == '-' && text[i + 1] == '-')
+		{
+			while (i < len && text[i] != '\n')
+				i++;
+		}
+		else if (i + 1 < len && text[i] == '/' && text[i + 1] == '*')
+		{
+			int			depth = 1;
+			int			j = i + 2;
+
+			while (j < len && depth > 0)
+			{
+				if (j + 1 < len && text[j] == '/' && text[j + 1] == '*')
+				{
+					depth++;
+					j += 2;
+				}
+				else if (j + 1 < len && text[j] == '*' && text[j + 1] == '/')
+				{
+					depth--;
+					j += 2;
+				}
+				else
+					j++;
+			}
+			if (depth > 0)
+				break;			/* not a complete comment: keep it */
+			i = j;
+		}
+		else
+			break;
+	}
+	return i;
+}
+
+/*
+ * The statement's own text, without surrounding blanks, comments before it
+ * or the final semicolon.  (Where a statement of a multi-statement string
+ * starts, comments before it count as its text up to PostgreSQL 17 and not
+ * from 18 on: without them, it is the same text on every version.)  NULL
+ * when the source text is not available.
  */
 char *
 sg_statement_text(SGContext *ctx)
 {
 	const char *start;
 	int			len;
+	int			skip;
 
 	if (ctx->query == NULL)
 		return NULL;
@@ -41,11 +94,9 @@ sg_statement_text(SGContext *ctx)
 		start += ctx->stmt_location;
 	len = (ctx->stmt_len > 0) ? ctx->stmt_len : (int) strlen(start);
 
-	while (len > 0 && isspace((unsigned char) *start))
-	{
-		start++;
-		len--;
-	}
+	skip = sg_leading_noise(start, len);
+	start += skip;
+	len -= skip;
 	while (len > 0 && (isspace((unsigned char) start[len - 1]) ||
 					   start[len - 1] == ';'))
 		len--;

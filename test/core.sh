@@ -3,6 +3,8 @@
 # what `make test-core` runs.
 #
 #   bash test/core.sh [RUN...]    RUN: vanilla warn changelog enforce (default: all four)
+#   bash test/core.sh source      only print the source tree (fetched once; the
+#                                 fuzzer takes its corpus from it too)
 #
 # 1. takes the core suite (src/test/regress) from the source tree of the
 #    server's major version: $SG_CORE_SRC, or else Debian's source package
@@ -55,6 +57,11 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 RUNS=("$@")
 [ ${#RUNS[@]} -gt 0 ] || RUNS=(vanilla warn changelog enforce)
+ONLY_SOURCE=false
+if [ "${RUNS[*]}" = source ]; then
+	ONLY_SOURCE=true
+	RUNS=()
+fi
 for r in "${RUNS[@]}"; do
 	case "$r" in
 		vanilla | warn | changelog | enforce) ;;
@@ -398,6 +405,11 @@ cleanup() {
 	done
 	rm -rf "$BASE"
 }
+
+if $ONLY_SOURCE; then
+	core_source
+	exit
+fi
 
 BASE=$(mktemp -d /tmp/schemaguard-core.XXXXXX)
 trap cleanup EXIT

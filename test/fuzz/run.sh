@@ -10,12 +10,10 @@
 #   FUZZ_SEED        random seed (default 1); a run is deterministic for a
 #                    seed and a corpus
 #   FUZZ_PGSRC       a PostgreSQL source tree whose src/test/regress/sql joins
-#                    the corpus; "auto" (default): use the cached copy in
-#                    $SG_PG_CACHE/pgsrc15 (default /var/cache/schemaguard), or
-#                    fetch it once with `apt-get source --download-only
-#                    postgresql-15` from bookworm (needs root; adds a deb-src
-#                    line for bookworm if apt has none); "none": only this
-#                    repository's suites
+#                    the corpus; "auto" (default): the tree `make test-core`
+#                    uses (`test/core.sh source`: Debian's source package of
+#                    the server's major version, fetched once, needs root the
+#                    first time); "none": only this repository's suites
 #   FUZZ_OUT         output directory (default tmp_check/fuzz in the repository):
 #                    summary.txt, crash-N/ (batch.sql, minimal.sql), hangs.sql,
 #                    server.log
@@ -35,55 +33,16 @@ SEED=${FUZZ_SEED:-1}
 PGSRC=${FUZZ_PGSRC:-auto}
 OUT=${FUZZ_OUT:-$SG_REPO/tmp_check/fuzz}
 PORT=${SG_FUZZ_PORT:-54339}
-CACHE=${SG_PG_CACHE:-/var/cache/schemaguard}
 PYTHON=/usr/bin/python3
 [ -x "$PYTHON" ] || PYTHON=python3
 
 log() { echo "fuzz: $*" >&2; }
 
-# pgsrc_regress: print a directory holding src/test/regress/sql, or nothing.
+# pgsrc_regress: print the source tree of the server's major version that
+# `make test-core` takes PostgreSQL's regression suite from (fetched once
+# by test/core.sh), or nothing.
 pgsrc_regress() {
-	local dir tarball
-	dir=$(find "$CACHE/pgsrc15" -maxdepth 1 -type d -name 'postgresql-15*' 2>/dev/null | head -n 1)
-	if [ -n "$dir" ] && [ -d "$dir/src/test/regress/sql" ]; then
-		echo "$dir"
-		return
-	fi
-	if [ "$(id -u)" -ne 0 ]; then
-		log "no PostgreSQL regression suite cached in $CACHE/pgsrc15; fetching it needs root"
-		return
-	fi
-	if ! apt-cache showsrc postgresql-15 2>/dev/null | grep -q '^Version:'; then
-		log "adding a deb-src line for bookworm to /etc/apt/sources.list.d/schemaguard-bookworm-src.sources"
-		cat >/etc/apt/sources.list.d/schemaguard-bookworm-src.sources <<-EOF
-			Types: deb-src
-			URIs: http://deb.debian.org/debian
-			Suites: bookworm bookworm-updates
-			Components: main
-			Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-		EOF
-		apt-get update -qq >&2 || return
-	fi
-	mkdir -p "$CACHE/pgsrc15" && rm -rf "$CACHE/pgsrc15/dl" && mkdir "$CACHE/pgsrc15/dl"
-	# newest first; a version that a mirror does not have falls back to the next
-	local ver
-	for ver in $(apt-cache showsrc postgresql-15 | awk '/^Version:/ { print $2 }' | sort -rV -u); do
-		log "fetching postgresql-15 $ver's source package into $CACHE/pgsrc15"
-		if (cd "$CACHE/pgsrc15/dl" && apt-get source --download-only -q "postgresql-15=$ver" \
-			>/dev/null 2>&1); then
-			break
-		fi
-		rm -f "$CACHE/pgsrc15/dl"/*
-	done
-	tarball=$(find "$CACHE/pgsrc15/dl" -name 'postgresql-15_*.orig.tar.*' | head -n 1)
-	[ -n "$tarball" ] || return
-	if [[ "$tarball" == *.bz2 ]] && ! command -v bzip2 >/dev/null; then
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends bzip2 >&2 || return
-	fi
-	tar -xf "$tarball" -C "$CACHE/pgsrc15" --wildcards '*/src/test/regress/sql/*' >&2 || return
-	rm -rf "$CACHE/pgsrc15/dl"
-	dir=$(find "$CACHE/pgsrc15" -maxdepth 1 -type d -name 'postgresql-15*' | head -n 1)
-	[ -n "$dir" ] && echo "$dir"
+	bash "$SG_REPO/test/core.sh" source 2>&2 || log "going on without PostgreSQL's regression suite"
 }
 
 case "$PGSRC" in

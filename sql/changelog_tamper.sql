@@ -201,6 +201,26 @@ SELECT (SELECT entry_hash FROM schemaguard.changelog WHERE id = :anchor_id) = :'
        AS anchored_entry_unchanged;
 
 -- =====================================================================
+-- a rule that swallows the changelog's INSERT: the statement that creates
+-- it is itself recorded at commit, the row is not stored, so it fails and
+-- nothing commits (found by the fuzzer)
+-- =====================================================================
+SELECT max(id) AS last_id FROM schemaguard.changelog \gset
+\set VERBOSITY default
+CREATE RULE swallow AS ON INSERT TO schemaguard.changelog DO INSTEAD NOTHING;
+\set VERBOSITY terse
+SELECT count(*) AS swallow_rules FROM pg_rules WHERE rulename = 'swallow';
+SELECT max(id) = :last_id AS nothing_recorded FROM schemaguard.changelog;
+-- a BEFORE trigger that skips the row: the same
+CREATE FUNCTION tamper_skip() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NULL; END';
+BEGIN;
+CREATE TRIGGER skip BEFORE INSERT ON schemaguard.changelog
+    FOR EACH ROW EXECUTE FUNCTION tamper_skip();
+COMMIT;
+SELECT count(*) AS skip_triggers FROM pg_trigger WHERE tgname = 'skip';
+DROP FUNCTION tamper_skip();
+
+-- =====================================================================
 -- clean up: the chain is intact for the suites that follow
 -- =====================================================================
 DROP TABLE tamper_a, tamper_b, tamper_c, tamper_d;

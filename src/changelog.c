@@ -519,6 +519,15 @@ static Oid	sg_plans_relid = InvalidOid;
 static SPIPlanPtr sg_insert_plan = NULL;
 
 static void
+sg_forget_plans(void)
+{
+	if (sg_insert_plan != NULL)
+		SPI_freeplan(sg_insert_plan);
+	sg_insert_plan = NULL;
+	sg_plans_relid = InvalidOid;
+}
+
+static void
 sg_prepare_plans(Oid relid)
 {
 	Oid			argtypes[SG_INSERT_ARGS] = {
@@ -529,10 +538,7 @@ sg_prepare_plans(Oid relid)
 
 	if (sg_plans_relid == relid && sg_insert_plan != NULL)
 		return;
-	if (sg_insert_plan != NULL)
-		SPI_freeplan(sg_insert_plan);
-	sg_insert_plan = NULL;
-	sg_plans_relid = InvalidOid;
+	sg_forget_plans();
 
 	sg_insert_plan = SPI_prepare(
 		"INSERT INTO schemaguard.changelog (id, recorded_at, xid, role_name, "
@@ -733,9 +739,27 @@ sg_changelog_flush(void)
 		entry_hash = sg_sha256_text(canonical.data);
 		values[15] = CStringGetTextDatum(entry_hash);
 
+		/*
+		 * A superuser's rule or trigger on the changelog can turn the
+		 * INSERT into something else or nothing.  Then the schema change
+		 * cannot be recorded, and so it does not commit.  The plan is
+		 * dropped: one that a DO INSTEAD NOTHING rule rewrote to nothing
+		 * depends on no relation, so the rule's removal at the abort
+		 * would not invalidate it.
+		 */
 		if (SPI_execute_plan(sg_insert_plan, values, nulls, false, 0) != SPI_OK_INSERT ||
 			SPI_processed != 1)
-			elog(ERROR, "schemaguard: could not write changelog entry " INT64_FORMAT, id);
+		{
+			uint64		stored = SPI_processed;
+
+			sg_forget_plans();
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("schemaguard: could not write changelog entry " INT64_FORMAT, id),
+					 errdetail("The INSERT into schemaguard.changelog stored " UINT64_FORMAT " rows instead of 1, so the schema change is not committed.",
+							   stored),
+					 errhint("Drop the rule or trigger on schemaguard.changelog that keeps the row from being stored.")));
+		}
 		prev_hash = entry_hash;
 	}
 

@@ -755,7 +755,7 @@ sg_changelog_flush(void)
 			sg_forget_plans();
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("schemaguard: could not write changelog entry " INT64_FORMAT, id),
+					 errmsg("schemaguard: could not record the schema change in schemaguard.changelog"),
 					 errdetail("The INSERT into schemaguard.changelog stored " UINT64_FORMAT " rows instead of 1, so the schema change is not committed.",
 							   stored),
 					 errhint("Drop the rule or trigger on schemaguard.changelog that keeps the row from being stored.")));

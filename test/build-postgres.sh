@@ -71,7 +71,7 @@ if [ ! -f "$SOURCES" ]; then
 		Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 	EOF
 	apt-get update -qq
-elif ! apt-cache showsrc "postgresql-$VERSION" >/dev/null 2>&1; then
+elif ! apt-cache showsrc "postgresql-$VERSION" 2>/dev/null | grep -q '^Version:'; then
 	apt-get update -qq
 fi
 
@@ -110,6 +110,10 @@ log "configuring ($PREFIX, --enable-cassert)"
 	exit 1
 }
 log "building with $JOBS jobs (log: $WORK/pg$VERSION/build.log)"
+# Run from `make test PG=N`, the environment says this is a sub-make
+# (MAKELEVEL, MAKEFLAGS); PostgreSQL's top-level make must not think so, or
+# it skips building the generated headers first.
+unset MAKELEVEL MAKEFLAGS MFLAGS
 {
 	make -j"$JOBS" -s &&
 		make -j"$JOBS" -s -C contrib &&

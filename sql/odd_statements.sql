@@ -164,6 +164,11 @@ ROLLBACK;
 -- the recipe holds only the offending statement
 SELECT 1 \; CREATE INDEX orders_customer_idx ON orders (customer_id) \; SELECT 2;
 SELECT 1 \; /* the report index */ CREATE INDEX orders_customer_idx ON orders USING btree (customer_id) WHERE status = 'open';
+-- a comment before a statement is not part of it: the recipe still finds
+-- the constraint's clause in the text
+/* the status check */ ALTER TABLE orders ADD CONSTRAINT orders_status_check CHECK (status IN ('open', 'paid'));
+-- and the index's columns
+/* the status index */ CREATE INDEX orders_status_idx ON orders USING btree (status);
 ALTER TABLE orders RENAME COLUMN status TO state \; SELECT 2;
 -- the statements of one string share a transaction
 CREATE TABLE multi_tbl AS SELECT * FROM orders \; CREATE INDEX multi_tbl_idx ON multi_tbl (customer_id) \; SELECT count(*) FROM multi_tbl;

@@ -201,10 +201,10 @@ sg_token_at(SGContext *ctx, int location, char **text, int *ntok,
 	if (*text == NULL || location < 0)
 		return -1;
 
-	/* the statement text starts after leading blanks */
+	/* the statement text starts after leading blanks and comments */
 	stmt_start = ctx->query + (ctx->stmt_location > 0 ? ctx->stmt_location : 0);
-	while (isspace((unsigned char) *stmt_start))
-		stmt_start++;
+	stmt_start += sg_leading_noise(stmt_start,
+								   ctx->stmt_len > 0 ? ctx->stmt_len : (int) strlen(stmt_start));
 	offset = (ctx->query + location) - stmt_start;
 	if (offset < 0 || offset >= (int) strlen(*text))
 		return -1;

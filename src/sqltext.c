@@ -74,29 +74,39 @@ sg_leading_noise(const char *text, int len)
 }
 
 /*
+ * Where the statement's own text starts in the source string: after the
+ * blanks and comments before it.  (Where a statement of a multi-statement
+ * string starts, comments before it count as its text up to PostgreSQL 17
+ * and not from 18 on: without them, it is the same text on every version.)
+ * *len is set to the length of the rest of the statement.
+ */
+static const char *
+sg_statement_start(SGContext *ctx, int *len)
+{
+	const char *start = ctx->query;
+	int			skip;
+
+	if (ctx->stmt_location > 0)
+		start += ctx->stmt_location;
+	*len = (ctx->stmt_len > 0) ? ctx->stmt_len : (int) strlen(start);
+	skip = sg_leading_noise(start, *len);
+	*len -= skip;
+	return start + skip;
+}
+
+/*
  * The statement's own text, without surrounding blanks, comments before it
- * or the final semicolon.  (Where a statement of a multi-statement string
- * starts, comments before it count as its text up to PostgreSQL 17 and not
- * from 18 on: without them, it is the same text on every version.)  NULL
- * when the source text is not available.
+ * or the final semicolon.  NULL when the source text is not available.
  */
 char *
 sg_statement_text(SGContext *ctx)
 {
 	const char *start;
 	int			len;
-	int			skip;
 
 	if (ctx->query == NULL)
 		return NULL;
-	start = ctx->query;
-	if (ctx->stmt_location > 0)
-		start += ctx->stmt_location;
-	len = (ctx->stmt_len > 0) ? ctx->stmt_len : (int) strlen(start);
-
-	skip = sg_leading_noise(start, len);
-	start += skip;
-	len -= skip;
+	start = sg_statement_start(ctx, &len);
 	while (len > 0 && (isspace((unsigned char) start[len - 1]) ||
 					   start[len - 1] == ';'))
 		len--;
@@ -193,7 +203,7 @@ static int
 sg_token_at(SGContext *ctx, int location, char **text, int *ntok,
 			SGToken **toks)
 {
-	const char *stmt_start;
+	int			len;
 	int			offset;
 	int			i;
 
@@ -201,11 +211,7 @@ sg_token_at(SGContext *ctx, int location, char **text, int *ntok,
 	if (*text == NULL || location < 0)
 		return -1;
 
-	/* the statement text starts after leading blanks and comments */
-	stmt_start = ctx->query + (ctx->stmt_location > 0 ? ctx->stmt_location : 0);
-	stmt_start += sg_leading_noise(stmt_start,
-								   ctx->stmt_len > 0 ? ctx->stmt_len : (int) strlen(stmt_start));
-	offset = (ctx->query + location) - stmt_start;
+	offset = (ctx->query + location) - sg_statement_start(ctx, &len);
 	if (offset < 0 || offset >= (int) strlen(*text))
 		return -1;
 

@@ -91,6 +91,22 @@ SELECT regexp_replace(definition, 'postgres=[a-zA-Z]+/postgres', 'postgres=<all>
 REVOKE SELECT ON dm.a FROM regress_drift_alice;
 SELECT relacl IS NOT NULL AS acl_is_explicit FROM pg_class WHERE oid = 'dm.a'::regclass;
 SELECT schemaguard.fingerprint('{privileges}') = :'f_priv' AS privileges_same;
+-- views, materialized views and foreign tables have a table's default
+-- privileges (acldefault() itself knows only OBJECT_TABLE)
+CREATE VIEW dm.pv AS SELECT 1 AS one;
+CREATE MATERIALIZED VIEW dm.pm AS SELECT 1 AS one;
+SELECT schemaguard.fingerprint('{privileges}') AS f_priv_views \gset
+GRANT SELECT ON dm.pv, dm.pm TO regress_drift_alice;
+SELECT identity, regexp_replace(definition, 'postgres=[a-zA-Z]+/postgres', 'postgres=<all>/postgres')
+       AS definition
+  FROM schemaguard.snapshot('{privileges}') WHERE identity IN ('dm.pv', 'dm.pm')
+ ORDER BY identity;
+REVOKE SELECT ON dm.pv, dm.pm FROM regress_drift_alice;
+SELECT count(*) AS explicit_acls FROM pg_class
+ WHERE oid IN ('dm.pv'::regclass, 'dm.pm'::regclass) AND relacl IS NOT NULL;
+SELECT schemaguard.fingerprint('{privileges}') = :'f_priv_views' AS privileges_same;
+DROP VIEW dm.pv;
+DROP MATERIALIZED VIEW dm.pm;
 
 COMMENT ON COLUMN dm.a.x IS 'the x';
 SELECT schemaguard.fingerprint() = :'f0' AS default_same,

@@ -85,4 +85,11 @@ sg_nullable_int2(HeapTuple tup, int attnum, TupleDesc desc)
 #define SG_CONSTRAINT_IS_NOTNULL(con) ((con)->contype == CONSTRAINT_NOTNULL)
 #endif
 
+/* temporal keys (WITHOUT OVERLAPS, PERIOD) are new in 18 */
+#if PG_VERSION_NUM < 180000
+#define SG_CONSTRAINT_HAS_PERIOD(con) false
+#else
+#define SG_CONSTRAINT_HAS_PERIOD(con) ((con)->conperiod)
+#endif
+
 #endif							/* SCHEMAGUARD_COMPAT_H */

@@ -87,6 +87,60 @@
 #include "compat.h"
 #include "snapshot.h"
 
+/*
+ * The snapshot's lookup tables: 64-bit key (an OID, or two OIDs) to a
+ * pointer, in an open-addressing hash table (lib/simplehash.h).  They are
+ * looked up for nearly every catalog row, hundreds of thousands of times
+ * on a large schema, where dynahash's chained buckets cost several times
+ * as much.  Values live elsewhere, so they never move when a table grows.
+ */
+typedef struct SGMapEntry
+{
+	uint64		key;
+	void	   *value;
+	char		status;
+} SGMapEntry;
+
+static inline uint32
+sg_map_hash(uint64 key)
+{
+	return hash_combine(murmurhash32((uint32) key), murmurhash32((uint32) (key >> 32)));
+}
+
+#define SH_PREFIX		sgmap
+#define SH_ELEMENT_TYPE	SGMapEntry
+#define SH_KEY_TYPE		uint64
+#define SH_KEY			key
+#define SH_HASH_KEY(tb, k)	sg_map_hash(k)
+#define SH_EQUAL(tb, a, b)	((a) == (b))
+#define SH_SCOPE		static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+#define SG_KEY2(a, b)	(((uint64) (a) << 32) | (uint64) (uint32) (b))
+
+/* the value stored under key, or NULL */
+static inline void *
+sg_map_get(sgmap_hash *map, uint64 key)
+{
+	SGMapEntry *e = sgmap_lookup(map, key);
+
+	return e ? e->value : NULL;
+}
+
+/* the entry for key, created with a NULL value when new */
+static inline SGMapEntry *
+sg_map_enter(sgmap_hash *map, uint64 key)
+{
+	bool		found;
+	SGMapEntry *e = sgmap_insert(map, key, &found);
+
+	if (!found)
+		e->value = NULL;
+	return e;
+}
+
 static const char *const sg_facet_names[SG_NUM_FACETS] = {
 	"owners", "privileges", "comments", "column_order", "storage"
 };
@@ -134,6 +188,10 @@ typedef struct SnapRel
 	const char *attsig;			/* column names, for the expression memo */
 	bool		has_attoptions; /* an index column has opclass options */
 	Oid			replident_index;
+	/* an index, for its PRIMARY KEY or UNIQUE constraint (sg_read_index) */
+	bool		index_read;
+	bool		nulls_not_distinct;
+	const char *include_columns;	/* "a, b" or NULL */
 } SnapRel;
 
 typedef struct SnapNsp
@@ -188,12 +246,6 @@ typedef struct AmEntry
 	const char *name;
 } AmEntry;
 
-typedef struct ExprEntry
-{
-	uint64		hash;			/* hash key */
-	struct ExprMemo *chain;
-} ExprEntry;
-
 typedef struct ExprMemo
 {
 	struct ExprMemo *next;
@@ -211,11 +263,6 @@ typedef struct InhEntry
 	List	   *seqnos;
 } InhEntry;
 
-typedef struct MemberEntry
-{
-	OidKey2		key;			/* classid, objid */
-} MemberEntry;
-
 typedef struct Snap
 {
 	SGSnapshot *result;
@@ -225,17 +272,23 @@ typedef struct Snap
 	MemoryContext scratch;		/* reset after each expression */
 	MemoryContext rowcxt;		/* reset after each catalog row */
 	StringInfoData buf;
-	HTAB	   *nsps;
-	HTAB	   *rels;
-	HTAB	   *members;		/* extension member objects */
+	sgmap_hash *nsps;			/* namespace OID -> SnapNsp */
+	sgmap_hash *rels;			/* pg_class OID -> SnapRel */
+	SnapRel   **rel_list;		/* the same SnapRels, in pg_class order */
+	SnapRel    *rel_batch;		/* where the next SnapRels are allocated */
+	int			nrels;
+	int			maxrels;
+	sgmap_hash *members;		/* (classid, objid) of extension members */
 	HTAB	   *descriptions;
-	HTAB	   *typenames;
-	HTAB	   *opclasses;
-	HTAB	   *ams;
-	HTAB	   *exprs;
-	HTAB	   *inherits;
+	sgmap_hash *typenames;		/* (type, typmod) -> TypeNameEntry */
+	sgmap_hash *opclasses;		/* (opclass, key type) -> suffix */
+	sgmap_hash *ams;			/* access method OID -> AmEntry */
+	sgmap_hash *exprs;			/* expression hash -> ExprMemo chain */
+	sgmap_hash *inherits;		/* child OID -> InhEntry */
+	sgmap_hash *auto_arrays;	/* array type OID -> its element type */
 	Oid			own_schema;		/* schemaguard's schema */
-	SnapRel    *last_rel;		/* last sg_rel() result */
+	Oid			last_relid;		/* last sg_rel() key and result */
+	SnapRel    *last_rel;
 } Snap;
 
 /* ----------------------------------------------------------------
@@ -374,9 +427,14 @@ sg_fingerprint_field(StringInfo buf, const char *value, bool utf8_server)
 		utf8 = pg_server_to_any(value, len, PG_UTF8);
 		len = strlen(utf8);
 	}
-	appendStringInfo(buf, "%zu:", len);
-	appendBinaryStringInfo(buf, utf8, len);
-	appendStringInfoChar(buf, '\n');
+	/* "<len>:<value>\n", without going through a format string */
+	enlargeStringInfo(buf, len + 24);
+	buf->len += pg_ulltoa_n((uint64) len, buf->data + buf->len);
+	buf->data[buf->len++] = ':';
+	memcpy(buf->data + buf->len, utf8, len);
+	buf->len += len;
+	buf->data[buf->len++] = '\n';
+	buf->data[buf->len] = '\0';
 }
 
 /*
@@ -586,10 +644,36 @@ sg_set_definition(Snap *s, SGObject *obj, StringInfo buf)
 static SnapRel *
 sg_rel(Snap *s, Oid relid)
 {
-	if (s->last_rel && s->last_rel->relid == relid)
-		return s->last_rel;
-	s->last_rel = (SnapRel *) hash_search(s->rels, &relid, HASH_FIND, NULL);
+	/* catalog rows of one relation come together: remember the last one */
+	if (relid != s->last_relid || !OidIsValid(relid))
+	{
+		s->last_relid = relid;
+		s->last_rel = (SnapRel *) sg_map_get(s->rels, relid);
+	}
 	return s->last_rel;
+}
+
+/* a new, zeroed SnapRel for pg_class row relid */
+static SnapRel *
+sg_new_rel(Snap *s, Oid relid)
+{
+	SnapRel    *rel;
+
+	/* SnapRels are allocated in batches: there is one per relation */
+	if (s->nrels % 256 == 0)
+		s->rel_batch = MemoryContextAllocHuge(s->cxt, sizeof(SnapRel) * 256);
+	rel = &s->rel_batch[s->nrels % 256];
+	memset(rel, 0, sizeof(SnapRel));
+	rel->relid = relid;
+	if (s->nrels == s->maxrels)
+	{
+		s->maxrels *= 2;
+		s->rel_list = repalloc_huge(s->rel_list, sizeof(SnapRel *) * s->maxrels);
+	}
+	s->rel_list[s->nrels++] = rel;
+	sg_map_enter(s->rels, relid)->value = rel;
+	s->last_relid = InvalidOid;
+	return rel;
 }
 
 /* an included relation, or NULL */
@@ -621,7 +705,7 @@ sg_rel_qualified(Snap *s, Oid relid)
 static SnapNsp *
 sg_included_nsp(Snap *s, Oid nspid)
 {
-	SnapNsp    *nsp = hash_search(s->nsps, &nspid, HASH_FIND, NULL);
+	SnapNsp    *nsp = sg_map_get(s->nsps, nspid);
 
 	return (nsp && nsp->included) ? nsp : NULL;
 }
@@ -629,28 +713,34 @@ sg_included_nsp(Snap *s, Oid nspid)
 static bool
 sg_is_member(Snap *s, Oid classid, Oid objid)
 {
-	OidKey2		key;
+	return sgmap_lookup(s->members, SG_KEY2(classid, objid)) != NULL;
+}
 
-	key.a = classid;
-	key.b = objid;
-	return hash_search(s->members, &key, HASH_FIND, NULL) != NULL;
+/* the name of column attnum of rel, also when the snapshot did not keep it */
+static const char *
+sg_attname(SnapRel *rel, AttrNumber attnum)
+{
+	if (rel->attrs && attnum > 0 && attnum <= rel->natts &&
+		rel->attrs[attnum - 1].present)
+		return rel->attrs[attnum - 1].name;
+	return get_attname(rel->relid, attnum, false);
 }
 
 /* a type's name, schema-qualified when not in pg_catalog, with typmod */
 static TypeNameEntry *
 sg_type_entry(Snap *s, Oid typid, int32 typmod)
 {
-	TypeNameKey key;
-	TypeNameEntry *e;
-	bool		found;
+	uint64		key = SG_KEY2(typid, typmod);
+	TypeNameEntry *e = sg_map_get(s->typenames, key);
 
-	key.typid = typid;
-	key.typmod = typmod;
-	e = hash_search(s->typenames, &key, HASH_ENTER, &found);
-	if (!found)
+	if (e == NULL)
 	{
+		e = MemoryContextAlloc(s->cxt, sizeof(TypeNameEntry));
+		e->key.typid = typid;
+		e->key.typmod = typmod;
 		e->name = sg_keep(s, format_type_with_typemod(typid, typmod));
 		e->typcollation = get_typcollation(typid);
+		sg_map_enter(s->typenames, key)->value = e;
 	}
 	return e;
 }
@@ -664,15 +754,15 @@ sg_type_name(Snap *s, Oid typid, int32 typmod)
 static AmEntry *
 sg_am(Snap *s, Oid amoid)
 {
-	AmEntry    *e;
-	bool		found;
+	AmEntry    *e = sg_map_get(s->ams, amoid);
 
-	e = hash_search(s->ams, &amoid, HASH_ENTER, &found);
-	if (!found)
+	if (e == NULL)
 	{
 		char	   *name = get_am_name(amoid);
 		HeapTuple	tup = SearchSysCache1(AMOID, ObjectIdGetDatum(amoid));
 
+		e = MemoryContextAlloc(s->cxt, sizeof(AmEntry));
+		e->amoid = amoid;
 		e->name = sg_keep(s, name ? quote_identifier(name) : "-");
 		e->canorder = false;
 		if (HeapTupleIsValid(tup))
@@ -683,6 +773,7 @@ sg_am(Snap *s, Oid amoid)
 				e->canorder = GetIndexAmRoutine(am->amhandler)->amcanorder;
 			ReleaseSysCache(tup);
 		}
+		sg_map_enter(s->ams, amoid)->value = e;
 	}
 	return e;
 }
@@ -691,17 +782,17 @@ sg_am(Snap *s, Oid amoid)
 static const char *
 sg_opclass_suffix(Snap *s, Oid opclass, Oid keytype)
 {
-	OpclassEntry *e;
-	OidKey2		key;
-	bool		found;
+	uint64		key = SG_KEY2(opclass, keytype);
+	OpclassEntry *e = sg_map_get(s->opclasses, key);
 
-	key.a = opclass;
-	key.b = keytype;
-	e = hash_search(s->opclasses, &key, HASH_ENTER, &found);
-	if (!found)
+	if (e == NULL)
 	{
 		HeapTuple	tup = SearchSysCache1(CLAOID, ObjectIdGetDatum(opclass));
 		Oid			opcmethod = InvalidOid;
+
+		e = MemoryContextAlloc(s->cxt, sizeof(OpclassEntry));
+		e->key.a = opclass;
+		e->key.b = keytype;
 
 		if (HeapTupleIsValid(tup))
 		{
@@ -713,6 +804,7 @@ sg_opclass_suffix(Snap *s, Oid opclass, Oid keytype)
 			e->suffix = "";
 		else
 			e->suffix = sg_keep(s, psprintf(" %s", generate_opclass_name(opclass)));
+		sg_map_enter(s->opclasses, key)->value = e;
 	}
 	return e->suffix;
 }
@@ -757,19 +849,15 @@ sg_expr(Snap *s, const char *nodestr, SnapRel *rel)
 	char	   *key = sg_strip_locations(nodestr);
 	bool		has_vars = strstr(key, "{VAR ") != NULL;
 	uint64		hash;
-	ExprEntry  *e;
+	SGMapEntry *e;
 	ExprMemo   *m;
-	bool		found;
 
 	if (has_vars && rel != NULL)
 		key = psprintf("%s\x01%s", key, rel->attsig ? rel->attsig : "");
 	hash = hash_bytes_extended((const unsigned char *) key, strlen(key), 0);
 	MemoryContextSwitchTo(old);
 
-	e = hash_search(s->exprs, &hash, HASH_ENTER, &found);
-	if (!found)
-		e->chain = NULL;
-	for (m = e->chain; m; m = m->next)
+	for (m = sg_map_get(s->exprs, hash); m; m = m->next)
 		if (strcmp(m->key, key) == 0)
 		{
 			MemoryContextReset(s->scratch);
@@ -807,8 +895,9 @@ sg_expr(Snap *s, const char *nodestr, SnapRel *rel)
 		m->type = type;
 		m->collation = coll;
 		m->funclike = funclike;
-		m->next = e->chain;
-		e->chain = m;
+		e = sg_map_enter(s->exprs, hash);
+		m->next = e->value;
+		e->value = m;
 	}
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(s->scratch);
@@ -874,6 +963,22 @@ sg_facet_owner(Snap *s, StringInfo buf, Oid owner)
 		appendStringInfo(buf, "\nOWNER %s", sg_role(owner));
 }
 
+/* the object type whose default ACL an object has (acldefault() knows) */
+static ObjectType
+sg_acl_objtype(ObjectType objtype)
+{
+	switch (objtype)
+	{
+		case OBJECT_VIEW:
+		case OBJECT_MATVIEW:
+		case OBJECT_FOREIGN_TABLE:
+			/* all relations but sequences have a table's privileges */
+			return OBJECT_TABLE;
+		default:
+			return objtype;
+	}
+}
+
 /*
  * Privileges: NULL (never granted or revoked) and an ACL equal to the
  * default for the owner both print as "default", so the two compare equal.
@@ -894,7 +999,7 @@ sg_facet_privileges(Snap *s, StringInfo buf, ObjectType objtype, Oid owner,
 
 		text = sg_acl_text(acl);
 		if (objtype != OBJECT_COLUMN &&
-			strcmp(text, sg_acl_text(acldefault(objtype, owner))) == 0)
+			strcmp(text, sg_acl_text(acldefault(sg_acl_objtype(objtype), owner))) == 0)
 			text = "default";
 		else if (objtype == OBJECT_COLUMN && ACL_NUM(acl) == 0)
 			text = "default";
@@ -1037,13 +1142,10 @@ sg_read_members(Snap *s)
 	while (HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
 		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tup);
-		OidKey2		k;
 
 		if (dep->deptype != DEPENDENCY_EXTENSION)
 			continue;
-		k.a = dep->classid;
-		k.b = dep->objid;
-		hash_search(s->members, &k, HASH_ENTER, NULL);
+		sg_map_enter(s->members, SG_KEY2(dep->classid, dep->objid))->value = s;
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
@@ -1061,7 +1163,9 @@ sg_read_namespace(Snap *s, HeapTuple tup, TupleDesc desc)
 		strcmp(name, "information_schema") == 0 ||
 		IsToastNamespace(nsp->oid) || isAnyTempNamespace(nsp->oid);
 
-	e = hash_search(s->nsps, &nsp->oid, HASH_ENTER, NULL);
+	e = MemoryContextAlloc(s->cxt, sizeof(SnapNsp));
+	e->nspid = nsp->oid;
+	sg_map_enter(s->nsps, nsp->oid)->value = e;
 	e->name = sg_keep(s, name);
 	e->included = !system && nsp->oid != s->own_schema &&
 		!sg_is_member(s, NamespaceRelationId, nsp->oid);
@@ -1096,7 +1200,7 @@ sg_read_class(Snap *s, HeapTuple tup, TupleDesc desc)
 
 	if (nsp == NULL)
 		return;
-	rel = hash_search(s->rels, &c->oid, HASH_ENTER, NULL);
+	rel = sg_new_rel(s, c->oid);
 	rel->included = !sg_is_member(s, RelationRelationId, c->oid) &&
 		!(c->relkind == RELKIND_COMPOSITE_TYPE &&
 		  sg_is_member(s, TypeRelationId, c->reltype));
@@ -1198,18 +1302,22 @@ static void
 sg_read_inherits(Snap *s, HeapTuple tup, TupleDesc desc)
 {
 	Form_pg_inherits inh = (Form_pg_inherits) GETSTRUCT(tup);
+	SGMapEntry *me;
 	InhEntry   *e;
-	bool		found;
 	MemoryContext old;
 
 	if (sg_included_rel(s, inh->inhrelid) == NULL)
 		return;
-	e = hash_search(s->inherits, &inh->inhrelid, HASH_ENTER, &found);
-	if (!found)
+	me = sg_map_enter(s->inherits, inh->inhrelid);
+	if (me->value == NULL)
 	{
+		e = MemoryContextAlloc(s->cxt, sizeof(InhEntry));
+		e->child = inh->inhrelid;
 		e->parents = NIL;
 		e->seqnos = NIL;
+		me->value = e;
 	}
+	e = me->value;
 	old = MemoryContextSwitchTo(s->cxt);
 	/* keep inhseqno order */
 	{
@@ -1250,12 +1358,9 @@ sg_read_description(Snap *s, HeapTuple tup, TupleDesc desc)
 static void
 sg_build_attsigs(Snap *s)
 {
-	HASH_SEQ_STATUS status;
-	SnapRel    *rel;
-
-	hash_seq_init(&status, s->rels);
-	while ((rel = hash_seq_search(&status)) != NULL)
+	for (int r = 0; r < s->nrels; r++)
 	{
+		SnapRel    *rel = s->rel_list[r];
 		StringInfo	buf;
 
 		if (rel->attrs == NULL)
@@ -1421,7 +1526,7 @@ sg_emit_table(Snap *s, SnapRel *rel)
 {
 	StringInfo	buf = sg_def_begin(s);
 	const char *type = sg_relkind_type(rel->relkind);
-	InhEntry   *inh = hash_search(s->inherits, &rel->relid, HASH_FIND, NULL);
+	InhEntry   *inh = sg_map_get(s->inherits, rel->relid);
 	SGObject   *obj;
 	const char *parent_type = NULL;
 	const char *parent_identity = NULL;
@@ -1669,17 +1774,15 @@ sg_rel_name_cmp(const void *a, const void *b)
 static void
 sg_emit_relations(Snap *s)
 {
-	HASH_SEQ_STATUS status;
 	SnapRel    *rel;
 	SnapRel   **rels;
 	int			n = 0;
 
 	/* in name order, so that most objects come out sorted already */
-	rels = palloc(sizeof(SnapRel *) * Max(hash_get_num_entries(s->rels), 1));
-	hash_seq_init(&status, s->rels);
-	while ((rel = hash_seq_search(&status)) != NULL)
-		if (rel->included && rel->attrs != NULL)
-			rels[n++] = rel;
+	rels = palloc(sizeof(SnapRel *) * Max(s->nrels, 1));
+	for (int r = 0; r < s->nrels; r++)
+		if (s->rel_list[r]->included && s->rel_list[r]->attrs != NULL)
+			rels[n++] = s->rel_list[r];
 	qsort(rels, n, sizeof(SnapRel *), sg_rel_name_cmp);
 	for (int i = 0; i < n; i++)
 	{
@@ -1837,6 +1940,22 @@ sg_read_index(Snap *s, HeapTuple tup, TupleDesc desc)
 		return;
 	if (idx->indisreplident)
 		table->replident_index = idx->indexrelid;
+	/* what the index's constraint, if any, needs */
+	irel->index_read = true;
+	irel->nulls_not_distinct = idx->indnullsnotdistinct;
+	if (idx->indnatts > idx->indnkeyatts)
+	{
+		StringInfoData cols;
+
+		initStringInfo(&cols);
+		for (int k = idx->indnkeyatts; k < idx->indnatts; k++)
+		{
+			if (k > idx->indnkeyatts)
+				appendStringInfoString(&cols, ", ");
+			appendStringInfoString(&cols, quote_identifier(sg_attname(table, idx->indkey.values[k])));
+		}
+		irel->include_columns = sg_keep(s, cols.data);
+	}
 	if (table->attrs == NULL || irel->has_attoptions)
 	{
 		/* unusual: let the server's deparser do it */
@@ -1894,15 +2013,12 @@ sg_column_list(Snap *s, StringInfo buf, SnapRel *rel, HeapTuple tup,
 					  &elems, NULL, &n);
 	for (int i = 0; i < n; i++)
 	{
-		int16		attno = DatumGetInt16(elems[i]);
-		const char *name;
+		AttrNumber	attno = DatumGetInt16(elems[i]);
 
-		if (rel && rel->attrs && attno > 0 && attno <= rel->natts &&
-			rel->attrs[attno - 1].present)
-			name = rel->attrs[attno - 1].name;
-		else
-			name = get_attname(rel ? rel->relid : InvalidOid, attno, false);
-		appendStringInfo(buf, "%s%s", i ? ", " : "", quote_identifier(name));
+		if (i > 0)
+			appendStringInfoString(buf, ", ");
+		appendStringInfoString(buf, quote_identifier(rel ? sg_attname(rel, attno) :
+													 get_attname(InvalidOid, attno, false)));
 	}
 }
 
@@ -1937,39 +2053,25 @@ sg_constraint_def(Snap *s, StringInfo buf, Form_pg_constraint con,
 		case CONSTRAINT_UNIQUE:
 			{
 				SnapRel    *irel = sg_rel(s, con->conindid);
-				HeapTuple	itup;
 
-				if (rel == NULL || irel == NULL || irel->has_attoptions)
+				/* the index was read before: its row has the rest */
+				if (rel == NULL || irel == NULL || irel->has_attoptions ||
+					!irel->index_read || SG_CONSTRAINT_HAS_PERIOD(con))
 					return false;
-				appendStringInfo(buf, "%s (",
-								 con->contype == CONSTRAINT_PRIMARY ? "PRIMARY KEY" : "UNIQUE");
-				itup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(con->conindid));
-				if (!HeapTupleIsValid(itup))
-					return false;
-				if (((Form_pg_index) GETSTRUCT(itup))->indnullsnotdistinct)
-				{
-					resetStringInfo(buf);
-					appendStringInfoString(buf, "UNIQUE NULLS NOT DISTINCT (");
-				}
+				/* as pg_get_constraintdef() spells it */
+				appendStringInfoString(buf, con->contype == CONSTRAINT_PRIMARY ?
+									   "PRIMARY KEY " : "UNIQUE ");
+				if (irel->nulls_not_distinct)
+					appendStringInfoString(buf, "NULLS NOT DISTINCT ");
+				appendStringInfoChar(buf, '(');
 				sg_column_list(s, buf, rel, tup, desc, Anum_pg_constraint_conkey);
 				appendStringInfoChar(buf, ')');
+				if (irel->include_columns)
 				{
-					Form_pg_index idx = (Form_pg_index) GETSTRUCT(itup);
-
-					if (idx->indnatts > idx->indnkeyatts)
-					{
-						appendStringInfoString(buf, " INCLUDE (");
-						for (int k = idx->indnkeyatts; k < idx->indnatts; k++)
-						{
-							AttrNumber	a = idx->indkey.values[k];
-
-							appendStringInfo(buf, "%s%s", k > idx->indnkeyatts ? ", " : "",
-											 quote_identifier(get_attname(rel->relid, a, false)));
-						}
-						appendStringInfoChar(buf, ')');
-					}
+					appendStringInfoString(buf, " INCLUDE (");
+					appendStringInfoString(buf, irel->include_columns);
+					appendStringInfoChar(buf, ')');
 				}
-				ReleaseSysCache(itup);
 				if (irel->reloptions)
 					appendStringInfo(buf, " WITH (%s)", irel->reloptions);
 				break;
@@ -1979,7 +2081,7 @@ sg_constraint_def(Snap *s, StringInfo buf, Form_pg_constraint con,
 				SnapRel    *frel = sg_rel(s, con->confrelid);
 				const char *act;
 
-				if (rel == NULL)
+				if (rel == NULL || SG_CONSTRAINT_HAS_PERIOD(con))
 					return false;
 				appendStringInfoString(buf, "FOREIGN KEY (");
 				sg_column_list(s, buf, rel, tup, desc, Anum_pg_constraint_conkey);
@@ -2510,6 +2612,17 @@ sg_base_type_definition(Snap *s, StringInfo buf, Form_pg_type typ,
 	appendStringInfoChar(buf, ')');
 }
 
+/* first pass over pg_type: which types have an array type, and which */
+static void
+sg_read_type_array(Snap *s, HeapTuple tup, TupleDesc desc)
+{
+	Form_pg_type typ = (Form_pg_type) GETSTRUCT(tup);
+
+	/* an array type always lives in its element type's schema */
+	if (OidIsValid(typ->typarray) && sg_included_nsp(s, typ->typnamespace))
+		sg_map_enter(s->auto_arrays, SG_KEY2(typ->typarray, typ->oid))->value = s;
+}
+
 static void
 sg_read_type(Snap *s, HeapTuple tup, TupleDesc desc)
 {
@@ -2528,7 +2641,7 @@ sg_read_type(Snap *s, HeapTuple tup, TupleDesc desc)
 		return;
 	/* the array type the server made for another type */
 	if (OidIsValid(typ->typelem) && IsTrueArrayType(typ) &&
-		get_array_type(typ->typelem) == typ->oid)
+		sgmap_lookup(s->auto_arrays, SG_KEY2(typ->oid, typ->typelem)) != NULL)
 		return;
 
 	ident = sg_keep(s, quote_qualified_identifier(nsp->name, NameStr(typ->typname)));
@@ -2576,7 +2689,7 @@ static void
 sg_read_extension(Snap *s, HeapTuple tup, TupleDesc desc)
 {
 	Form_pg_extension ext = (Form_pg_extension) GETSTRUCT(tup);
-	SnapNsp    *nsp = hash_search(s->nsps, &ext->extnamespace, HASH_FIND, NULL);
+	SnapNsp    *nsp = sg_map_get(s->nsps, ext->extnamespace);
 	char	   *version = sg_text_attr(tup, Anum_pg_extension_extversion, desc);
 	StringInfo	buf = sg_def_begin(s);
 	SGObject   *obj;
@@ -2682,19 +2795,19 @@ sg_snapshot_take(int facets)
 	/* one catalog snapshot for every catalog read */
 	s.snapshot = RegisterSnapshot(GetCatalogSnapshot(RelationRelationId));
 
-	s.nsps = sg_hash_create("schemaguard namespaces", sizeof(Oid), sizeof(SnapNsp), 64);
-	s.rels = sg_hash_create("schemaguard relations", sizeof(Oid), sizeof(SnapRel), 1024);
-	s.members = sg_hash_create("schemaguard extension members", sizeof(OidKey2),
-							   sizeof(MemberEntry), 1024);
+	s.nsps = sgmap_create(CurrentMemoryContext, 64, NULL);
+	s.rels = sgmap_create(CurrentMemoryContext, 1024, NULL);
+	s.maxrels = 1024;
+	s.rel_list = palloc(sizeof(SnapRel *) * s.maxrels);
+	s.members = sgmap_create(CurrentMemoryContext, 1024, NULL);
 	s.descriptions = sg_hash_create("schemaguard comments", sizeof(DescKey),
 									sizeof(DescEntry), 256);
-	s.typenames = sg_hash_create("schemaguard type names", sizeof(TypeNameKey),
-								 sizeof(TypeNameEntry), 256);
-	s.opclasses = sg_hash_create("schemaguard opclasses", sizeof(OidKey2),
-								 sizeof(OpclassEntry), 64);
-	s.ams = sg_hash_create("schemaguard access methods", sizeof(Oid), sizeof(AmEntry), 16);
-	s.exprs = sg_hash_create("schemaguard expressions", sizeof(uint64), sizeof(ExprEntry), 256);
-	s.inherits = sg_hash_create("schemaguard inheritance", sizeof(Oid), sizeof(InhEntry), 64);
+	s.typenames = sgmap_create(CurrentMemoryContext, 256, NULL);
+	s.opclasses = sgmap_create(CurrentMemoryContext, 64, NULL);
+	s.ams = sgmap_create(CurrentMemoryContext, 16, NULL);
+	s.exprs = sgmap_create(CurrentMemoryContext, 256, NULL);
+	s.inherits = sgmap_create(CurrentMemoryContext, 64, NULL);
+	s.auto_arrays = sgmap_create(CurrentMemoryContext, 1024, NULL);
 
 	sg_read_members(&s);
 	sg_scan(&s, ExtensionRelationId, sg_read_own_schema);
@@ -2718,6 +2831,7 @@ sg_snapshot_take(int facets)
 	sg_scan(&s, RewriteRelationId, sg_read_rewrite);
 	sg_scan(&s, PolicyRelationId, sg_read_policy);
 	sg_scan(&s, StatisticExtRelationId, sg_read_statistic_ext);
+	sg_scan(&s, TypeRelationId, sg_read_type_array);
 	sg_scan(&s, TypeRelationId, sg_read_type);
 	sg_scan(&s, ExtensionRelationId, sg_read_extension);
 	sg_scan(&s, CollationRelationId, sg_read_collation);
@@ -2728,15 +2842,16 @@ sg_snapshot_take(int facets)
 	sg_snapshot_sort(s.result->objects, s.result->nobjects);
 
 	/* the lookup tables are no longer needed */
-	hash_destroy(s.nsps);
-	hash_destroy(s.members);
+	sgmap_destroy(s.nsps);
+	sgmap_destroy(s.members);
 	hash_destroy(s.descriptions);
-	hash_destroy(s.typenames);
-	hash_destroy(s.opclasses);
-	hash_destroy(s.ams);
-	hash_destroy(s.exprs);
-	hash_destroy(s.inherits);
-	hash_destroy(s.rels);
+	sgmap_destroy(s.typenames);
+	sgmap_destroy(s.opclasses);
+	sgmap_destroy(s.ams);
+	sgmap_destroy(s.exprs);
+	sgmap_destroy(s.inherits);
+	sgmap_destroy(s.auto_arrays);
+	sgmap_destroy(s.rels);
 	MemoryContextDelete(s.scratch);
 	MemoryContextDelete(s.rowcxt);
 	pfree(s.buf.data);

@@ -241,6 +241,27 @@ SET schemaguard.changelog = off;
 DROP MATERIALIZED VIEW drift_s.mv;
 RESET schemaguard.changelog;
 SELECT * FROM pg_temp.drift('view_off2');
+-- a view's text is pg_get_viewdef()'s, also after a column rename, with
+-- set operations and VALUES (the snapshot deparses the rule's query itself)
+CREATE VIEW drift_s.vr AS
+    SELECT id AS a, name FROM drift_s.t UNION ALL SELECT id, name FROM drift_s.t;
+CREATE VIEW drift_s.vv (x, y) AS VALUES (1, 'a'), (2, 'b');
+CREATE MATERIALIZED VIEW drift_s.mvr AS SELECT id AS k FROM drift_s.t WITH NO DATA;
+BEGIN;
+SET LOCAL schemaguard.allow = 'rename_column';
+ALTER VIEW drift_s.vr RENAME COLUMN a TO renamed;
+ALTER VIEW drift_s.vv RENAME COLUMN y TO z;
+ALTER MATERIALIZED VIEW drift_s.mvr RENAME COLUMN k TO k2;
+COMMIT;
+SELECT s.identity,
+       s.definition = format(E'CREATE %s %s AS\n%s',
+                             CASE c.relkind WHEN 'v' THEN 'VIEW' ELSE 'MATERIALIZED VIEW' END,
+                             s.identity, pg_get_viewdef(c.oid)) AS same_as_pg_get_viewdef,
+       s.definition ~ '(renamed|AS z|k2)' AS has_new_name
+  FROM schemaguard.snapshot() s JOIN pg_class c ON c.oid = s.identity::regclass
+ WHERE s.object_type IN ('view', 'materialized view') ORDER BY s.identity;
+DROP VIEW drift_s.vr, drift_s.vv;
+DROP MATERIALIZED VIEW drift_s.mvr;
 
 -- =====================================================================
 -- functions, procedures and aggregates

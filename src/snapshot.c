@@ -70,6 +70,7 @@
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
+#include "parser/parsetree.h"
 #include "rewrite/rewriteSupport.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
@@ -192,6 +193,7 @@ typedef struct SnapRel
 	bool		index_read;
 	bool		nulls_not_distinct;
 	const char *include_columns;	/* "a, b" or NULL */
+	const char *viewdef;		/* a view's query, from its _RETURN rule */
 } SnapRel;
 
 typedef struct SnapNsp
@@ -1635,8 +1637,11 @@ sg_emit_view(Snap *s, SnapRel *rel)
 	char	   *def;
 
 	/* the deparser may run queries of its own: build the text first */
-	def = TextDatumGetCString(DirectFunctionCall1(pg_get_viewdef,
-												  ObjectIdGetDatum(rel->relid)));
+	if (rel->viewdef)
+		def = pstrdup(rel->viewdef);
+	else
+		def = TextDatumGetCString(DirectFunctionCall1(pg_get_viewdef,
+													  ObjectIdGetDatum(rel->relid)));
 	buf = sg_def_begin(s);
 	appendStringInfo(buf, "CREATE %s %s",
 					 rel->relkind == RELKIND_VIEW ? "VIEW" : "MATERIALIZED VIEW",
@@ -2406,6 +2411,92 @@ sg_read_event_trigger(Snap *s, HeapTuple tup, TupleDesc desc)
 	sg_set_definition(s, obj, buf);
 }
 
+/*
+ * Give the output columns of a view's query (and of every leaf of its set
+ * operations) the view's column names, as pg_get_viewdef() does through
+ * the view's tuple descriptor: they differ after ALTER VIEW ... RENAME
+ * COLUMN.  False if a name is not known.
+ */
+static bool
+sg_view_column_names(Query *query, SnapRel *view)
+{
+	int			colno = 0;
+	ListCell   *lc;
+
+	foreach(lc, query->targetList)
+	{
+		TargetEntry *tle = (TargetEntry *) lfirst(lc);
+
+		if (tle->resjunk)
+			continue;
+		colno++;
+		if (colno > view->natts)
+			break;
+		if (!view->attrs[colno - 1].present)
+			return false;
+		tle->resname = (char *) view->attrs[colno - 1].name;
+	}
+	if (query->setOperations)
+	{
+		List	   *pending = list_make1(query->setOperations);
+
+		while (pending != NIL)
+		{
+			Node	   *op = linitial(pending);
+
+			pending = list_delete_first(pending);
+			if (IsA(op, SetOperationStmt))
+			{
+				pending = lappend(pending, ((SetOperationStmt *) op)->larg);
+				pending = lappend(pending, ((SetOperationStmt *) op)->rarg);
+			}
+			else if (IsA(op, RangeTblRef))
+			{
+				RangeTblEntry *rte = rt_fetch(((RangeTblRef *) op)->rtindex,
+											  query->rtable);
+
+				if (rte->subquery == NULL ||
+					!sg_view_column_names(rte->subquery, view))
+					return false;
+			}
+			else
+				return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * A view's query as pg_get_viewdef() prints it, from its _RETURN rule's
+ * row: without pg_get_viewdef()'s SPI query and opening of the view.
+ */
+static void
+sg_read_view_rule(Snap *s, Form_pg_rewrite rw, HeapTuple tup, TupleDesc desc)
+{
+	SnapRel    *rel = sg_included_rel(s, rw->ev_class);
+	char	   *qual;
+	char	   *action;
+	List	   *actions;
+	Query	   *query;
+
+	if (rel == NULL || rel->attrs == NULL ||
+		(rel->relkind != RELKIND_VIEW && rel->relkind != RELKIND_MATVIEW))
+		return;
+	qual = sg_text_attr(tup, Anum_pg_rewrite_ev_qual, desc);
+	action = sg_text_attr(tup, Anum_pg_rewrite_ev_action, desc);
+	/* anything unusual is left to pg_get_viewdef() */
+	if (rw->ev_type != '0' + CMD_SELECT || !rw->is_instead || qual == NULL ||
+		strcmp(qual, "<>") != 0 || action == NULL)
+		return;
+	actions = (List *) stringToNode(action);
+	if (list_length(actions) != 1)
+		return;
+	query = linitial_node(Query, actions);
+	if (query->commandType != CMD_SELECT || !sg_view_column_names(query, rel))
+		return;
+	rel->viewdef = sg_keep(s, psprintf("%s;", pg_get_querydef(query, false)));
+}
+
 static void
 sg_read_rewrite(Snap *s, HeapTuple tup, TupleDesc desc)
 {
@@ -2415,7 +2506,10 @@ sg_read_rewrite(Snap *s, HeapTuple tup, TupleDesc desc)
 	StringInfo	buf;
 
 	if (strcmp(NameStr(rw->rulename), ViewSelectRuleName) == 0)
+	{
+		sg_read_view_rule(s, rw, tup, desc);
 		return;
+	}
 	rel = sg_included_rel(s, rw->ev_class);
 	if (rel == NULL)
 		return;
@@ -2822,13 +2916,14 @@ sg_snapshot_take(int facets)
 
 	/* indexes first: tables need their replica identity index */
 	sg_scan(&s, IndexRelationId, sg_read_index);
+	/* rules next: views need their query */
+	sg_scan(&s, RewriteRelationId, sg_read_rewrite);
 	sg_emit_relations(&s);
 	sg_scan(&s, SequenceRelationId, sg_read_sequence);
 	sg_scan(&s, ConstraintRelationId, sg_read_constraint);
 	sg_scan(&s, ProcedureRelationId, sg_read_proc);
 	sg_scan(&s, TriggerRelationId, sg_read_trigger);
 	sg_scan(&s, EventTriggerRelationId, sg_read_event_trigger);
-	sg_scan(&s, RewriteRelationId, sg_read_rewrite);
 	sg_scan(&s, PolicyRelationId, sg_read_policy);
 	sg_scan(&s, StatisticExtRelationId, sg_read_statistic_ext);
 	sg_scan(&s, TypeRelationId, sg_read_type_array);

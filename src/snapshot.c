@@ -201,6 +201,7 @@ typedef struct SnapNsp
 	Oid			nspid;			/* hash key */
 	bool		included;
 	const char *name;
+	const char *quoted;			/* quote_identifier(name) */
 } SnapNsp;
 
 typedef struct OidKey2
@@ -291,6 +292,8 @@ typedef struct Snap
 	Oid			own_schema;		/* schemaguard's schema */
 	Oid			last_relid;		/* last sg_rel() key and result */
 	SnapRel    *last_rel;
+	char	   *arena;			/* where sg_keep() puts the next string */
+	Size		arena_left;
 } Snap;
 
 /* ----------------------------------------------------------------
@@ -499,9 +502,10 @@ sg_object_qsort_cmp(const void *a, const void *b)
 }
 
 static int
-sg_identity_qsort_cmp(const void *a, const void *b)
+sg_identity_ptr_cmp(const void *a, const void *b)
 {
-	return strcmp(((const SGObject *) a)->identity, ((const SGObject *) b)->identity);
+	return strcmp((*(SGObject *const *) a)->identity,
+				  (*(SGObject *const *) b)->identity);
 }
 
 #define SG_MAX_TYPES 64
@@ -510,6 +514,8 @@ sg_identity_qsort_cmp(const void *a, const void *b)
  * Sort objects by (type, identity): a counting sort on the few object
  * types, then each type's objects by identity.  The snapshot emits most
  * types already in identity order, which qsort checks in linear time.
+ * Pointers are sorted, not the objects; the objects are then moved to
+ * their places in one pass, along the cycles of the permutation.
  */
 void
 sg_snapshot_sort(SGObject *objects, int n)
@@ -519,7 +525,7 @@ sg_snapshot_sort(SGObject *objects, int n)
 	int		   *rank;
 	int			start[SG_MAX_TYPES + 1];
 	int			fill[SG_MAX_TYPES];
-	SGObject   *sorted;
+	SGObject  **sorted;
 
 	if (n < 2)
 		return;
@@ -570,15 +576,40 @@ sg_snapshot_sort(SGObject *objects, int n)
 	for (int t = 0; t < ntypes; t++)
 		start[t + 1] += start[t];
 	memcpy(fill, start, sizeof(int) * ntypes);
-	sorted = palloc_extended(sizeof(SGObject) * n, MCXT_ALLOC_HUGE);
+	sorted = palloc_extended(sizeof(SGObject *) * n, MCXT_ALLOC_HUGE);
 	for (int i = 0; i < n; i++)
-		sorted[fill[rank[i]]++] = objects[i];
+		sorted[fill[rank[i]]++] = &objects[i];
 	for (int t = 0; t < ntypes; t++)
 		if (start[t + 1] - start[t] > 1)
-			qsort(sorted + start[t], start[t + 1] - start[t], sizeof(SGObject),
-				  sg_identity_qsort_cmp);
-	memcpy(objects, sorted, sizeof(SGObject) * n);
+			qsort(sorted + start[t], start[t + 1] - start[t], sizeof(SGObject *),
+				  sg_identity_ptr_cmp);
+
+	/* position i gets the object now at rank[i] */
+	for (int i = 0; i < n; i++)
+		rank[i] = sorted[i] - objects;
 	pfree(sorted);
+	for (int i = 0; i < n; i++)
+	{
+		SGObject	tmp;
+		int			j = i;
+
+		if (rank[i] == i)
+			continue;
+		tmp = objects[i];
+		for (;;)
+		{
+			int			from = rank[j];
+
+			rank[j] = j;
+			if (from == i)
+			{
+				objects[j] = tmp;
+				break;
+			}
+			objects[j] = objects[from];
+			j = from;
+		}
+	}
 	pfree(rank);
 }
 
@@ -606,10 +637,62 @@ sg_def_begin(Snap *s)
 	return &s->buf;
 }
 
+/*
+ * Memory for the strings the snapshot keeps (names, identities,
+ * definitions), carved from large blocks: hundreds of thousands of small
+ * strings need neither a chunk header each nor rounding up to a power of
+ * two.  They are freed together with the snapshot's context.
+ */
+#define SG_ARENA_BLOCK (256 * 1024)
+
+static char *
+sg_arena_alloc(Snap *s, Size len)
+{
+	char	   *p;
+
+	if (len > s->arena_left)
+	{
+		Size		size = Max(len, SG_ARENA_BLOCK);
+
+		s->arena = MemoryContextAllocHuge(s->cxt, size);
+		s->arena_left = size;
+	}
+	p = s->arena;
+	s->arena += len;
+	s->arena_left -= len;
+	return p;
+}
+
+/* a copy of len bytes of str, NUL-terminated, that lives as long as the snapshot */
+static const char *
+sg_keep_n(Snap *s, const char *str, Size len)
+{
+	char	   *p = sg_arena_alloc(s, len + 1);
+
+	memcpy(p, str, len);
+	p[len] = '\0';
+	return p;
+}
+
 static const char *
 sg_keep(Snap *s, const char *str)
 {
-	return MemoryContextStrdup(s->cxt, str);
+	return sg_keep_n(s, str, strlen(str));
+}
+
+/* "<a><sep><b>", kept */
+static const char *
+sg_keep_concat(Snap *s, const char *a, const char *sep, const char *b)
+{
+	Size		la = strlen(a);
+	Size		ls = strlen(sep);
+	Size		lb = strlen(b);
+	char	   *p = sg_arena_alloc(s, la + ls + lb + 1);
+
+	memcpy(p, a, la);
+	memcpy(p + la, sep, ls);
+	memcpy(p + la + ls, b, lb + 1);
+	return p;
 }
 
 static SGObject *
@@ -639,8 +722,7 @@ sg_add_object(Snap *s, const char *type, const char *schema,
 static void
 sg_set_definition(Snap *s, SGObject *obj, StringInfo buf)
 {
-	obj->definition = MemoryContextAlloc(s->cxt, buf->len + 1);
-	memcpy((char *) obj->definition, buf->data, buf->len + 1);
+	obj->definition = sg_keep_n(s, buf->data, buf->len);
 }
 
 static SnapRel *
@@ -1169,6 +1251,7 @@ sg_read_namespace(Snap *s, HeapTuple tup, TupleDesc desc)
 	e->nspid = nsp->oid;
 	sg_map_enter(s->nsps, nsp->oid)->value = e;
 	e->name = sg_keep(s, name);
+	e->quoted = sg_keep(s, quote_identifier(name));
 	e->included = !system && nsp->oid != s->own_schema &&
 		!sg_is_member(s, NamespaceRelationId, nsp->oid);
 	if (!e->included)
@@ -1217,8 +1300,7 @@ sg_read_class(Snap *s, HeapTuple tup, TupleDesc desc)
 	rel->reltablespace = c->reltablespace;
 	rel->nspname = nsp->name;
 	rel->relname = sg_keep(s, NameStr(c->relname));
-	rel->qualified = sg_keep(s, quote_qualified_identifier(nsp->name,
-														   NameStr(c->relname)));
+	rel->qualified = sg_keep_concat(s, nsp->quoted, ".", quote_identifier(rel->relname));
 	rel->reloptions = NULL;
 	d = heap_getattr(tup, Anum_pg_class_reloptions, desc, &isnull);
 	if (!isnull)
@@ -1410,7 +1492,10 @@ sg_column_definition(Snap *s, StringInfo buf, SnapRel *rel, SnapAttr *att)
 {
 	TypeNameEntry *t = sg_type_entry(s, att->typid, att->typmod);
 
-	appendStringInfo(buf, "%s %s", quote_identifier(att->name), t->name);
+	/* the most frequent definition of all: no format strings */
+	appendStringInfoString(buf, quote_identifier(att->name));
+	appendStringInfoChar(buf, ' ');
+	appendStringInfoString(buf, t->name);
 	if (OidIsValid(att->collation) && att->collation != t->typcollation)
 		appendStringInfo(buf, " COLLATE %s", generate_collation_name(att->collation));
 	if (att->notnull)
@@ -1420,9 +1505,16 @@ sg_column_definition(Snap *s, StringInfo buf, SnapRel *rel, SnapAttr *att)
 		ExprMemo   *m = sg_expr(s, att->defbin, rel);
 
 		if (att->generated == ATTRIBUTE_GENERATED_STORED)
-			appendStringInfo(buf, " GENERATED ALWAYS AS (%s) STORED", m->text);
+		{
+			appendStringInfoString(buf, " GENERATED ALWAYS AS (");
+			appendStringInfoString(buf, m->text);
+			appendStringInfoString(buf, ") STORED");
+		}
 		else
-			appendStringInfo(buf, " DEFAULT %s", m->text);
+		{
+			appendStringInfoString(buf, " DEFAULT ");
+			appendStringInfoString(buf, m->text);
+		}
 	}
 	if (att->identity == ATTRIBUTE_IDENTITY_ALWAYS)
 		appendStringInfoString(buf, " GENERATED ALWAYS AS IDENTITY");
@@ -1491,7 +1583,7 @@ sg_emit_columns(Snap *s, SnapRel *rel, const char *reltype)
 		sg_facet_comment(s, buf, RelationRelationId, rel->relid, i + 1);
 
 		obj = sg_add_object(s, coltype, rel->nspname,
-							sg_keep(s, psprintf("%s.%s", rel->qualified, cols[c].qname)),
+							sg_keep_concat(s, rel->qualified, ".", cols[c].qname),
 							RelationRelationId, rel->relid, i + 1);
 		sg_set_definition(s, obj, buf);
 		obj->parent_type = reltype;
@@ -2189,9 +2281,8 @@ sg_read_constraint(Snap *s, HeapTuple tup, TupleDesc desc)
 	}
 	sg_facet_comment(s, buf, ConstraintRelationId, con->oid, 0);
 	obj = sg_add_object(s, type, schema,
-						sg_keep(s, psprintf("%s on %s",
-											quote_identifier(NameStr(con->conname)),
-											owner_ident)),
+						sg_keep_concat(s, quote_identifier(NameStr(con->conname)),
+									   " on ", owner_ident),
 						ConstraintRelationId, con->oid, 0);
 	sg_set_definition(s, obj, buf);
 	obj->parent_type = owner_type;
@@ -2312,8 +2403,7 @@ sg_add_relation_member(Snap *s, const char *type, SnapRel *rel,
 	SGObject   *obj;
 
 	obj = sg_add_object(s, type, rel->nspname,
-						sg_keep(s, psprintf("%s on %s", quote_identifier(name),
-											rel->qualified)),
+						sg_keep_concat(s, quote_identifier(name), " on ", rel->qualified),
 						classid, objid, 0);
 	sg_set_definition(s, obj, buf);
 	obj->parent_type = sg_relkind_type(rel->relkind);

@@ -59,6 +59,36 @@ SELECT jsonb_pretty(o) FROM jsonb_array_elements(:'m_here'::jsonb -> 'objects') 
 SELECT count(*) AS live_vs_own_manifest FROM schemaguard.compare(schemaguard.export_manifest());
 
 -- =====================================================================
+-- a parallel worker builds part of the snapshot when one may be used; the
+-- result is the same without it
+-- =====================================================================
+SET client_min_messages = debug1;
+SELECT schemaguard.fingerprint('{owners,privileges,comments,column_order,storage}') AS fp_par \gset
+RESET client_min_messages;
+SELECT md5(string_agg(object_type || identity || definition || checksum, ',' ORDER BY object_type, identity))
+       AS snap_par FROM schemaguard.snapshot('{owners,privileges,comments,column_order,storage}') \gset
+SET max_parallel_workers_per_gather = 0;
+SET client_min_messages = debug1;
+SELECT schemaguard.fingerprint('{owners,privileges,comments,column_order,storage}') = :'fp_par'
+       AS same_without_worker;
+RESET client_min_messages;
+SELECT md5(string_agg(object_type || identity || definition || checksum, ',' ORDER BY object_type, identity))
+       = :'snap_par' AS same_snapshot_without_worker
+  FROM schemaguard.snapshot('{owners,privileges,comments,column_order,storage}');
+RESET max_parallel_workers_per_gather;
+-- the worker sees what the transaction has not committed yet, also in a
+-- subtransaction
+BEGIN;
+CREATE TABLE dm.in_tx (a bigint PRIMARY KEY);
+SAVEPOINT s1;
+CREATE VIEW dm.in_tx_v AS SELECT a FROM dm.in_tx;
+SELECT object_type, identity FROM schemaguard.snapshot()
+ WHERE identity LIKE 'dm.in_tx%' OR identity LIKE '% on dm.in_tx' ORDER BY 1, 2;
+ROLLBACK TO SAVEPOINT s1;
+SELECT count(*) AS view_gone FROM schemaguard.snapshot() WHERE identity = 'dm.in_tx_v';
+ROLLBACK;
+
+-- =====================================================================
 -- facets: each changes the fingerprint only when asked for
 -- =====================================================================
 SELECT schemaguard.fingerprint() AS f0,

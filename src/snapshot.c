@@ -24,6 +24,7 @@
 #include "postgres.h"
 
 #include "access/genam.h"
+#include "access/parallel.h"
 #include "access/htup_details.h"
 #include "access/relation.h"
 #include "access/amapi.h"
@@ -70,8 +71,12 @@
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
+#include "optimizer/cost.h"
 #include "parser/parsetree.h"
 #include "rewrite/rewriteSupport.h"
+#include "storage/proc.h"
+#include "storage/shm_mq.h"
+#include "storage/shm_toc.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -266,10 +271,21 @@ typedef struct InhEntry
 	List	   *seqnos;
 } InhEntry;
 
+/*
+ * Who builds which objects.  With a parallel worker, the worker builds the
+ * views, rules, triggers and routines (most of the server's deparser
+ * calls) and the indexes of tables with an odd OID, the leader everything
+ * else; alone, the leader builds all.
+ */
+#define SG_PART_LEADER	0x01
+#define SG_PART_WORKER	0x02
+#define SG_PART_ALL		(SG_PART_LEADER | SG_PART_WORKER)
+
 typedef struct Snap
 {
 	SGSnapshot *result;
 	int			facets;
+	int			part;			/* SG_PART_*: the objects this process builds */
 	Snapshot	snapshot;
 	MemoryContext cxt;			/* the snapshot's memory */
 	MemoryContext scratch;		/* reset after each expression */
@@ -294,7 +310,19 @@ typedef struct Snap
 	SnapRel    *last_rel;
 	char	   *arena;			/* where sg_keep() puts the next string */
 	Size		arena_left;
+	const char *interned[32];	/* type names received from the worker */
+	int			ninterned;
+	shm_mq_handle *mqh;			/* the worker's queue to the leader */
+	int			nsent;			/* objects already sent to the leader */
+	bool		leader_gone;
 } Snap;
+
+/* does this process build objects of share "part"? */
+static inline bool
+sg_emits(Snap *s, int part)
+{
+	return (s->part & part) != 0;
+}
 
 /* ----------------------------------------------------------------
  * Facets
@@ -1254,7 +1282,7 @@ sg_read_namespace(Snap *s, HeapTuple tup, TupleDesc desc)
 	e->quoted = sg_keep(s, quote_identifier(name));
 	e->included = !system && nsp->oid != s->own_schema &&
 		!sg_is_member(s, NamespaceRelationId, nsp->oid);
-	if (!e->included)
+	if (!e->included || !sg_emits(s, SG_PART_LEADER))
 		return;
 
 	{
@@ -1892,14 +1920,17 @@ sg_emit_relations(Snap *s)
 			case RELKIND_RELATION:
 			case RELKIND_PARTITIONED_TABLE:
 			case RELKIND_FOREIGN_TABLE:
-				sg_emit_table(s, rel);
+				if (sg_emits(s, SG_PART_LEADER))
+					sg_emit_table(s, rel);
 				break;
 			case RELKIND_VIEW:
 			case RELKIND_MATVIEW:
-				sg_emit_view(s, rel);
+				if (sg_emits(s, SG_PART_WORKER))
+					sg_emit_view(s, rel);
 				break;
 			case RELKIND_COMPOSITE_TYPE:
-				sg_emit_composite(s, rel);
+				if (sg_emits(s, SG_PART_LEADER))
+					sg_emit_composite(s, rel);
 				break;
 			default:
 				/* sequences and indexes come from their own catalogs */
@@ -2053,6 +2084,10 @@ sg_read_index(Snap *s, HeapTuple tup, TupleDesc desc)
 		}
 		irel->include_columns = sg_keep(s, cols.data);
 	}
+	/* with a worker, each process builds the indexes of half the tables */
+	if (s->part != SG_PART_ALL &&
+		(idx->indrelid % 2 == 1) != sg_emits(s, SG_PART_WORKER))
+		return;
 	if (table->attrs == NULL || irel->has_attoptions)
 	{
 		/* unusual: let the server's deparser do it */
@@ -2956,89 +2991,414 @@ sg_pin_settings(void)
 	return nestlevel;
 }
 
+/* the snapshot's state, before any catalog is read */
+static void
+sg_snap_init(Snap *s, int facets, int part)
+{
+	memset(s, 0, sizeof(Snap));
+	s->facets = facets;
+	s->part = part;
+	s->cxt = CurrentMemoryContext;
+	s->scratch = AllocSetContextCreate(CurrentMemoryContext, "schemaguard snapshot scratch",
+									   ALLOCSET_DEFAULT_SIZES);
+	s->rowcxt = AllocSetContextCreate(CurrentMemoryContext, "schemaguard snapshot row",
+									  ALLOCSET_DEFAULT_SIZES);
+	s->result = palloc0(sizeof(SGSnapshot));
+	s->result->facets = facets;
+	s->result->maxobjects = 1024;
+	s->result->objects = palloc(sizeof(SGObject) * s->result->maxobjects);
+	initStringInfo(&s->buf);
+
+	s->nsps = sgmap_create(CurrentMemoryContext, 64, NULL);
+	s->rels = sgmap_create(CurrentMemoryContext, 1024, NULL);
+	s->maxrels = 1024;
+	s->rel_list = palloc(sizeof(SnapRel *) * s->maxrels);
+	s->members = sgmap_create(CurrentMemoryContext, 1024, NULL);
+	s->descriptions = sg_hash_create("schemaguard comments", sizeof(DescKey),
+									 sizeof(DescEntry), 256);
+	s->typenames = sgmap_create(CurrentMemoryContext, 256, NULL);
+	s->opclasses = sgmap_create(CurrentMemoryContext, 64, NULL);
+	s->ams = sgmap_create(CurrentMemoryContext, 16, NULL);
+	s->exprs = sgmap_create(CurrentMemoryContext, 256, NULL);
+	s->inherits = sgmap_create(CurrentMemoryContext, 64, NULL);
+	s->auto_arrays = sgmap_create(CurrentMemoryContext, 1024, NULL);
+}
+
+/* the lookup tables, no longer needed once the objects are built */
+static void
+sg_snap_free(Snap *s)
+{
+	sgmap_destroy(s->nsps);
+	sgmap_destroy(s->members);
+	hash_destroy(s->descriptions);
+	sgmap_destroy(s->typenames);
+	sgmap_destroy(s->opclasses);
+	sgmap_destroy(s->ams);
+	sgmap_destroy(s->exprs);
+	sgmap_destroy(s->inherits);
+	sgmap_destroy(s->auto_arrays);
+	sgmap_destroy(s->rels);
+	MemoryContextDelete(s->scratch);
+	MemoryContextDelete(s->rowcxt);
+	pfree(s->buf.data);
+}
+
+static void sg_send_pending(Snap *s);
+
+/*
+ * Read the catalogs and build this participant's objects (s->part): the
+ * leader's or the worker's share, or all of them.  Both shares need the
+ * schemas, relations and columns; each reads only the other catalogs it
+ * needs.
+ */
+static void
+sg_snapshot_collect(Snap *s)
+{
+	bool		leader = sg_emits(s, SG_PART_LEADER);
+	bool		worker = sg_emits(s, SG_PART_WORKER);
+
+	sg_read_members(s);
+	sg_scan(s, ExtensionRelationId, sg_read_own_schema);
+	if (s->facets & SG_FACET_COMMENTS)
+		sg_scan(s, DescriptionRelationId, sg_read_description);
+	sg_scan(s, NamespaceRelationId, sg_read_namespace);
+	sg_scan(s, RelationRelationId, sg_read_class);
+	sg_scan(s, AttributeRelationId, sg_read_attribute);
+	if (leader)
+	{
+		sg_scan(s, AttrDefaultRelationId, sg_read_attrdef);
+		sg_scan(s, InheritsRelationId, sg_read_inherits);
+	}
+	sg_build_attsigs(s);
+
+	/* both: tables need their replica identity index, constraints their index */
+	sg_scan(s, IndexRelationId, sg_read_index);
+	sg_send_pending(s);
+	/* views need their query from their rule */
+	if (worker)
+		sg_scan(s, RewriteRelationId, sg_read_rewrite);
+	sg_emit_relations(s);
+	sg_send_pending(s);
+	if (worker)
+	{
+		sg_scan(s, ProcedureRelationId, sg_read_proc);
+		sg_scan(s, TriggerRelationId, sg_read_trigger);
+		sg_send_pending(s);
+	}
+	if (leader)
+	{
+		sg_scan(s, SequenceRelationId, sg_read_sequence);
+		sg_scan(s, ConstraintRelationId, sg_read_constraint);
+		sg_scan(s, EventTriggerRelationId, sg_read_event_trigger);
+		sg_scan(s, PolicyRelationId, sg_read_policy);
+		sg_scan(s, StatisticExtRelationId, sg_read_statistic_ext);
+		sg_scan(s, TypeRelationId, sg_read_type_array);
+		sg_scan(s, TypeRelationId, sg_read_type);
+		sg_scan(s, ExtensionRelationId, sg_read_extension);
+		sg_scan(s, CollationRelationId, sg_read_collation);
+	}
+}
+
+
+/* ----------------------------------------------------------------
+ * The parallel worker
+ *
+ * On a large schema most of the time goes into building definitions, and
+ * much of it into the server's deparser (views, routines, triggers) and
+ * the index and constraint definitions.  When a parallel worker is free,
+ * it builds those objects from the same catalog snapshot while the leader
+ * builds the rest, and sends them over a shared memory queue; the leader
+ * sorts and hashes everything as before.  The result does not depend on
+ * whether a worker ran: the same code builds each object either way.
+ * ----------------------------------------------------------------
+ */
+
+#define SG_PKEY_SHARED		UINT64CONST(0x5347000000000001)
+#define SG_PKEY_SNAPSHOT	UINT64CONST(0x5347000000000002)
+#define SG_PKEY_QUEUE		UINT64CONST(0x5347000000000003)
+#define SG_QUEUE_SIZE		(8 * 1024 * 1024)
+#define SG_BATCH_SIZE		(64 * 1024)
+
+typedef struct SGParallelShared
+{
+	int			facets;
+} SGParallelShared;
+
+PGDLLEXPORT void sg_snapshot_worker_main(dsm_segment *seg, shm_toc *toc);
+
+static void
+sg_put_string(StringInfo buf, const char *str)
+{
+	int32		len = str ? (int32) strlen(str) : -1;
+
+	appendBinaryStringInfo(buf, (const char *) &len, sizeof(len));
+	if (str)
+		appendBinaryStringInfo(buf, str, len);
+}
+
+static void
+sg_put_object(StringInfo buf, const SGObject *obj)
+{
+	uint32		ids[3];
+
+	ids[0] = obj->classid;
+	ids[1] = obj->objid;
+	ids[2] = (uint32) obj->objsubid;
+	appendBinaryStringInfo(buf, (const char *) ids, sizeof(ids));
+	sg_put_string(buf, obj->type);
+	sg_put_string(buf, obj->schema);
+	sg_put_string(buf, obj->identity);
+	sg_put_string(buf, obj->definition);
+	sg_put_string(buf, obj->parent_type);
+	sg_put_string(buf, obj->parent_identity);
+}
+
+static bool
+sg_send(shm_mq_handle *mqh, const char *data, Size len)
+{
+	/* the leader gone means it failed: stop quietly, it reports why */
+	return shm_mq_send(mqh, len, data, false, true) == SHM_MQ_SUCCESS;
+}
+
+/*
+ * In the worker: send the objects built since the last call, in batches,
+ * so that the leader can take them while the worker goes on.
+ */
+static void
+sg_send_pending(Snap *s)
+{
+	StringInfoData buf;
+
+	if (s->mqh == NULL || s->leader_gone || s->nsent == s->result->nobjects)
+		return;
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, 'O');
+	for (; s->nsent < s->result->nobjects; s->nsent++)
+	{
+		sg_put_object(&buf, &s->result->objects[s->nsent]);
+		if (buf.len >= SG_BATCH_SIZE || s->nsent + 1 == s->result->nobjects)
+		{
+			if (!sg_send(s->mqh, buf.data, buf.len))
+			{
+				s->leader_gone = true;
+				break;
+			}
+			resetStringInfo(&buf);
+			appendStringInfoChar(&buf, 'O');
+		}
+	}
+	pfree(buf.data);
+}
+
+/*
+ * The worker: restores the leader's catalog snapshot, builds its share of
+ * the objects and sends them in batches ('O' and objects) as it goes, then
+ * 'E'.
+ */
+void
+sg_snapshot_worker_main(dsm_segment *seg, shm_toc *toc)
+{
+	SGParallelShared *shared = shm_toc_lookup(toc, SG_PKEY_SHARED, false);
+	char	   *snapspace = shm_toc_lookup(toc, SG_PKEY_SNAPSHOT, false);
+	shm_mq	   *mq = shm_toc_lookup(toc, SG_PKEY_QUEUE, false);
+	shm_mq_handle *mqh;
+	Snap		s;
+
+	shm_mq_set_sender(mq, MyProc);
+	mqh = shm_mq_attach(mq, seg, NULL);
+
+	/* the settings were pinned by the leader and came with the worker */
+	sg_snap_init(&s, shared->facets, SG_PART_WORKER);
+	s.snapshot = RegisterSnapshot(RestoreSnapshot(snapspace));
+	s.mqh = mqh;
+	sg_snapshot_collect(&s);
+	UnregisterSnapshot(s.snapshot);
+	sg_send_pending(&s);
+	if (!s.leader_gone && sg_send(mqh, "E", 1))
+		shm_mq_detach(mqh);
+}
+
+static void
+sg_malformed_message(void)
+{
+	elog(ERROR, "schemaguard: malformed message from the snapshot worker");
+}
+
+/* one string of a worker's message, kept (NULL stays NULL) */
+static const char *
+sg_get_string(Snap *s, const char **p, const char *end, bool intern)
+{
+	int32		len;
+	const char *str;
+
+	if (end - *p < (long) sizeof(len))
+		sg_malformed_message();
+	memcpy(&len, *p, sizeof(len));
+	*p += sizeof(len);
+	if (len == -1)
+		return NULL;
+	if (len < 0 || end - *p < len)
+		sg_malformed_message();
+	str = NULL;
+	if (intern)
+	{
+		/* type names repeat: one copy each, as in the leader's objects */
+		for (int i = 0; i < s->ninterned; i++)
+			if (strncmp(s->interned[i], *p, len) == 0 && s->interned[i][len] == '\0')
+			{
+				str = s->interned[i];
+				break;
+			}
+	}
+	if (str == NULL)
+	{
+		str = sg_keep_n(s, *p, len);
+		if (intern && s->ninterned < lengthof(s->interned))
+			s->interned[s->ninterned++] = str;
+	}
+	*p += len;
+	return str;
+}
+
+/* the objects of one 'O' message */
+static void
+sg_receive_objects(Snap *s, const char *data, Size len)
+{
+	const char *p = data + 1;
+	const char *end = data + len;
+
+	while (p < end)
+	{
+		uint32		ids[3];
+		const char *type;
+		const char *schema;
+		const char *identity;
+		SGObject   *obj;
+
+		if (end - p < (long) sizeof(ids))
+			sg_malformed_message();
+		memcpy(ids, p, sizeof(ids));
+		p += sizeof(ids);
+		type = sg_get_string(s, &p, end, true);
+		schema = sg_get_string(s, &p, end, false);
+		identity = sg_get_string(s, &p, end, false);
+		if (type == NULL || identity == NULL)
+			sg_malformed_message();
+		obj = sg_add_object(s, type, schema, identity, ids[0], ids[1], (int32) ids[2]);
+		obj->definition = sg_get_string(s, &p, end, false);
+		obj->parent_type = sg_get_string(s, &p, end, true);
+		obj->parent_identity = sg_get_string(s, &p, end, false);
+		if (obj->definition == NULL)
+			sg_malformed_message();
+	}
+}
+
+/*
+ * Start a worker for the worker's share, if parallel query may use one
+ * (max_parallel_workers_per_gather > 0) and one is free.  Returns NULL, and
+ * leaves s->part alone, when the leader is to build everything.
+ */
+static ParallelContext *
+sg_parallel_begin(Snap *s, shm_mq_handle **mqh)
+{
+	ParallelContext *pcxt;
+	SGParallelShared *shared;
+	Size		snapsize;
+	char	   *snapspace;
+	shm_mq	   *mq;
+
+	if (max_parallel_workers_per_gather <= 0 || IsInParallelMode() ||
+		!IsUnderPostmaster)
+		return NULL;
+
+	EnterParallelMode();
+	pcxt = CreateParallelContext("schemaguard", "sg_snapshot_worker_main", 1);
+	snapsize = EstimateSnapshotSpace(s->snapshot);
+	shm_toc_estimate_chunk(&pcxt->estimator, sizeof(SGParallelShared));
+	shm_toc_estimate_chunk(&pcxt->estimator, snapsize);
+	shm_toc_estimate_chunk(&pcxt->estimator, SG_QUEUE_SIZE);
+	shm_toc_estimate_keys(&pcxt->estimator, 3);
+	InitializeParallelDSM(pcxt);
+
+	shared = shm_toc_allocate(pcxt->toc, sizeof(SGParallelShared));
+	shared->facets = s->facets;
+	shm_toc_insert(pcxt->toc, SG_PKEY_SHARED, shared);
+	snapspace = shm_toc_allocate(pcxt->toc, snapsize);
+	SerializeSnapshot(s->snapshot, snapspace);
+	shm_toc_insert(pcxt->toc, SG_PKEY_SNAPSHOT, snapspace);
+	mq = shm_mq_create(shm_toc_allocate(pcxt->toc, SG_QUEUE_SIZE), SG_QUEUE_SIZE);
+	shm_toc_insert(pcxt->toc, SG_PKEY_QUEUE, mq);
+	shm_mq_set_receiver(mq, MyProc);
+
+	LaunchParallelWorkers(pcxt);
+	if (pcxt->nworkers_launched == 0)
+	{
+		DestroyParallelContext(pcxt);
+		ExitParallelMode();
+		return NULL;
+	}
+	*mqh = shm_mq_attach(mq, pcxt->seg, pcxt->worker[0].bgwhandle);
+	s->part = SG_PART_LEADER;
+	elog(DEBUG1, "schemaguard: the snapshot is built with a parallel worker");
+	return pcxt;
+}
+
+/* take the worker's objects, and its error if it failed */
+static void
+sg_parallel_end(Snap *s, ParallelContext *pcxt, shm_mq_handle *mqh)
+{
+	bool		complete = false;
+
+	for (;;)
+	{
+		Size		len;
+		void	   *data;
+		shm_mq_result res = shm_mq_receive(mqh, &len, &data, false);
+
+		if (res != SHM_MQ_SUCCESS)
+			break;
+		if (len >= 1 && ((char *) data)[0] == 'O')
+			sg_receive_objects(s, data, len);
+		else if (len == 1 && ((char *) data)[0] == 'E')
+			complete = true;
+		else
+			sg_malformed_message();
+	}
+	/* raises the worker's error, if it had one */
+	WaitForParallelWorkersToFinish(pcxt);
+	if (!complete)
+		elog(ERROR, "schemaguard: the snapshot worker ended without sending its objects");
+	shm_mq_detach(mqh);
+	DestroyParallelContext(pcxt);
+	ExitParallelMode();
+}
+
 SGSnapshot *
 sg_snapshot_take(int facets)
 {
 	Snap		s;
 	int			nestlevel;
-	memset(&s, 0, sizeof(s));
-	s.facets = facets;
-	s.cxt = CurrentMemoryContext;
-	s.scratch = AllocSetContextCreate(CurrentMemoryContext, "schemaguard snapshot scratch",
-									  ALLOCSET_DEFAULT_SIZES);
-	s.rowcxt = AllocSetContextCreate(CurrentMemoryContext, "schemaguard snapshot row",
-									 ALLOCSET_DEFAULT_SIZES);
-	s.result = palloc0(sizeof(SGSnapshot));
-	s.result->facets = facets;
-	s.result->maxobjects = 1024;
-	s.result->objects = palloc(sizeof(SGObject) * s.result->maxobjects);
-	initStringInfo(&s.buf);
+	ParallelContext *pcxt;
+	shm_mq_handle *mqh = NULL;
+	SGSnapshot *result;
 
+	sg_snap_init(&s, facets, SG_PART_ALL);
+	/* before parallel mode: a worker inherits the settings */
 	nestlevel = sg_pin_settings();
 
-	/* one catalog snapshot for every catalog read */
+	/* one catalog snapshot for every catalog read, the worker's too */
 	s.snapshot = RegisterSnapshot(GetCatalogSnapshot(RelationRelationId));
 
-	s.nsps = sgmap_create(CurrentMemoryContext, 64, NULL);
-	s.rels = sgmap_create(CurrentMemoryContext, 1024, NULL);
-	s.maxrels = 1024;
-	s.rel_list = palloc(sizeof(SnapRel *) * s.maxrels);
-	s.members = sgmap_create(CurrentMemoryContext, 1024, NULL);
-	s.descriptions = sg_hash_create("schemaguard comments", sizeof(DescKey),
-									sizeof(DescEntry), 256);
-	s.typenames = sgmap_create(CurrentMemoryContext, 256, NULL);
-	s.opclasses = sgmap_create(CurrentMemoryContext, 64, NULL);
-	s.ams = sgmap_create(CurrentMemoryContext, 16, NULL);
-	s.exprs = sgmap_create(CurrentMemoryContext, 256, NULL);
-	s.inherits = sgmap_create(CurrentMemoryContext, 64, NULL);
-	s.auto_arrays = sgmap_create(CurrentMemoryContext, 1024, NULL);
-
-	sg_read_members(&s);
-	sg_scan(&s, ExtensionRelationId, sg_read_own_schema);
-	if (facets & SG_FACET_COMMENTS)
-		sg_scan(&s, DescriptionRelationId, sg_read_description);
-	sg_scan(&s, NamespaceRelationId, sg_read_namespace);
-	sg_scan(&s, RelationRelationId, sg_read_class);
-	sg_scan(&s, AttributeRelationId, sg_read_attribute);
-	sg_scan(&s, AttrDefaultRelationId, sg_read_attrdef);
-	sg_scan(&s, InheritsRelationId, sg_read_inherits);
-	sg_build_attsigs(&s);
-
-	/* indexes first: tables need their replica identity index */
-	sg_scan(&s, IndexRelationId, sg_read_index);
-	/* rules next: views need their query */
-	sg_scan(&s, RewriteRelationId, sg_read_rewrite);
-	sg_emit_relations(&s);
-	sg_scan(&s, SequenceRelationId, sg_read_sequence);
-	sg_scan(&s, ConstraintRelationId, sg_read_constraint);
-	sg_scan(&s, ProcedureRelationId, sg_read_proc);
-	sg_scan(&s, TriggerRelationId, sg_read_trigger);
-	sg_scan(&s, EventTriggerRelationId, sg_read_event_trigger);
-	sg_scan(&s, PolicyRelationId, sg_read_policy);
-	sg_scan(&s, StatisticExtRelationId, sg_read_statistic_ext);
-	sg_scan(&s, TypeRelationId, sg_read_type_array);
-	sg_scan(&s, TypeRelationId, sg_read_type);
-	sg_scan(&s, ExtensionRelationId, sg_read_extension);
-	sg_scan(&s, CollationRelationId, sg_read_collation);
+	pcxt = sg_parallel_begin(&s, &mqh);
+	sg_snapshot_collect(&s);
+	if (pcxt)
+		sg_parallel_end(&s, pcxt, mqh);
 
 	UnregisterSnapshot(s.snapshot);
 	AtEOXact_GUC(true, nestlevel);
 
-	sg_snapshot_sort(s.result->objects, s.result->nobjects);
-
-	/* the lookup tables are no longer needed */
-	sgmap_destroy(s.nsps);
-	sgmap_destroy(s.members);
-	hash_destroy(s.descriptions);
-	sgmap_destroy(s.typenames);
-	sgmap_destroy(s.opclasses);
-	sgmap_destroy(s.ams);
-	sgmap_destroy(s.exprs);
-	sgmap_destroy(s.inherits);
-	sgmap_destroy(s.auto_arrays);
-	sgmap_destroy(s.rels);
-	MemoryContextDelete(s.scratch);
-	MemoryContextDelete(s.rowcxt);
-	pfree(s.buf.data);
-	return s.result;
+	result = s.result;
+	sg_snapshot_sort(result->objects, result->nobjects);
+	sg_snap_free(&s);
+	return result;
 }

@@ -247,6 +247,13 @@ CREATE VIEW drift_s.vr AS
     SELECT id AS a, name FROM drift_s.t UNION ALL SELECT id, name FROM drift_s.t;
 CREATE VIEW drift_s.vv (x, y) AS VALUES (1, 'a'), (2, 'b');
 CREATE MATERIALIZED VIEW drift_s.mvr AS SELECT id AS k FROM drift_s.t WITH NO DATA;
+-- one table (columns printed without the table name before 16, as after),
+-- and names the deparser must number because of the rule's own OLD and NEW
+CREATE VIEW drift_s.v1 AS SELECT id, name FROM drift_s.t WHERE id > 0;
+CREATE TABLE drift_s.old (id integer);
+CREATE VIEW drift_s.vo AS
+    SELECT o.id FROM drift_s.old o JOIN drift_s.t new ON new.id = o.id
+     WHERE EXISTS (SELECT FROM drift_s.old WHERE old.id = o.id);
 BEGIN;
 SET LOCAL schemaguard.allow = 'rename_column';
 ALTER VIEW drift_s.vr RENAME COLUMN a TO renamed;
@@ -260,8 +267,13 @@ SELECT s.identity,
        s.definition ~ '(renamed|AS z|k2)' AS has_new_name
   FROM schemaguard.snapshot() s JOIN pg_class c ON c.oid = s.identity::regclass
  WHERE s.object_type IN ('view', 'materialized view') ORDER BY s.identity;
-DROP VIEW drift_s.vr, drift_s.vv;
+DROP VIEW drift_s.vr, drift_s.vv, drift_s.v1, drift_s.vo;
+DROP TABLE drift_s.old;
 DROP MATERIALIZED VIEW drift_s.mvr;
+-- identifiers are quoted without a keyword lookup when they have a digit:
+-- that needs every keyword to be letters and underscores only
+SELECT count(*) AS keywords_with_other_characters
+  FROM pg_get_keywords() WHERE word !~ '^[a-z_]+$';
 
 -- =====================================================================
 -- functions, procedures and aggregates

@@ -24,6 +24,8 @@
 #include "postgres.h"
 
 #include "access/genam.h"
+#include "access/heapam.h"
+#include "access/tableam.h"
 #include "access/parallel.h"
 #include "access/htup_details.h"
 #include "access/relation.h"
@@ -646,6 +648,30 @@ sg_snapshot_sort(SGObject *objects, int n)
  * ----------------------------------------------------------------
  */
 
+/*
+ * quote_identifier(), without its keyword lookup for the names that need
+ * none: only lower-case letters, digits and underscores, not starting with
+ * a digit, and with a digit in them.  No SQL keyword has a digit
+ * (sql/drift.sql checks pg_get_keywords()), and most generated names do
+ * (t1, c2, t1_pkey).  The same result, the same pointer when unquoted.
+ */
+static const char *
+sg_quote_ident(const char *ident)
+{
+	bool		digit = false;
+
+	if (quote_all_identifiers || !((ident[0] >= 'a' && ident[0] <= 'z') || ident[0] == '_'))
+		return quote_identifier(ident);
+	for (const char *p = ident; *p; p++)
+	{
+		if (*p >= '0' && *p <= '9')
+			digit = true;
+		else if (!((*p >= 'a' && *p <= 'z') || *p == '_'))
+			return quote_identifier(ident);
+	}
+	return digit ? ident : quote_identifier(ident);
+}
+
 static HTAB *
 sg_hash_create(const char *name, Size keysize, Size entrysize, long nelem)
 {
@@ -875,7 +901,7 @@ sg_am(Snap *s, Oid amoid)
 
 		e = MemoryContextAlloc(s->cxt, sizeof(AmEntry));
 		e->amoid = amoid;
-		e->name = sg_keep(s, name ? quote_identifier(name) : "-");
+		e->name = sg_keep(s, name ? sg_quote_ident(name) : "-");
 		e->canorder = false;
 		if (HeapTupleIsValid(tup))
 		{
@@ -1035,7 +1061,7 @@ sg_role(Oid roleid)
 	if (roleid == InvalidOid)
 		return "PUBLIC";
 	name = GetUserNameFromId(roleid, true);
-	return name ? quote_identifier(name) : psprintf("role %u", roleid);
+	return name ? sg_quote_ident(name) : psprintf("role %u", roleid);
 }
 
 static int
@@ -1146,7 +1172,7 @@ sg_tablespace(Snap *s, Oid spcid)
 	if (!OidIsValid(spcid))
 		return "DEFAULT";
 	name = get_tablespace_name(spcid);
-	return name ? quote_identifier(name) : psprintf("%u", spcid);
+	return name ? sg_quote_ident(name) : psprintf("%u", spcid);
 }
 
 /* reloptions text[] as "a=1, b=2", NULL when there are none */
@@ -1173,11 +1199,11 @@ sg_reloptions_text(Datum reloptions)
 		if (eq)
 		{
 			*eq = '\0';
-			appendStringInfo(&buf, "%s=%s", quote_identifier(opt),
+			appendStringInfo(&buf, "%s=%s", sg_quote_ident(opt),
 							 quote_literal_cstr(eq + 1));
 		}
 		else
-			appendStringInfoString(&buf, quote_identifier(opt));
+			appendStringInfoString(&buf, sg_quote_ident(opt));
 	}
 	return buf.data;
 }
@@ -1193,11 +1219,11 @@ static void
 sg_scan(Snap *s, Oid catalog, SnapRowFn fn)
 {
 	Relation	rel = table_open(catalog, AccessShareLock);
-	SysScanDesc scan = systable_beginscan(rel, InvalidOid, false, s->snapshot,
-										  0, NULL);
+	TableScanDesc scan = table_beginscan_strat(rel, s->snapshot, 0, NULL,
+											   true, false);
 	HeapTuple	tup;
 
-	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	while (HeapTupleIsValid(tup = heap_getnext(scan, ForwardScanDirection)))
 	{
 		MemoryContext old;
 
@@ -1208,7 +1234,7 @@ sg_scan(Snap *s, Oid catalog, SnapRowFn fn)
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(s->rowcxt);
 	}
-	systable_endscan(scan);
+	table_endscan(scan);
 	table_close(rel, AccessShareLock);
 }
 
@@ -1216,7 +1242,12 @@ static char *
 sg_text_attr(HeapTuple tup, int attnum, TupleDesc desc)
 {
 	bool		isnull;
-	Datum		d = heap_getattr(tup, attnum, desc, &isnull);
+	Datum		d;
+
+	/* the null bitmap first: heap_getattr() walks the row to a later column */
+	if (heap_attisnull(tup, attnum, desc))
+		return NULL;
+	d = heap_getattr(tup, attnum, desc, &isnull);
 
 	return isnull ? NULL : TextDatumGetCString(d);
 }
@@ -1225,10 +1256,14 @@ static Acl *
 sg_acl_attr(Snap *s, HeapTuple tup, int attnum, TupleDesc desc)
 {
 	bool		isnull;
-	Datum		d = heap_getattr(tup, attnum, desc, &isnull);
+	Datum		d;
 	MemoryContext old;
 	Acl		   *acl;
 
+	/* as in sg_text_attr() */
+	if (heap_attisnull(tup, attnum, desc))
+		return NULL;
+	d = heap_getattr(tup, attnum, desc, &isnull);
 	if (isnull)
 		return NULL;
 	old = MemoryContextSwitchTo(s->cxt);
@@ -1279,7 +1314,7 @@ sg_read_namespace(Snap *s, HeapTuple tup, TupleDesc desc)
 	e->nspid = nsp->oid;
 	sg_map_enter(s->nsps, nsp->oid)->value = e;
 	e->name = sg_keep(s, name);
-	e->quoted = sg_keep(s, quote_identifier(name));
+	e->quoted = sg_keep(s, sg_quote_ident(name));
 	e->included = !system && nsp->oid != s->own_schema &&
 		!sg_is_member(s, NamespaceRelationId, nsp->oid);
 	if (!e->included || !sg_emits(s, SG_PART_LEADER))
@@ -1287,7 +1322,7 @@ sg_read_namespace(Snap *s, HeapTuple tup, TupleDesc desc)
 
 	{
 		StringInfo	buf = sg_def_begin(s);
-		const char *ident = sg_keep(s, quote_identifier(name));
+		const char *ident = sg_keep(s, sg_quote_ident(name));
 		SGObject   *obj;
 
 		appendStringInfo(buf, "CREATE SCHEMA %s", ident);
@@ -1328,9 +1363,12 @@ sg_read_class(Snap *s, HeapTuple tup, TupleDesc desc)
 	rel->reltablespace = c->reltablespace;
 	rel->nspname = nsp->name;
 	rel->relname = sg_keep(s, NameStr(c->relname));
-	rel->qualified = sg_keep_concat(s, nsp->quoted, ".", quote_identifier(rel->relname));
+	rel->qualified = sg_keep_concat(s, nsp->quoted, ".", sg_quote_ident(rel->relname));
 	rel->reloptions = NULL;
-	d = heap_getattr(tup, Anum_pg_class_reloptions, desc, &isnull);
+	d = (Datum) 0;
+	isnull = heap_attisnull(tup, Anum_pg_class_reloptions, desc);
+	if (!isnull)
+		d = heap_getattr(tup, Anum_pg_class_reloptions, desc, &isnull);
 	if (!isnull)
 	{
 		const char *opts = sg_reloptions_text(d);
@@ -1521,7 +1559,7 @@ sg_column_definition(Snap *s, StringInfo buf, SnapRel *rel, SnapAttr *att)
 	TypeNameEntry *t = sg_type_entry(s, att->typid, att->typmod);
 
 	/* the most frequent definition of all: no format strings */
-	appendStringInfoString(buf, quote_identifier(att->name));
+	appendStringInfoString(buf, sg_quote_ident(att->name));
 	appendStringInfoChar(buf, ' ');
 	appendStringInfoString(buf, t->name);
 	if (OidIsValid(att->collation) && att->collation != t->typcollation)
@@ -1575,7 +1613,7 @@ sg_emit_columns(Snap *s, SnapRel *rel, const char *reltype)
 	{
 		if (!rel->attrs[i].present)
 			continue;
-		cols[ncols].qname = quote_identifier(rel->attrs[i].name);
+		cols[ncols].qname = sg_quote_ident(rel->attrs[i].name);
 		cols[ncols].attno = i + 1;
 		cols[ncols].position = ncols + 1;
 		ncols++;
@@ -1706,7 +1744,7 @@ sg_emit_table(Snap *s, SnapRel *rel)
 			if (HeapTupleIsValid(stup))
 			{
 				appendStringInfo(buf, " SERVER %s",
-								 quote_identifier(NameStr(((Form_pg_foreign_server) GETSTRUCT(stup))->srvname)));
+								 sg_quote_ident(NameStr(((Form_pg_foreign_server) GETSTRUCT(stup))->srvname)));
 				ReleaseSysCache(stup);
 			}
 			opts = SysCacheGetAttr(FOREIGNTABLEREL, tup,
@@ -1736,7 +1774,7 @@ sg_emit_table(Snap *s, SnapRel *rel)
 
 		appendStringInfo(buf, "\nALTER TABLE %s REPLICA IDENTITY USING INDEX %s",
 						 rel->qualified,
-						 idx ? quote_identifier(idx->relname) : "?");
+						 idx ? sg_quote_ident(idx->relname) : "?");
 	}
 	sg_relation_facets(s, buf, rel,
 					   rel->relkind == RELKIND_FOREIGN_TABLE ? OBJECT_FOREIGN_TABLE : OBJECT_TABLE);
@@ -1794,7 +1832,7 @@ sg_emit_composite(Snap *s, SnapRel *rel)
 			continue;
 		t = sg_type_entry(s, att->typid, att->typmod);
 		appendStringInfo(buf, "%s%s %s", first ? "" : ", ",
-						 quote_identifier(att->name), t->name);
+						 sg_quote_ident(att->name), t->name);
 		if (OidIsValid(att->collation) && att->collation != t->typcollation)
 			appendStringInfo(buf, " COLLATE %s", generate_collation_name(att->collation));
 		first = false;
@@ -1867,7 +1905,7 @@ sg_read_sequence(Snap *s, HeapTuple tup, TupleDesc desc)
 		if (orel && orel->attrs && dep.refobjsubid <= orel->natts &&
 			orel->attrs[dep.refobjsubid - 1].present)
 			owned_by = psprintf("%s.%s", orel->qualified,
-								quote_identifier(orel->attrs[dep.refobjsubid - 1].name));
+								sg_quote_ident(orel->attrs[dep.refobjsubid - 1].name));
 	}
 	buf = sg_def_begin(s);
 	appendStringInfo(buf, "CREATE %sSEQUENCE %s AS %s INCREMENT BY " INT64_FORMAT
@@ -1952,7 +1990,8 @@ static void
 sg_index_columns(Snap *s, StringInfo buf, Form_pg_index idx, HeapTuple tup,
 				 TupleDesc desc, SnapRel *table, SnapRel *irel, bool keys_only)
 {
-	bool		isnull;
+	Datum		values[Natts_pg_index];
+	bool		nulls[Natts_pg_index];
 	oidvector  *indcollation;
 	oidvector  *indclass;
 	int2vector *indoption;
@@ -1962,9 +2001,11 @@ sg_index_columns(Snap *s, StringInfo buf, Form_pg_index idx, HeapTuple tup,
 	AmEntry    *am = sg_am(s, irel->relam);
 	const char *sep = "";
 
-	indcollation = (oidvector *) DatumGetPointer(heap_getattr(tup, Anum_pg_index_indcollation, desc, &isnull));
-	indclass = (oidvector *) DatumGetPointer(heap_getattr(tup, Anum_pg_index_indclass, desc, &isnull));
-	indoption = (int2vector *) DatumGetPointer(heap_getattr(tup, Anum_pg_index_indoption, desc, &isnull));
+	/* one pass over the row: heap_getattr() would walk it for each vector */
+	heap_deform_tuple(tup, desc, values, nulls);
+	indcollation = (oidvector *) DatumGetPointer(values[Anum_pg_index_indcollation - 1]);
+	indclass = (oidvector *) DatumGetPointer(values[Anum_pg_index_indclass - 1]);
+	indoption = (int2vector *) DatumGetPointer(values[Anum_pg_index_indoption - 1]);
 
 	if (exprs)
 	{
@@ -1998,13 +2039,13 @@ sg_index_columns(Snap *s, StringInfo buf, Form_pg_index idx, HeapTuple tup,
 
 			if (att == NULL || !att->present)
 			{
-				appendStringInfo(buf, "%s", quote_identifier(get_attname(table->relid, attnum, false)));
+				appendStringInfo(buf, "%s", sg_quote_ident(get_attname(table->relid, attnum, false)));
 				keytype = get_atttype(table->relid, attnum);
 				keycoll = InvalidOid;
 			}
 			else
 			{
-				appendStringInfoString(buf, quote_identifier(att->name));
+				appendStringInfoString(buf, sg_quote_ident(att->name));
 				keytype = att->typid;
 				keycoll = att->collation;
 			}
@@ -2080,13 +2121,16 @@ sg_read_index(Snap *s, HeapTuple tup, TupleDesc desc)
 		{
 			if (k > idx->indnkeyatts)
 				appendStringInfoString(&cols, ", ");
-			appendStringInfoString(&cols, quote_identifier(sg_attname(table, idx->indkey.values[k])));
+			appendStringInfoString(&cols, sg_quote_ident(sg_attname(table, idx->indkey.values[k])));
 		}
 		irel->include_columns = sg_keep(s, cols.data);
 	}
-	/* with a worker, each process builds the indexes of half the tables */
+	/*
+	 * With a worker, each process builds about half of the indexes: split by
+	 * a hash of the OID, as OIDs often come in strides of the same parity.
+	 */
 	if (s->part != SG_PART_ALL &&
-		(idx->indrelid % 2 == 1) != sg_emits(s, SG_PART_WORKER))
+		(murmurhash32(idx->indexrelid) & 1) != (uint32) sg_emits(s, SG_PART_WORKER))
 		return;
 	if (table->attrs == NULL || irel->has_attoptions)
 	{
@@ -2102,7 +2146,7 @@ sg_read_index(Snap *s, HeapTuple tup, TupleDesc desc)
 	{
 		appendStringInfo(buf, "CREATE %sINDEX %s ON %s%s USING %s (",
 						 idx->indisunique ? "UNIQUE " : "",
-						 quote_identifier(irel->relname),
+						 sg_quote_ident(irel->relname),
 						 irel->relkind == RELKIND_PARTITIONED_INDEX ? "ONLY " : "",
 						 table->qualified, sg_am(s, irel->relam)->name);
 		sg_index_columns(s, buf, idx, tup, desc, table, irel, false);
@@ -2149,7 +2193,7 @@ sg_column_list(Snap *s, StringInfo buf, SnapRel *rel, HeapTuple tup,
 
 		if (i > 0)
 			appendStringInfoString(buf, ", ");
-		appendStringInfoString(buf, quote_identifier(rel ? sg_attname(rel, attno) :
+		appendStringInfoString(buf, sg_quote_ident(rel ? sg_attname(rel, attno) :
 													 get_attname(InvalidOid, attno, false)));
 	}
 }
@@ -2316,7 +2360,7 @@ sg_read_constraint(Snap *s, HeapTuple tup, TupleDesc desc)
 	}
 	sg_facet_comment(s, buf, ConstraintRelationId, con->oid, 0);
 	obj = sg_add_object(s, type, schema,
-						sg_keep_concat(s, quote_identifier(NameStr(con->conname)),
+						sg_keep_concat(s, sg_quote_ident(NameStr(con->conname)),
 									   " on ", owner_ident),
 						ConstraintRelationId, con->oid, 0);
 	sg_set_definition(s, obj, buf);
@@ -2438,7 +2482,7 @@ sg_add_relation_member(Snap *s, const char *type, SnapRel *rel,
 	SGObject   *obj;
 
 	obj = sg_add_object(s, type, rel->nspname,
-						sg_keep_concat(s, quote_identifier(name), " on ", rel->qualified),
+						sg_keep_concat(s, sg_quote_ident(name), " on ", rel->qualified),
 						classid, objid, 0);
 	sg_set_definition(s, obj, buf);
 	obj->parent_type = sg_relkind_type(rel->relkind);
@@ -2509,8 +2553,8 @@ sg_read_event_trigger(Snap *s, HeapTuple tup, TupleDesc desc)
 		return;
 	buf = sg_def_begin(s);
 	appendStringInfo(buf, "CREATE EVENT TRIGGER %s ON %s",
-					 quote_identifier(NameStr(evt->evtname)),
-					 quote_identifier(NameStr(evt->evtevent)));
+					 sg_quote_ident(NameStr(evt->evtname)),
+					 sg_quote_ident(NameStr(evt->evtevent)));
 	tags = heap_getattr(tup, Anum_pg_event_trigger_evttags, desc, &isnull);
 	if (!isnull)
 	{
@@ -2531,7 +2575,7 @@ sg_read_event_trigger(Snap *s, HeapTuple tup, TupleDesc desc)
 	sg_facet_owner(s, buf, evt->evtowner);
 	sg_facet_comment(s, buf, EventTriggerRelationId, evt->oid, 0);
 	obj = sg_add_object(s, "event trigger", NULL,
-						sg_keep(s, quote_identifier(NameStr(evt->evtname))),
+						sg_keep(s, sg_quote_ident(NameStr(evt->evtname))),
 						EventTriggerRelationId, evt->oid, 0);
 	sg_set_definition(s, obj, buf);
 }
@@ -2591,6 +2635,51 @@ sg_view_column_names(Query *query, SnapRel *view)
 	return true;
 }
 
+#if PG_VERSION_NUM < 160000
+
+/*
+ * Before PostgreSQL 16 a view's rule query starts its range table with two
+ * entries for the view itself, OLD and NEW.  The deparser never prints
+ * them, but it opens every relation of the range table: for these two
+ * that builds the view's relation cache entry, which parses the rule once
+ * more.  Turn them into entries that are not opened (RTE_RESULT) and keep
+ * everything the deparser looks at: their place and count (columns are
+ * prefixed with table names when there is more than one entry), and their
+ * names "old" and "new" (another entry with such a name gets "_1").  A
+ * VALUES view is left alone: the deparser prints it as a bare VALUES list
+ * only when the other entries are relations.
+ */
+static void
+sg_view_skip_old_new(Query *query, Oid viewid)
+{
+	RangeTblEntry *old_rte;
+	RangeTblEntry *new_rte;
+	ListCell   *lc;
+
+	if (list_length(query->rtable) < 2)
+		return;
+	old_rte = linitial_node(RangeTblEntry, query->rtable);
+	new_rte = lsecond_node(RangeTblEntry, query->rtable);
+	if (old_rte->rtekind != RTE_RELATION || old_rte->relid != viewid ||
+		old_rte->inFromCl || old_rte->alias == NULL ||
+		strcmp(old_rte->alias->aliasname, "old") != 0 ||
+		new_rte->rtekind != RTE_RELATION || new_rte->relid != viewid ||
+		new_rte->inFromCl || new_rte->alias == NULL ||
+		strcmp(new_rte->alias->aliasname, "new") != 0)
+		return;
+	foreach(lc, query->rtable)
+	{
+		if (lfirst_node(RangeTblEntry, lc)->rtekind == RTE_VALUES)
+			return;
+	}
+	old_rte->rtekind = RTE_RESULT;
+	old_rte->relid = InvalidOid;
+	new_rte->rtekind = RTE_RESULT;
+	new_rte->relid = InvalidOid;
+}
+
+#endif
+
 /*
  * A view's query as pg_get_viewdef() prints it, from its _RETURN rule's
  * row: without pg_get_viewdef()'s SPI query and opening of the view.
@@ -2619,6 +2708,9 @@ sg_read_view_rule(Snap *s, Form_pg_rewrite rw, HeapTuple tup, TupleDesc desc)
 	query = linitial_node(Query, actions);
 	if (query->commandType != CMD_SELECT || !sg_view_column_names(query, rel))
 		return;
+#if PG_VERSION_NUM < 160000
+	sg_view_skip_old_new(query, rw->ev_class);
+#endif
 	rel->viewdef = sg_keep(s, psprintf("%s;", pg_get_querydef(query, false)));
 }
 
@@ -2683,7 +2775,7 @@ sg_read_policy(Snap *s, HeapTuple tup, TupleDesc desc)
 	check = sg_text_attr(tup, Anum_pg_policy_polwithcheck, desc);
 	buf = sg_def_begin(s);
 	appendStringInfo(buf, "CREATE POLICY %s ON %s AS %s FOR %s TO ",
-					 quote_identifier(NameStr(pol->polname)), rel->qualified,
+					 sg_quote_ident(NameStr(pol->polname)), rel->qualified,
 					 pol->polpermissive ? "PERMISSIVE" : "RESTRICTIVE", cmd);
 	roles = heap_getattr(tup, Anum_pg_policy_polroles, desc, &isnull);
 	if (!isnull)
@@ -2914,13 +3006,13 @@ sg_read_extension(Snap *s, HeapTuple tup, TupleDesc desc)
 	SGObject   *obj;
 
 	appendStringInfo(buf, "CREATE EXTENSION %s VERSION %s SCHEMA %s",
-					 quote_identifier(NameStr(ext->extname)),
+					 sg_quote_ident(NameStr(ext->extname)),
 					 quote_literal_cstr(version ? version : ""),
-					 nsp ? quote_identifier(nsp->name) : "?");
+					 nsp ? sg_quote_ident(nsp->name) : "?");
 	sg_facet_owner(s, buf, ext->extowner);
 	sg_facet_comment(s, buf, ExtensionRelationId, ext->oid, 0);
 	obj = sg_add_object(s, "extension", NULL,
-						sg_keep(s, quote_identifier(NameStr(ext->extname))),
+						sg_keep(s, sg_quote_ident(NameStr(ext->extname))),
 						ExtensionRelationId, ext->oid, 0);
 	sg_set_definition(s, obj, buf);
 }

@@ -65,6 +65,10 @@ SELECT count(*) AS live_vs_own_manifest FROM schemaguard.compare(schemaguard.exp
 SET client_min_messages = debug1;
 SELECT schemaguard.fingerprint('{owners,privileges,comments,column_order,storage}') AS fp_par \gset
 RESET client_min_messages;
+-- the worker sends fingerprint() only the digests of its object types; the
+-- manifest's fingerprint is computed from all objects in one process
+SELECT :'fp_par' = schemaguard.export_manifest('{owners,privileges,comments,column_order,storage}') ->> 'fingerprint'
+       AS same_as_manifest_fingerprint;
 SELECT md5(string_agg(object_type || identity || definition || checksum, ',' ORDER BY object_type, identity))
        AS snap_par FROM schemaguard.snapshot('{owners,privileges,comments,column_order,storage}') \gset
 SET max_parallel_workers_per_gather = 0;

@@ -139,10 +139,8 @@ Datum
 sg_fingerprint(PG_FUNCTION_ARGS)
 {
 	int			facets = sg_facets_arg(fcinfo, 0);
-	SGSnapshot *snap = sg_snapshot_take(facets);
 
-	PG_RETURN_TEXT_P(cstring_to_text(sg_fingerprint_of(snap->objects,
-													   snap->nobjects, facets)));
+	PG_RETURN_TEXT_P(cstring_to_text(sg_snapshot_fingerprint(facets)));
 }
 
 /* ----------------------------------------------------------------

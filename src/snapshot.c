@@ -203,6 +203,14 @@ typedef struct SnapRel
 	const char *viewdef;		/* a view's query, from its _RETURN rule */
 } SnapRel;
 
+/* one object type's share of the fingerprint (sg_type_digests) */
+typedef struct SGTypeDigest
+{
+	const char *type;
+	int			count;
+	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+} SGTypeDigest;
+
 typedef struct SnapNsp
 {
 	Oid			nspid;			/* hash key */
@@ -317,6 +325,13 @@ typedef struct Snap
 	shm_mq_handle *mqh;			/* the worker's queue to the leader */
 	int			nsent;			/* objects already sent to the leader */
 	bool		leader_gone;
+	/* fingerprint(): the worker sends its types' digests, not its objects */
+	bool		fingerprint_only;
+	SGTypeDigest *own_digests;
+	int			nown_digests;
+	SGTypeDigest *worker_digests;
+	int			nworker_digests;
+	bool		have_worker_digests;
 } Snap;
 
 /* does this process build objects of share "part"? */
@@ -444,75 +459,160 @@ sg_object_checksum(SGObject *obj)
 	return obj->checksum;
 }
 
-/* one length-prefixed field of the fingerprint's input, in UTF-8 */
-static void
-sg_fingerprint_field(StringInfo buf, const char *value, bool utf8_server)
+/*
+ * SHA-256 over fields written as "<length>:<text>\n" in UTF-8 ("-\n" for
+ * NULL), fed to the hash in batches of about 64kB.
+ */
+typedef struct SGHasher
 {
+	pg_cryptohash_ctx *ctx;
+	StringInfoData buf;
+	bool		utf8_server;
+} SGHasher;
+
+static void
+sg_hasher_begin(SGHasher *h)
+{
+	int			encoding = GetDatabaseEncoding();
+
+	h->ctx = pg_cryptohash_create(PG_SHA256);
+	if (pg_cryptohash_init(h->ctx) < 0)
+		elog(ERROR, "schemaguard: could not compute SHA-256");
+	initStringInfo(&h->buf);
+	h->utf8_server = encoding == PG_UTF8 || encoding == PG_SQL_ASCII;
+}
+
+static void
+sg_hasher_flush(SGHasher *h)
+{
+	if (pg_cryptohash_update(h->ctx, (const uint8 *) h->buf.data, h->buf.len) < 0)
+		elog(ERROR, "schemaguard: could not compute SHA-256");
+	resetStringInfo(&h->buf);
+}
+
+static void
+sg_hasher_field(SGHasher *h, const char *value)
+{
+	StringInfo	buf = &h->buf;
 	const char *utf8 = value;
 	size_t		len;
 
 	if (value == NULL)
-	{
 		appendBinaryStringInfo(buf, "-\n", 2);
-		return;
-	}
-	len = strlen(value);
-	if (!utf8_server)
+	else
 	{
-		utf8 = pg_server_to_any(value, len, PG_UTF8);
-		len = strlen(utf8);
+		len = strlen(value);
+		if (!h->utf8_server)
+		{
+			utf8 = pg_server_to_any(value, len, PG_UTF8);
+			len = strlen(utf8);
+		}
+		/* "<len>:<value>\n", without going through a format string */
+		enlargeStringInfo(buf, len + 24);
+		buf->len += pg_ulltoa_n((uint64) len, buf->data + buf->len);
+		buf->data[buf->len++] = ':';
+		memcpy(buf->data + buf->len, utf8, len);
+		buf->len += len;
+		buf->data[buf->len++] = '\n';
+		buf->data[buf->len] = '\0';
 	}
-	/* "<len>:<value>\n", without going through a format string */
-	enlargeStringInfo(buf, len + 24);
-	buf->len += pg_ulltoa_n((uint64) len, buf->data + buf->len);
-	buf->data[buf->len++] = ':';
-	memcpy(buf->data + buf->len, utf8, len);
-	buf->len += len;
-	buf->data[buf->len++] = '\n';
-	buf->data[buf->len] = '\0';
+	if (buf->len >= 65536)
+		sg_hasher_flush(h);
+}
+
+static void
+sg_hasher_end(SGHasher *h, uint8 *digest)
+{
+	sg_hasher_flush(h);
+	if (pg_cryptohash_final(h->ctx, digest, PG_SHA256_DIGEST_LENGTH) < 0)
+		elog(ERROR, "schemaguard: could not compute SHA-256");
+	pg_cryptohash_free(h->ctx);
+	pfree(h->buf.data);
 }
 
 /*
- * The fingerprint: SHA-256 over a version line, the facets and, for every
- * object in (type, identity) order, its type, identity and definition,
- * each written as "<length>:<text>\n" in UTF-8.  Two schemas have the same
- * fingerprint exactly when their snapshots have the same objects with the
- * same definitions.  The objects must be sorted.
+ * The digest of each object type: SHA-256 over the type's objects in
+ * identity order, each as its identity and definition.  "sorted" is in
+ * (type, identity) order; returns the types in that order.
  */
+static SGTypeDigest *
+sg_type_digests(SGObject **sorted, int n, int *ntypes)
+{
+	SGTypeDigest *d = palloc(sizeof(SGTypeDigest) * Max(n, 1));
+	int			nd = 0;
+	int			j;
+
+	for (int i = 0; i < n; i = j)
+	{
+		const char *type = sorted[i]->type;
+		SGHasher	h;
+
+		sg_hasher_begin(&h);
+		for (j = i; j < n && (sorted[j]->type == type ||
+							  strcmp(sorted[j]->type, type) == 0); j++)
+		{
+			sg_hasher_field(&h, sorted[j]->identity);
+			sg_hasher_field(&h, sorted[j]->definition);
+		}
+		d[nd].type = type;
+		d[nd].count = j - i;
+		sg_hasher_end(&h, d[nd].digest);
+		nd++;
+	}
+	*ntypes = nd;
+	return d;
+}
+
+/*
+ * The fingerprint: SHA-256 over a version line, the facets and, for each
+ * object type in order, its name, its number of objects and its digest
+ * (sg_type_digests), each field written as "<length>:<text>\n" in UTF-8.
+ * Two schemas have the same fingerprint exactly when their snapshots have
+ * the same objects with the same definitions.  Hashing each type on its
+ * own lets the parallel worker hash the types it builds.
+ */
+static char *
+sg_fingerprint_of_digests(SGTypeDigest *d, int nd, int facets)
+{
+	SGHasher	h;
+	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+	char		hex[PG_SHA256_DIGEST_LENGTH * 2 + 1];
+	char		count[32];
+
+	sg_hasher_begin(&h);
+	appendStringInfo(&h.buf, "schemaguard fingerprint %d\n", SG_SNAPSHOT_FORMAT);
+	sg_hasher_field(&h, sg_facets_text(facets));
+	for (int i = 0; i < nd; i++)
+	{
+		hex_encode((const char *) d[i].digest, PG_SHA256_DIGEST_LENGTH, hex);
+		hex[PG_SHA256_DIGEST_LENGTH * 2] = '\0';
+		pg_ltoa(d[i].count, count);
+		sg_hasher_field(&h, d[i].type);
+		sg_hasher_field(&h, count);
+		sg_hasher_field(&h, hex);
+	}
+	sg_hasher_end(&h, digest);
+	return psprintf("%s%s", SG_FINGERPRINT_PREFIX,
+					sg_checksum_text(digest) + strlen("sha256:"));
+}
+
+/* the fingerprint of objects sorted by (type, identity) */
 char *
 sg_fingerprint_of(SGObject *objects, int n, int facets)
 {
-	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
-	uint8		digest[PG_SHA256_DIGEST_LENGTH];
-	StringInfoData buf;
-	bool		utf8_server = GetDatabaseEncoding() == PG_UTF8 ||
-		GetDatabaseEncoding() == PG_SQL_ASCII;
+	SGObject  **sorted = palloc_extended(sizeof(SGObject *) * Max(n, 1),
+										 MCXT_ALLOC_HUGE);
+	SGTypeDigest *d;
+	int			nd;
+	char	   *result;
 
-	initStringInfo(&buf);
-	appendStringInfo(&buf, "schemaguard fingerprint %d\n", SG_SNAPSHOT_FORMAT);
-	sg_fingerprint_field(&buf, sg_facets_text(facets), utf8_server);
-	if (pg_cryptohash_init(ctx) < 0)
-		elog(ERROR, "schemaguard: could not compute SHA-256");
 	for (int i = 0; i < n; i++)
-	{
-		sg_fingerprint_field(&buf, objects[i].type, utf8_server);
-		sg_fingerprint_field(&buf, objects[i].identity, utf8_server);
-		sg_fingerprint_field(&buf, objects[i].definition, utf8_server);
-		/* hash in batches of about 64kB */
-		if (buf.len >= 65536)
-		{
-			if (pg_cryptohash_update(ctx, (const uint8 *) buf.data, buf.len) < 0)
-				elog(ERROR, "schemaguard: could not compute SHA-256");
-			resetStringInfo(&buf);
-		}
-	}
-	if (pg_cryptohash_update(ctx, (const uint8 *) buf.data, buf.len) < 0 ||
-		pg_cryptohash_final(ctx, digest, sizeof(digest)) < 0)
-		elog(ERROR, "schemaguard: could not compute SHA-256");
-	pg_cryptohash_free(ctx);
-	pfree(buf.data);
-	return psprintf("%s%s", SG_FINGERPRINT_PREFIX,
-					sg_checksum_text(digest) + strlen("sha256:"));
+		sorted[i] = &objects[i];
+	d = sg_type_digests(sorted, n, &nd);
+	result = sg_fingerprint_of_digests(d, nd, facets);
+	pfree(d);
+	pfree(sorted);
+	return result;
 }
 
 int
@@ -526,9 +626,9 @@ sg_object_cmp(const SGObject *a, const SGObject *b)
 }
 
 static int
-sg_object_qsort_cmp(const void *a, const void *b)
+sg_object_ptr_cmp(const void *a, const void *b)
 {
-	return sg_object_cmp((const SGObject *) a, (const SGObject *) b);
+	return sg_object_cmp(*(SGObject *const *) a, *(SGObject *const *) b);
 }
 
 static int
@@ -541,14 +641,13 @@ sg_identity_ptr_cmp(const void *a, const void *b)
 #define SG_MAX_TYPES 64
 
 /*
- * Sort objects by (type, identity): a counting sort on the few object
- * types, then each type's objects by identity.  The snapshot emits most
- * types already in identity order, which qsort checks in linear time.
- * Pointers are sorted, not the objects; the objects are then moved to
- * their places in one pass, along the cycles of the permutation.
+ * Pointers to the objects, sorted by (type, identity): a counting sort on
+ * the few object types, then each type's objects by identity.  The
+ * snapshot emits most types already in identity order, which qsort checks
+ * in linear time.
  */
-void
-sg_snapshot_sort(SGObject *objects, int n)
+static SGObject **
+sg_sorted_pointers(SGObject *objects, int n)
 {
 	const char *types[SG_MAX_TYPES];
 	int			ntypes = 0;
@@ -557,9 +656,8 @@ sg_snapshot_sort(SGObject *objects, int n)
 	int			fill[SG_MAX_TYPES];
 	SGObject  **sorted;
 
-	if (n < 2)
-		return;
-	rank = palloc_extended(sizeof(int) * n, MCXT_ALLOC_HUGE);
+	sorted = palloc_extended(sizeof(SGObject *) * Max(n, 1), MCXT_ALLOC_HUGE);
+	rank = palloc_extended(sizeof(int) * Max(n, 1), MCXT_ALLOC_HUGE);
 	for (int i = 0; i < n; i++)
 	{
 		int			t;
@@ -573,8 +671,10 @@ sg_snapshot_sort(SGObject *objects, int n)
 			{
 				/* not a snapshot's objects: plain sort */
 				pfree(rank);
-				qsort(objects, n, sizeof(SGObject), sg_object_qsort_cmp);
-				return;
+				for (int k = 0; k < n; k++)
+					sorted[k] = &objects[k];
+				qsort(sorted, n, sizeof(SGObject *), sg_object_ptr_cmp);
+				return sorted;
 			}
 			types[ntypes++] = objects[i].type;
 		}
@@ -606,14 +706,31 @@ sg_snapshot_sort(SGObject *objects, int n)
 	for (int t = 0; t < ntypes; t++)
 		start[t + 1] += start[t];
 	memcpy(fill, start, sizeof(int) * ntypes);
-	sorted = palloc_extended(sizeof(SGObject *) * n, MCXT_ALLOC_HUGE);
 	for (int i = 0; i < n; i++)
 		sorted[fill[rank[i]]++] = &objects[i];
+	pfree(rank);
 	for (int t = 0; t < ntypes; t++)
 		if (start[t + 1] - start[t] > 1)
 			qsort(sorted + start[t], start[t + 1] - start[t], sizeof(SGObject *),
 				  sg_identity_ptr_cmp);
+	return sorted;
+}
 
+/*
+ * Sort objects by (type, identity): the pointers are sorted, then the
+ * objects are moved to their places in one pass, along the cycles of the
+ * permutation.
+ */
+void
+sg_snapshot_sort(SGObject *objects, int n)
+{
+	SGObject  **sorted;
+	int		   *rank;
+
+	if (n < 2)
+		return;
+	sorted = sg_sorted_pointers(objects, n);
+	rank = palloc_extended(sizeof(int) * n, MCXT_ALLOC_HUGE);
 	/* position i gets the object now at rank[i] */
 	for (int i = 0; i < n; i++)
 		rank[i] = sorted[i] - objects;
@@ -980,6 +1097,8 @@ sg_strip_locations(const char *nodestr)
  * its locations plus, when it has Vars, the relation's column names: the
  * output depends on nothing else while the snapshot is taken.
  */
+static const char *sg_attsig(Snap *s, SnapRel *rel);
+
 static ExprMemo *
 sg_expr(Snap *s, const char *nodestr, SnapRel *rel)
 {
@@ -991,7 +1110,7 @@ sg_expr(Snap *s, const char *nodestr, SnapRel *rel)
 	ExprMemo   *m;
 
 	if (has_vars && rel != NULL)
-		key = psprintf("%s\x01%s", key, rel->attsig ? rel->attsig : "");
+		key = psprintf("%s\x01%s", key, sg_attsig(s, rel));
 	hash = hash_bytes_extended((const unsigned char *) key, strlen(key), 0);
 	MemoryContextSwitchTo(old);
 
@@ -1504,23 +1623,30 @@ sg_read_description(Snap *s, HeapTuple tup, TupleDesc desc)
 	e->text = sg_keep(s, text);
 }
 
-/* names of a relation's columns, for the expression memo */
-static void
-sg_build_attsigs(Snap *s)
+/*
+ * A relation's column names, for the expression memo: built when an
+ * expression of the relation is first deparsed (most relations have none).
+ */
+static const char *
+sg_attsig(Snap *s, SnapRel *rel)
 {
-	for (int r = 0; r < s->nrels; r++)
+	if (rel->attsig == NULL && rel->attrs != NULL)
 	{
-		SnapRel    *rel = s->rel_list[r];
-		StringInfo	buf;
+		StringInfoData buf;
+		MemoryContext old = MemoryContextSwitchTo(s->rowcxt);
 
-		if (rel->attrs == NULL)
-			continue;
-		buf = sg_def_begin(s);
+		initStringInfo(&buf);
 		for (int i = 0; i < rel->natts; i++)
-			appendStringInfo(buf, "%s\x02",
-							 rel->attrs[i].present ? rel->attrs[i].name : "");
-		rel->attsig = sg_keep(s, buf->data);
+		{
+			if (rel->attrs[i].present)
+				appendStringInfoString(&buf, rel->attrs[i].name);
+			appendStringInfoChar(&buf, '\x02');
+		}
+		MemoryContextSwitchTo(old);
+		rel->attsig = sg_keep(s, buf.data);
+		pfree(buf.data);
 	}
+	return rel->attsig ? rel->attsig : "";
 }
 
 /* ----------------------------------------------------------------
@@ -2125,12 +2251,8 @@ sg_read_index(Snap *s, HeapTuple tup, TupleDesc desc)
 		}
 		irel->include_columns = sg_keep(s, cols.data);
 	}
-	/*
-	 * With a worker, each process builds about half of the indexes: split by
-	 * a hash of the OID, as OIDs often come in strides of the same parity.
-	 */
-	if (s->part != SG_PART_ALL &&
-		(murmurhash32(idx->indexrelid) & 1) != (uint32) sg_emits(s, SG_PART_WORKER))
+	/* the worker reads pg_index only for the constraints' indexes */
+	if (!sg_emits(s, SG_PART_LEADER))
 		return;
 	if (table->attrs == NULL || irel->has_attoptions)
 	{
@@ -3138,6 +3260,24 @@ sg_snap_free(Snap *s)
 static void sg_send_pending(Snap *s);
 
 /*
+ * Size the relation table for pg_class's estimated row count, so that it
+ * is not grown (and rehashed) several times on a large schema.
+ */
+static void
+sg_size_rels(Snap *s)
+{
+	Relation	rel = table_open(RelationRelationId, AccessShareLock);
+	double		estimate = rel->rd_rel->reltuples;
+
+	table_close(rel, AccessShareLock);
+	if (estimate > 1024 && estimate < 100000000 && s->nrels == 0)
+	{
+		sgmap_destroy(s->rels);
+		s->rels = sgmap_create(s->cxt, (uint32) estimate, NULL);
+	}
+}
+
+/*
  * Read the catalogs and build this participant's objects (s->part): the
  * leader's or the worker's share, or all of them.  Both shares need the
  * schemas, relations and columns; each reads only the other catalogs it
@@ -3154,6 +3294,7 @@ sg_snapshot_collect(Snap *s)
 	if (s->facets & SG_FACET_COMMENTS)
 		sg_scan(s, DescriptionRelationId, sg_read_description);
 	sg_scan(s, NamespaceRelationId, sg_read_namespace);
+	sg_size_rels(s);
 	sg_scan(s, RelationRelationId, sg_read_class);
 	sg_scan(s, AttributeRelationId, sg_read_attribute);
 	if (leader)
@@ -3161,7 +3302,6 @@ sg_snapshot_collect(Snap *s)
 		sg_scan(s, AttrDefaultRelationId, sg_read_attrdef);
 		sg_scan(s, InheritsRelationId, sg_read_inherits);
 	}
-	sg_build_attsigs(s);
 
 	/* both: tables need their replica identity index, constraints their index */
 	sg_scan(s, IndexRelationId, sg_read_index);
@@ -3175,12 +3315,12 @@ sg_snapshot_collect(Snap *s)
 	{
 		sg_scan(s, ProcedureRelationId, sg_read_proc);
 		sg_scan(s, TriggerRelationId, sg_read_trigger);
+		sg_scan(s, ConstraintRelationId, sg_read_constraint);
 		sg_send_pending(s);
 	}
 	if (leader)
 	{
 		sg_scan(s, SequenceRelationId, sg_read_sequence);
-		sg_scan(s, ConstraintRelationId, sg_read_constraint);
 		sg_scan(s, EventTriggerRelationId, sg_read_event_trigger);
 		sg_scan(s, PolicyRelationId, sg_read_policy);
 		sg_scan(s, StatisticExtRelationId, sg_read_statistic_ext);
@@ -3195,13 +3335,15 @@ sg_snapshot_collect(Snap *s)
 /* ----------------------------------------------------------------
  * The parallel worker
  *
- * On a large schema most of the time goes into building definitions, and
- * much of it into the server's deparser (views, routines, triggers) and
- * the index and constraint definitions.  When a parallel worker is free,
- * it builds those objects from the same catalog snapshot while the leader
- * builds the rest, and sends them over a shared memory queue; the leader
- * sorts and hashes everything as before.  The result does not depend on
- * whether a worker ran: the same code builds each object either way.
+ * On a large schema most of the time goes into building definitions.
+ * When a parallel worker is free, it builds the views, rules, triggers,
+ * routines and constraints from the same catalog snapshot while the leader
+ * builds the rest (tables, columns, indexes, ...), and sends them over a
+ * shared memory queue.  Each object type is built by one process only, so
+ * for fingerprint() the worker sorts and hashes its types itself and sends
+ * only their digests (sg_type_digests), and the leader combines them with
+ * its own.  The result does not depend on whether a worker ran: the same
+ * code builds each object either way.
  * ----------------------------------------------------------------
  */
 
@@ -3214,6 +3356,7 @@ sg_snapshot_collect(Snap *s)
 typedef struct SGParallelShared
 {
 	int			facets;
+	bool		fingerprint_only;
 } SGParallelShared;
 
 PGDLLEXPORT void sg_snapshot_worker_main(dsm_segment *seg, shm_toc *toc);
@@ -3261,7 +3404,8 @@ sg_send_pending(Snap *s)
 {
 	StringInfoData buf;
 
-	if (s->mqh == NULL || s->leader_gone || s->nsent == s->result->nobjects)
+	if (s->mqh == NULL || s->leader_gone || s->fingerprint_only ||
+		s->nsent == s->result->nobjects)
 		return;
 	initStringInfo(&buf);
 	appendStringInfoChar(&buf, 'O');
@@ -3279,6 +3423,40 @@ sg_send_pending(Snap *s)
 			appendStringInfoChar(&buf, 'O');
 		}
 	}
+	pfree(buf.data);
+}
+
+/* the digests of this process's object types, in type order */
+static SGTypeDigest *
+sg_own_digests(Snap *s, int *ntypes)
+{
+	SGObject  **sorted = sg_sorted_pointers(s->result->objects, s->result->nobjects);
+	SGTypeDigest *d = sg_type_digests(sorted, s->result->nobjects, ntypes);
+
+	pfree(sorted);
+	return d;
+}
+
+/* In the worker, for fingerprint(): 'D' and the digests of its types. */
+static void
+sg_send_digests(Snap *s)
+{
+	StringInfoData buf;
+	int			nd;
+	SGTypeDigest *d = sg_own_digests(s, &nd);
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, 'D');
+	for (int i = 0; i < nd; i++)
+	{
+		int32		count = d[i].count;
+
+		sg_put_string(&buf, d[i].type);
+		appendBinaryStringInfo(&buf, (const char *) &count, sizeof(count));
+		appendBinaryStringInfo(&buf, (const char *) d[i].digest, PG_SHA256_DIGEST_LENGTH);
+	}
+	if (!sg_send(s->mqh, buf.data, buf.len))
+		s->leader_gone = true;
 	pfree(buf.data);
 }
 
@@ -3301,11 +3479,15 @@ sg_snapshot_worker_main(dsm_segment *seg, shm_toc *toc)
 
 	/* the settings were pinned by the leader and came with the worker */
 	sg_snap_init(&s, shared->facets, SG_PART_WORKER);
+	s.fingerprint_only = shared->fingerprint_only;
 	s.snapshot = RegisterSnapshot(RestoreSnapshot(snapspace));
 	s.mqh = mqh;
 	sg_snapshot_collect(&s);
 	UnregisterSnapshot(s.snapshot);
-	sg_send_pending(&s);
+	if (s.fingerprint_only)
+		sg_send_digests(&s);
+	else
+		sg_send_pending(&s);
 	if (!s.leader_gone && sg_send(mqh, "E", 1))
 		shm_mq_detach(mqh);
 }
@@ -3385,6 +3567,42 @@ sg_receive_objects(Snap *s, const char *data, Size len)
 	}
 }
 
+/* the worker's 'D' message: its object types' digests */
+static void
+sg_receive_digests(Snap *s, const char *data, Size len)
+{
+	const char *p = data + 1;
+	const char *end = data + len;
+	int			max = 16;
+
+	if (s->have_worker_digests)
+		sg_malformed_message();
+	s->have_worker_digests = true;
+	s->worker_digests = palloc(sizeof(SGTypeDigest) * max);
+	while (p < end)
+	{
+		SGTypeDigest *d;
+		int32		count;
+
+		if (s->nworker_digests == max)
+		{
+			max *= 2;
+			s->worker_digests = repalloc(s->worker_digests, sizeof(SGTypeDigest) * max);
+		}
+		d = &s->worker_digests[s->nworker_digests++];
+		d->type = sg_get_string(s, &p, end, true);
+		if (d->type == NULL || end - p < (long) (sizeof(count) + PG_SHA256_DIGEST_LENGTH))
+			sg_malformed_message();
+		memcpy(&count, p, sizeof(count));
+		p += sizeof(count);
+		if (count <= 0)
+			sg_malformed_message();
+		d->count = count;
+		memcpy(d->digest, p, PG_SHA256_DIGEST_LENGTH);
+		p += PG_SHA256_DIGEST_LENGTH;
+	}
+}
+
 /*
  * Start a worker for the worker's share, if parallel query may use one
  * (max_parallel_workers_per_gather > 0) and one is free.  Returns NULL, and
@@ -3414,6 +3632,7 @@ sg_parallel_begin(Snap *s, shm_mq_handle **mqh)
 
 	shared = shm_toc_allocate(pcxt->toc, sizeof(SGParallelShared));
 	shared->facets = s->facets;
+	shared->fingerprint_only = s->fingerprint_only;
 	shm_toc_insert(pcxt->toc, SG_PKEY_SHARED, shared);
 	snapspace = shm_toc_allocate(pcxt->toc, snapsize);
 	SerializeSnapshot(s->snapshot, snapspace);
@@ -3449,8 +3668,10 @@ sg_parallel_end(Snap *s, ParallelContext *pcxt, shm_mq_handle *mqh)
 
 		if (res != SHM_MQ_SUCCESS)
 			break;
-		if (len >= 1 && ((char *) data)[0] == 'O')
+		if (len >= 1 && ((char *) data)[0] == 'O' && !s->fingerprint_only)
 			sg_receive_objects(s, data, len);
+		else if (len >= 1 && ((char *) data)[0] == 'D' && s->fingerprint_only)
+			sg_receive_digests(s, data, len);
 		else if (len == 1 && ((char *) data)[0] == 'E')
 			complete = true;
 		else
@@ -3458,39 +3679,96 @@ sg_parallel_end(Snap *s, ParallelContext *pcxt, shm_mq_handle *mqh)
 	}
 	/* raises the worker's error, if it had one */
 	WaitForParallelWorkersToFinish(pcxt);
-	if (!complete)
+	if (!complete || (s->fingerprint_only && !s->have_worker_digests))
 		elog(ERROR, "schemaguard: the snapshot worker ended without sending its objects");
 	shm_mq_detach(mqh);
 	DestroyParallelContext(pcxt);
 	ExitParallelMode();
 }
 
-SGSnapshot *
-sg_snapshot_take(int facets)
+/*
+ * Read the catalogs into s, with a parallel worker if one is free: all
+ * objects, or for fingerprint() this process's objects and the digests of
+ * the worker's object types.
+ */
+static void
+sg_snapshot_build(Snap *s, int facets, bool fingerprint_only)
 {
-	Snap		s;
 	int			nestlevel;
 	ParallelContext *pcxt;
 	shm_mq_handle *mqh = NULL;
-	SGSnapshot *result;
 
-	sg_snap_init(&s, facets, SG_PART_ALL);
+	sg_snap_init(s, facets, SG_PART_ALL);
+	s->fingerprint_only = fingerprint_only;
 	/* before parallel mode: a worker inherits the settings */
 	nestlevel = sg_pin_settings();
 
 	/* one catalog snapshot for every catalog read, the worker's too */
-	s.snapshot = RegisterSnapshot(GetCatalogSnapshot(RelationRelationId));
+	s->snapshot = RegisterSnapshot(GetCatalogSnapshot(RelationRelationId));
 
-	pcxt = sg_parallel_begin(&s, &mqh);
-	sg_snapshot_collect(&s);
+	pcxt = sg_parallel_begin(s, &mqh);
+	sg_snapshot_collect(s);
+	/* the leader's digests while the worker may still be busy */
+	if (fingerprint_only)
+		s->own_digests = sg_own_digests(s, &s->nown_digests);
 	if (pcxt)
-		sg_parallel_end(&s, pcxt, mqh);
+		sg_parallel_end(s, pcxt, mqh);
 
-	UnregisterSnapshot(s.snapshot);
+	UnregisterSnapshot(s->snapshot);
 	AtEOXact_GUC(true, nestlevel);
+}
 
+SGSnapshot *
+sg_snapshot_take(int facets)
+{
+	Snap		s;
+	SGSnapshot *result;
+
+	sg_snapshot_build(&s, facets, false);
 	result = s.result;
 	sg_snapshot_sort(result->objects, result->nobjects);
+	sg_snap_free(&s);
+	return result;
+}
+
+/*
+ * fingerprint(): the same value as sg_fingerprint_of() on the snapshot's
+ * objects, but a worker sorts and hashes the object types it builds and
+ * sends only their digests.
+ */
+char *
+sg_snapshot_fingerprint(int facets)
+{
+	Snap		s;
+	SGTypeDigest *own;
+	SGTypeDigest *all;
+	int			nown;
+	int			nall = 0;
+	int			i = 0;
+	int			j = 0;
+	char	   *result;
+
+	sg_snapshot_build(&s, facets, true);
+	own = s.own_digests;
+	nown = s.nown_digests;
+	all = palloc(sizeof(SGTypeDigest) * Max(nown + s.nworker_digests, 1));
+	/* merge the two lists in type order; no type is built by both */
+	while (i < nown || j < s.nworker_digests)
+	{
+		int			c;
+
+		if (i == nown)
+			c = 1;
+		else if (j == s.nworker_digests)
+			c = -1;
+		else
+			c = strcmp(own[i].type, s.worker_digests[j].type);
+		if (c == 0)
+			elog(ERROR, "schemaguard: objects of type \"%s\" were built by both snapshot processes",
+				 own[i].type);
+		all[nall++] = c < 0 ? own[i++] : s.worker_digests[j++];
+	}
+	result = sg_fingerprint_of_digests(all, nall, facets);
 	sg_snap_free(&s);
 	return result;
 }

@@ -55,6 +55,7 @@ extern int	sg_parse_facet_datums(Datum *elems, bool *nulls, int nelems,
 extern ArrayType *sg_facets_array(int facets);
 extern char *sg_facets_text(int facets);
 extern SGSnapshot *sg_snapshot_take(int facets);
+extern char *sg_snapshot_fingerprint(int facets);
 extern int	sg_object_cmp(const SGObject *a, const SGObject *b);
 extern void sg_snapshot_sort(SGObject *objects, int n);
 extern const char *sg_object_checksum(SGObject *obj);

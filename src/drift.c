@@ -17,8 +17,12 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/table.h"
 #include "access/xact.h"
 #include "access/xlog.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_am.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
 #include "executor/spi.h"
@@ -27,11 +31,14 @@
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/hsearch.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/numeric.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
@@ -154,8 +161,8 @@ typedef struct SGTracking
 	int			nentries;
 	struct SGLogObject *entries;	/* sorted by type, identity, id */
 	bool		same_database;	/* baseline oids are valid here */
-	HTAB	   *base_by_oid;	/* catalog address -> baseline object */
-	HTAB	   *live_by_oid;	/* catalog address -> live object */
+	HTAB	   *base_by_oid;	/* added object's address -> baseline object */
+	HTAB	   *live_by_oid;	/* removed object's address -> live object */
 } SGTracking;
 
 typedef struct SGLogObject
@@ -333,7 +340,16 @@ sg_put_row(ReturnSetInfo *rsinfo, SGTracking *t, const char *change,
  * Merge two sorted lists.  With a tracking callback set up lazily: the
  * changelog is read only when there is a difference to explain.
  */
-typedef SGTracking *(*SGTrackingFn) (void *arg, SGSide *base, SGSide *live);
+/* one difference between two sorted object lists */
+typedef struct SGDiff
+{
+	const char *change;
+	SGObject   *base;			/* NULL when added */
+	SGObject   *live;			/* NULL when removed */
+} SGDiff;
+
+typedef SGTracking *(*SGTrackingFn) (void *arg, SGSide *base, SGSide *live,
+									 SGDiff *diffs, int ndiffs);
 
 static void
 sg_diff(ReturnSetInfo *rsinfo, SGSide *base, SGSide *live,
@@ -342,8 +358,11 @@ sg_diff(ReturnSetInfo *rsinfo, SGSide *base, SGSide *live,
 	int			i = 0;
 	int			j = 0;
 	SGTracking *t = NULL;
-	bool		tracking_done = (tracking_fn == NULL);
+	SGDiff	   *diffs = NULL;
+	int			ndiffs = 0;
+	int			maxdiffs = 0;
 
+	/* first the differences, then what explains them, then the rows */
 	while (i < base->n || j < live->n)
 	{
 		SGObject   *b = i < base->n ? &base->objects[i] : NULL;
@@ -351,7 +370,8 @@ sg_diff(ReturnSetInfo *rsinfo, SGSide *base, SGSide *live,
 		int			c;
 		const char *change;
 
-		CHECK_FOR_INTERRUPTS();
+		if ((i + j) % 1024 == 0)
+			CHECK_FOR_INTERRUPTS();
 		if (b && l)
 			c = sg_object_cmp(b, l);
 		else
@@ -376,12 +396,24 @@ sg_diff(ReturnSetInfo *rsinfo, SGSide *base, SGSide *live,
 			b = NULL;
 			change = "added";
 		}
-		if (!tracking_done)
+		if (ndiffs == maxdiffs)
 		{
-			t = tracking_fn(arg, base, live);
-			tracking_done = true;
+			maxdiffs = Max(maxdiffs * 2, 64);
+			diffs = diffs ? repalloc_huge(diffs, sizeof(SGDiff) * maxdiffs) :
+				palloc_extended(sizeof(SGDiff) * maxdiffs, MCXT_ALLOC_HUGE);
 		}
-		sg_put_row(rsinfo, t, change, b, l);
+		diffs[ndiffs].change = change;
+		diffs[ndiffs].base = b;
+		diffs[ndiffs].live = l;
+		ndiffs++;
+	}
+	if (ndiffs > 0 && tracking_fn != NULL)
+		t = tracking_fn(arg, base, live, diffs, ndiffs);
+	for (int k = 0; k < ndiffs; k++)
+	{
+		if (k % 1024 == 0)
+			CHECK_FOR_INTERRUPTS();
+		sg_put_row(rsinfo, t, diffs[k].change, diffs[k].base, diffs[k].live);
 	}
 }
 
@@ -693,75 +725,231 @@ sg_find_baseline(const char *label, MemoryContext cxt)
 	return b;
 }
 
-/* under SPI: the objects of a baseline, sorted */
+/* strings of a loaded baseline, copied once into blocks of about 256kB */
+typedef struct SGStrings
+{
+	MemoryContext cxt;
+	char	   *next;
+	Size		left;
+	const char *types[32];		/* object types seen, one copy each */
+	int			ntypes;
+} SGStrings;
+
+static const char *
+sg_strings_copy(SGStrings *st, const char *data, Size len)
+{
+	char	   *out;
+
+	if (len + 1 > st->left)
+	{
+		Size		size = Max(len + 1, 256 * 1024);
+
+		st->next = MemoryContextAllocHuge(st->cxt, size);
+		st->left = size;
+	}
+	out = st->next;
+	memcpy(out, data, len);
+	out[len] = '\0';
+	st->next += len + 1;
+	st->left -= len + 1;
+	return out;
+}
+
+/* a text column of a baseline_objects row, NULL stays NULL */
+static const char *
+sg_strings_text(SGStrings *st, Datum *values, bool *nulls, int attnum, bool intern)
+{
+	text	   *t;
+	const char *data;
+	Size		len;
+
+	if (attnum <= 0 || nulls[attnum - 1])
+		return NULL;
+	t = DatumGetTextPP(values[attnum - 1]);
+	data = VARDATA_ANY(t);
+	len = VARSIZE_ANY_EXHDR(t);
+	if (intern)
+	{
+		for (int i = 0; i < st->ntypes; i++)
+			if (strncmp(st->types[i], data, len) == 0 && st->types[i][len] == '\0')
+				return st->types[i];
+		if (st->ntypes < lengthof(st->types))
+			return st->types[st->ntypes++] = sg_strings_copy(st, data, len);
+	}
+	return sg_strings_copy(st, data, len);
+}
+
+/*
+ * The objects of a baseline, sorted.  Read from schemaguard.baseline_objects
+ * through its baseline_id index, one deform per row, each string copied
+ * once: a query through SPI copied every row and then each field again.
+ * drift() runs as the extension's owner, who may read the table.
+ */
 static void
 sg_load_baseline(SGBaseline *b, SGSide *side, MemoryContext cxt)
 {
-	Oid			argtypes[1] = {INT4OID};
-	Datum		args[1];
-	int			rc;
-	uint64		n;
+	Oid			relid = get_relname_relid("baseline_objects",
+										  get_namespace_oid("schemaguard", false));
+	Relation	rel;
+	TupleDesc	desc;
+	Oid			indexid = InvalidOid;
+	ListCell   *lc;
+	List	   *indexes;
+	ScanKeyData key;
+	Snapshot	snapshot;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	MemoryContext rowcxt;
+	SGStrings	st;
+	Datum	   *values;
+	bool	   *nulls;
+	int			att[10];
+	static const char *const names[10] = {"baseline_id", "object_type",
+		"schema_name", "identity", "definition", "parent_type",
+	"parent_identity", "classid", "objid", "objsubid"};
+	int			max = 1024;
 
-	args[0] = Int32GetDatum(b->id);
-	rc = SPI_execute_with_args("SELECT object_type, schema_name, identity, definition,"
-							   " parent_type, parent_identity, classid, objid, objsubid"
-							   " FROM schemaguard.baseline_objects WHERE baseline_id = $1",
-							   1, argtypes, args, NULL, true, 0);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "schemaguard: could not read the baseline: %s",
-			 SPI_result_code_string(rc));
-	n = SPI_processed;
-	side->n = (int) n;
+	if (!OidIsValid(relid))
+		elog(ERROR, "schemaguard: table schemaguard.baseline_objects is missing");
+	rel = table_open(relid, AccessShareLock);
+	desc = RelationGetDescr(rel);
+	for (int k = 0; k < lengthof(names); k++)
+	{
+		att[k] = 0;
+		for (int a = 0; a < desc->natts; a++)
+			if (!TupleDescAttr(desc, a)->attisdropped &&
+				strcmp(NameStr(TupleDescAttr(desc, a)->attname), names[k]) == 0)
+				att[k] = a + 1;
+		if (att[k] == 0)
+			elog(ERROR, "schemaguard: column %s of schemaguard.baseline_objects is missing",
+				 names[k]);
+	}
+	/* the index on baseline_id, if it is there */
+	indexes = RelationGetIndexList(rel);
+	foreach(lc, indexes)
+	{
+		Relation	irel = index_open(lfirst_oid(lc), AccessShareLock);
+
+		if (irel->rd_index->indisvalid && irel->rd_index->indnkeyatts >= 1 &&
+			irel->rd_index->indkey.values[0] == att[0] &&
+			irel->rd_rel->relam == BTREE_AM_OID && !OidIsValid(indexid))
+			indexid = RelationGetRelid(irel);
+		index_close(irel, AccessShareLock);
+	}
+	list_free(indexes);
+
+	ScanKeyInit(&key, att[0], BTEqualStrategyNumber, F_INT4EQ, Int32GetDatum(b->id));
+	/* the query's snapshot, as SPI would have used */
+	snapshot = RegisterSnapshot(ActiveSnapshotSet() ? GetActiveSnapshot() :
+								GetTransactionSnapshot());
+	scan = systable_beginscan(rel, indexid, OidIsValid(indexid), snapshot, 1, &key);
+	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "schemaguard baseline row",
+								   ALLOCSET_DEFAULT_SIZES);
+	memset(&st, 0, sizeof(st));
+	st.cxt = cxt;
+	values = palloc(sizeof(Datum) * desc->natts);
+	nulls = palloc(sizeof(bool) * desc->natts);
+	side->n = 0;
 	side->facets = b->facets;
 	side->server_version_num = b->server_version_num;
-	side->objects = MemoryContextAllocHuge(cxt, sizeof(SGObject) * Max(n, 1));
-	for (uint64 i = 0; i < n; i++)
+	side->objects = MemoryContextAllocHuge(cxt, sizeof(SGObject) * max);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		SGObject   *obj = &side->objects[i];
-		bool		isnull;
+		MemoryContext old = MemoryContextSwitchTo(rowcxt);
+		SGObject   *obj;
 
-		memset(obj, 0, sizeof(SGObject));
-		obj->type = sg_spi_text(tup, desc, 1, cxt);
-		obj->schema = sg_spi_text(tup, desc, 2, cxt);
-		obj->identity = sg_spi_text(tup, desc, 3, cxt);
-		obj->definition = sg_spi_text(tup, desc, 4, cxt);
-		obj->parent_type = sg_spi_text(tup, desc, 5, cxt);
-		obj->parent_identity = sg_spi_text(tup, desc, 6, cxt);
-		obj->classid = DatumGetObjectId(SPI_getbinval(tup, desc, 7, &isnull));
-		obj->objid = DatumGetObjectId(SPI_getbinval(tup, desc, 8, &isnull));
-		obj->objsubid = DatumGetInt32(SPI_getbinval(tup, desc, 9, &isnull));
-		if (i % 1024 == 0)
+		if (side->n % 1024 == 0)
 			CHECK_FOR_INTERRUPTS();
+		if (side->n == max)
+		{
+			max *= 2;
+			side->objects = repalloc_huge(side->objects, sizeof(SGObject) * max);
+		}
+		obj = &side->objects[side->n++];
+		memset(obj, 0, sizeof(SGObject));
+		heap_deform_tuple(tup, desc, values, nulls);
+		obj->type = sg_strings_text(&st, values, nulls, att[1], true);
+		obj->schema = sg_strings_text(&st, values, nulls, att[2], false);
+		obj->identity = sg_strings_text(&st, values, nulls, att[3], false);
+		obj->definition = sg_strings_text(&st, values, nulls, att[4], false);
+		obj->parent_type = sg_strings_text(&st, values, nulls, att[5], true);
+		obj->parent_identity = sg_strings_text(&st, values, nulls, att[6], false);
+		if (obj->type == NULL || obj->identity == NULL || obj->definition == NULL ||
+			nulls[att[7] - 1] || nulls[att[8] - 1] || nulls[att[9] - 1])
+			elog(ERROR, "schemaguard: baseline \"%s\" has an incomplete object row",
+				 b->label);
+		obj->classid = DatumGetObjectId(values[att[7] - 1]);
+		obj->objid = DatumGetObjectId(values[att[8] - 1]);
+		obj->objsubid = DatumGetInt32(values[att[9] - 1]);
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(rowcxt);
 	}
-	SPI_freetuptable(SPI_tuptable);
+	systable_endscan(scan);
+	UnregisterSnapshot(snapshot);
+	table_close(rel, AccessShareLock);
+	MemoryContextDelete(rowcxt);
+	pfree(values);
+	pfree(nulls);
 	sg_snapshot_sort(side->objects, side->n);
 	sg_check_unique(side, "the baseline");
 }
 
+/*
+ * For the objects that are only on one side (removed from the baseline
+ * when "removed", else added), the object with the same catalog address on
+ * the other side, if any: a map from their addresses, filled in one pass
+ * over the other side.  Only the few differing objects are hashed.
+ */
 static HTAB *
-sg_oid_map(SGSide *side, MemoryContext cxt)
+sg_oid_matches(SGDiff *diffs, int ndiffs, bool removed, SGSide *other,
+			   MemoryContext cxt)
 {
 	HASHCTL		ctl;
 	HTAB	   *map;
+	long		nkeys = 0;
+	uint64		seen[64];		/* a filter on objid, before the hash */
 
+	memset(seen, 0, sizeof(seen));
 	ctl.keysize = sizeof(SGOidKey);
 	ctl.entrysize = sizeof(SGOidEntry);
 	ctl.hcxt = cxt;
-	map = hash_create("schemaguard objects by oid", Max(side->n, 16), &ctl,
+	map = hash_create("schemaguard objects by oid", 64, &ctl,
 					  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	for (int i = 0; i < side->n; i++)
+	for (int i = 0; i < ndiffs; i++)
 	{
+		SGObject   *obj = removed ? diffs[i].base : diffs[i].live;
 		SGOidKey	key;
 		SGOidEntry *e;
 
+		if (obj == NULL || (removed ? diffs[i].live : diffs[i].base) != NULL ||
+			!OidIsValid(obj->objid))
+			continue;
 		memset(&key, 0, sizeof(key));
-		key.classid = side->objects[i].classid;
-		key.objid = side->objects[i].objid;
-		key.objsubid = side->objects[i].objsubid;
+		key.classid = obj->classid;
+		key.objid = obj->objid;
+		key.objsubid = obj->objsubid;
 		e = hash_search(map, &key, HASH_ENTER, NULL);
-		e->obj = &side->objects[i];
+		e->obj = NULL;
+		seen[(obj->objid / 64) % 64] |= UINT64CONST(1) << (obj->objid % 64);
+		nkeys++;
+	}
+	if (nkeys == 0)
+		return map;
+	for (int i = 0; i < other->n; i++)
+	{
+		SGObject   *obj = &other->objects[i];
+		SGOidKey	key;
+		SGOidEntry *e;
+
+		if (!(seen[(obj->objid / 64) % 64] & (UINT64CONST(1) << (obj->objid % 64))))
+			continue;
+		memset(&key, 0, sizeof(key));
+		key.classid = obj->classid;
+		key.objid = obj->objid;
+		key.objsubid = obj->objsubid;
+		e = hash_search(map, &key, HASH_FIND, NULL);
+		if (e)
+			e->obj = obj;
 	}
 	return map;
 }
@@ -774,7 +962,8 @@ typedef struct SGDriftArg
 
 /* under SPI: the changelog entries recorded since the baseline */
 static SGTracking *
-sg_drift_tracking(void *arg, SGSide *base, SGSide *live)
+sg_drift_tracking(void *arg, SGSide *base, SGSide *live, SGDiff *diffs,
+				  int ndiffs)
 {
 	SGDriftArg *d = arg;
 	SGTracking *t = MemoryContextAllocZero(d->cxt, sizeof(SGTracking));
@@ -815,8 +1004,8 @@ sg_drift_tracking(void *arg, SGSide *base, SGSide *live)
 	t->same_database = d->baseline->same_database;
 	if (t->same_database)
 	{
-		t->base_by_oid = sg_oid_map(base, d->cxt);
-		t->live_by_oid = sg_oid_map(live, d->cxt);
+		t->live_by_oid = sg_oid_matches(diffs, ndiffs, true, live, d->cxt);
+		t->base_by_oid = sg_oid_matches(diffs, ndiffs, false, base, d->cxt);
 	}
 	return t;
 }

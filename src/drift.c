@@ -241,6 +241,15 @@ sg_ids_for_object(SGTracking *t, SGObject *obj, List *ids)
 	return ids;
 }
 
+static void
+sg_oid_key(const SGObject *obj, SGOidKey *key)
+{
+	memset(key, 0, sizeof(SGOidKey));
+	key->classid = obj->classid;
+	key->objid = obj->objid;
+	key->objsubid = obj->objsubid;
+}
+
 static SGObject *
 sg_by_oid(HTAB *map, SGObject *obj)
 {
@@ -249,10 +258,7 @@ sg_by_oid(HTAB *map, SGObject *obj)
 
 	if (map == NULL || obj == NULL || !OidIsValid(obj->objid))
 		return NULL;
-	memset(&key, 0, sizeof(key));
-	key.classid = obj->classid;
-	key.objid = obj->objid;
-	key.objsubid = obj->objsubid;
+	sg_oid_key(obj, &key);
 	e = hash_search(map, &key, HASH_FIND, NULL);
 	return e ? e->obj : NULL;
 }
@@ -924,10 +930,7 @@ sg_oid_matches(SGDiff *diffs, int ndiffs, bool removed, SGSide *other,
 		if (obj == NULL || (removed ? diffs[i].live : diffs[i].base) != NULL ||
 			!OidIsValid(obj->objid))
 			continue;
-		memset(&key, 0, sizeof(key));
-		key.classid = obj->classid;
-		key.objid = obj->objid;
-		key.objsubid = obj->objsubid;
+		sg_oid_key(obj, &key);
 		e = hash_search(map, &key, HASH_ENTER, NULL);
 		e->obj = NULL;
 		seen[(obj->objid / 64) % 64] |= UINT64CONST(1) << (obj->objid % 64);
@@ -943,10 +946,7 @@ sg_oid_matches(SGDiff *diffs, int ndiffs, bool removed, SGSide *other,
 
 		if (!(seen[(obj->objid / 64) % 64] & (UINT64CONST(1) << (obj->objid % 64))))
 			continue;
-		memset(&key, 0, sizeof(key));
-		key.classid = obj->classid;
-		key.objid = obj->objid;
-		key.objsubid = obj->objsubid;
+		sg_oid_key(obj, &key);
 		e = hash_search(map, &key, HASH_FIND, NULL);
 		if (e)
 			e->obj = obj;

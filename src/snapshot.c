@@ -274,6 +274,16 @@ typedef struct ExprMemo
 	bool		funclike;		/* a bare function call, no parentheses */
 } ExprMemo;
 
+/* the same stored text again: its memo without stripping and hashing it */
+typedef struct RawExprMemo
+{
+	struct RawExprMemo *next;
+	const char *raw;			/* the pg_node_tree text as stored */
+	bool		has_vars;		/* then only for the same relation */
+	SnapRel    *rel;
+	ExprMemo   *memo;
+} RawExprMemo;
+
 typedef struct InhEntry
 {
 	Oid			child;			/* hash key */
@@ -313,6 +323,8 @@ typedef struct Snap
 	sgmap_hash *opclasses;		/* (opclass, key type) -> suffix */
 	sgmap_hash *ams;			/* access method OID -> AmEntry */
 	sgmap_hash *exprs;			/* expression hash -> ExprMemo chain */
+	sgmap_hash *raw_exprs;		/* stored text hash -> RawExprMemo chain */
+	sgmap_hash *defbins;		/* default text hash -> KeptText chain */
 	sgmap_hash *inherits;		/* child OID -> InhEntry */
 	sgmap_hash *auto_arrays;	/* array type OID -> its element type */
 	Oid			own_schema;		/* schemaguard's schema */
@@ -1099,8 +1111,48 @@ sg_strip_locations(const char *nodestr)
  */
 static const char *sg_attsig(Snap *s, SnapRel *rel);
 
+static ExprMemo *sg_expr_memo(Snap *s, const char *nodestr, SnapRel *rel,
+							  bool *has_vars);
+
+/*
+ * Most stored expressions repeat as stored, locations and all (the same
+ * default on many tables): look the text up as it is first, and strip and
+ * memoise it (sg_expr_memo) only when it is new.
+ */
 static ExprMemo *
 sg_expr(Snap *s, const char *nodestr, SnapRel *rel)
+{
+	Size		len = strlen(nodestr);
+	uint64		hash = hash_bytes_extended((const unsigned char *) nodestr, len, 0);
+	SGMapEntry *e;
+	RawExprMemo *r;
+	ExprMemo   *m;
+	bool		has_vars;
+
+	/* texts with Vars are filed under the text and the relation */
+	uint64		rel_hash = rel ? hash_combine64(hash, murmurhash32(rel->relid)) : hash;
+
+	for (r = sg_map_get(s->raw_exprs, hash); r; r = r->next)
+		if ((!r->has_vars || r->rel == rel) && strcmp(r->raw, nodestr) == 0)
+			return r->memo;
+	if (rel)
+		for (r = sg_map_get(s->raw_exprs, rel_hash); r; r = r->next)
+			if (r->has_vars && r->rel == rel && strcmp(r->raw, nodestr) == 0)
+				return r->memo;
+	m = sg_expr_memo(s, nodestr, rel, &has_vars);
+	r = MemoryContextAlloc(s->cxt, sizeof(RawExprMemo));
+	r->raw = sg_keep_n(s, nodestr, len);
+	r->has_vars = has_vars;
+	r->rel = rel;
+	r->memo = m;
+	e = sg_map_enter(s->raw_exprs, (has_vars && rel) ? rel_hash : hash);
+	r->next = e->value;
+	e->value = r;
+	return m;
+}
+
+static ExprMemo *
+sg_expr_memo(Snap *s, const char *nodestr, SnapRel *rel, bool *has_vars_out)
 {
 	MemoryContext old = MemoryContextSwitchTo(s->scratch);
 	char	   *key = sg_strip_locations(nodestr);
@@ -1109,6 +1161,7 @@ sg_expr(Snap *s, const char *nodestr, SnapRel *rel)
 	SGMapEntry *e;
 	ExprMemo   *m;
 
+	*has_vars_out = has_vars;
 	if (has_vars && rel != NULL)
 		key = psprintf("%s\x01%s", key, sg_attsig(s, rel));
 	hash = hash_bytes_extended((const unsigned char *) key, strlen(key), 0);
@@ -1553,18 +1606,50 @@ sg_read_attribute(Snap *s, HeapTuple tup, TupleDesc desc)
 	att->acl = sg_acl_attr(s, tup, Anum_pg_attribute_attacl, desc);
 }
 
+/* one kept copy of each distinct default expression text */
+typedef struct KeptText
+{
+	struct KeptText *next;
+	const char *str;
+} KeptText;
+
 static void
 sg_read_attrdef(Snap *s, HeapTuple tup, TupleDesc desc)
 {
 	Form_pg_attrdef d = (Form_pg_attrdef) GETSTRUCT(tup);
 	SnapRel    *rel = sg_included_rel(s, d->adrelid);
-	char	   *bin;
+	bool		isnull;
+	Datum		datum;
+	text	   *bin;
+	const char *data;
+	Size		len;
+	uint64		hash;
+	SGMapEntry *e;
+	KeptText   *k;
 
-	if (rel == NULL || rel->attrs == NULL || d->adnum <= 0 || d->adnum > rel->natts)
+	if (rel == NULL || rel->attrs == NULL || d->adnum <= 0 || d->adnum > rel->natts ||
+		heap_attisnull(tup, Anum_pg_attrdef_adbin, desc))
 		return;
-	bin = sg_text_attr(tup, Anum_pg_attrdef_adbin, desc);
-	if (bin)
-		rel->attrs[d->adnum - 1].defbin = sg_keep(s, bin);
+	datum = heap_getattr(tup, Anum_pg_attrdef_adbin, desc, &isnull);
+	if (isnull)
+		return;
+	/* the same default on many tables is kept once, not per column */
+	bin = DatumGetTextPP(datum);
+	data = VARDATA_ANY(bin);
+	len = VARSIZE_ANY_EXHDR(bin);
+	hash = hash_bytes_extended((const unsigned char *) data, len, 0);
+	e = sg_map_enter(s->defbins, hash);
+	for (k = e->value; k; k = k->next)
+		if (strncmp(k->str, data, len) == 0 && k->str[len] == '\0')
+			break;
+	if (k == NULL)
+	{
+		k = MemoryContextAlloc(s->cxt, sizeof(KeptText));
+		k->str = sg_keep_n(s, data, len);
+		k->next = e->value;
+		e->value = k;
+	}
+	rel->attrs[d->adnum - 1].defbin = k->str;
 }
 
 static void
@@ -3234,6 +3319,8 @@ sg_snap_init(Snap *s, int facets, int part)
 	s->opclasses = sgmap_create(CurrentMemoryContext, 64, NULL);
 	s->ams = sgmap_create(CurrentMemoryContext, 16, NULL);
 	s->exprs = sgmap_create(CurrentMemoryContext, 256, NULL);
+	s->raw_exprs = sgmap_create(CurrentMemoryContext, 256, NULL);
+	s->defbins = sgmap_create(CurrentMemoryContext, 256, NULL);
 	s->inherits = sgmap_create(CurrentMemoryContext, 64, NULL);
 	s->auto_arrays = sgmap_create(CurrentMemoryContext, 1024, NULL);
 }
@@ -3249,6 +3336,8 @@ sg_snap_free(Snap *s)
 	sgmap_destroy(s->opclasses);
 	sgmap_destroy(s->ams);
 	sgmap_destroy(s->exprs);
+	sgmap_destroy(s->raw_exprs);
+	sgmap_destroy(s->defbins);
 	sgmap_destroy(s->inherits);
 	sgmap_destroy(s->auto_arrays);
 	sgmap_destroy(s->rels);

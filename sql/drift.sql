@@ -270,6 +270,17 @@ SELECT s.identity,
 DROP VIEW drift_s.vr, drift_s.vv, drift_s.v1, drift_s.vo;
 DROP TABLE drift_s.old;
 DROP MATERIALIZED VIEW drift_s.mvr;
+-- deparsed expressions are reused between tables with the same column
+-- names, but not one with a whole-row reference, which names its table
+BEGIN;
+CREATE TABLE drift_s.w1 (a integer, b integer);
+CREATE TABLE drift_s.w2 (a integer, b integer);
+CREATE INDEX w1_row ON drift_s.w1 (a) WHERE w1 IS NOT NULL;
+CREATE INDEX w2_row ON drift_s.w2 (a) WHERE w2 IS NOT NULL;
+COMMIT;
+SELECT identity, definition FROM schemaguard.snapshot()
+ WHERE identity IN ('drift_s.w1_row', 'drift_s.w2_row') ORDER BY identity;
+DROP TABLE drift_s.w1, drift_s.w2;
 -- identifiers are quoted without a keyword lookup when they have a digit:
 -- that needs every keyword to be letters and underscores only
 SELECT count(*) AS keywords_with_other_characters

@@ -76,6 +76,7 @@
 #include "optimizer/cost.h"
 #include "parser/parsetree.h"
 #include "rewrite/rewriteSupport.h"
+#include "storage/latch.h"
 #include "storage/proc.h"
 #include "storage/shm_mq.h"
 #include "storage/shm_toc.h"
@@ -91,6 +92,7 @@
 #include "utils/ruleutils.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
+#include "utils/wait_event.h"
 
 #include "compat.h"
 #include "snapshot.h"
@@ -279,8 +281,8 @@ typedef struct RawExprMemo
 {
 	struct RawExprMemo *next;
 	const char *raw;			/* the pg_node_tree text as stored */
-	bool		has_vars;		/* then only for the same relation */
-	SnapRel    *rel;
+	bool		has_vars;		/* then only for the same column names: */
+	const char *attsig;			/* sg_attsig(), kept once, compared as a pointer */
 	ExprMemo   *memo;
 } RawExprMemo;
 
@@ -324,7 +326,7 @@ typedef struct Snap
 	sgmap_hash *ams;			/* access method OID -> AmEntry */
 	sgmap_hash *exprs;			/* expression hash -> ExprMemo chain */
 	sgmap_hash *raw_exprs;		/* stored text hash -> RawExprMemo chain */
-	sgmap_hash *defbins;		/* default text hash -> KeptText chain */
+	sgmap_hash *kept_texts;		/* text hash -> KeptText chain (sg_keep_once) */
 	sgmap_hash *inherits;		/* child OID -> InhEntry */
 	sgmap_hash *auto_arrays;	/* array type OID -> its element type */
 	Oid			own_schema;		/* schemaguard's schema */
@@ -337,6 +339,16 @@ typedef struct Snap
 	shm_mq_handle *mqh;			/* the worker's queue to the leader */
 	int			nsent;			/* objects already sent to the leader */
 	bool		leader_gone;
+	/*
+	 * With a worker, the leader reads pg_attribute and streams what the
+	 * worker needs of it (attr_mqh: the leader's sending end, or the
+	 * worker's receiving end); attr_pending are batches not sent yet.
+	 */
+	shm_mq_handle *attr_mqh;
+	StringInfo	attr_batch;
+	List	   *attr_pending;
+	bool		attrs_from_leader;	/* in the worker: no pg_attribute scan */
+	bool		indexes_read;	/* pg_index was scanned here */
 	/* fingerprint(): the worker sends its types' digests, not its objects */
 	bool		fingerprint_only;
 	SGTypeDigest *own_digests;
@@ -878,6 +890,35 @@ sg_keep_concat(Snap *s, const char *a, const char *sep, const char *b)
 	return p;
 }
 
+/* one kept copy of each distinct text (sg_keep_once) */
+typedef struct KeptText
+{
+	struct KeptText *next;
+	const char *str;
+} KeptText;
+
+/*
+ * Keep a text once however often it comes: the same default on many
+ * tables, the same column names on many tables.  Equal texts then have
+ * equal pointers.
+ */
+static const char *
+sg_keep_once(Snap *s, const char *data, Size len)
+{
+	uint64		hash = hash_bytes_extended((const unsigned char *) data, len, 0);
+	SGMapEntry *e = sg_map_enter(s->kept_texts, hash);
+	KeptText   *k;
+
+	for (k = e->value; k; k = k->next)
+		if (strncmp(k->str, data, len) == 0 && k->str[len] == '\0')
+			return k->str;
+	k = MemoryContextAlloc(s->cxt, sizeof(KeptText));
+	k->str = sg_keep_n(s, data, len);
+	k->next = e->value;
+	e->value = k;
+	return k->str;
+}
+
 static SGObject *
 sg_add_object(Snap *s, const char *type, const char *schema,
 			  const char *identity, Oid classid, Oid objid, int32 objsubid)
@@ -1129,23 +1170,31 @@ sg_expr(Snap *s, const char *nodestr, SnapRel *rel)
 	ExprMemo   *m;
 	bool		has_vars;
 
-	/* texts with Vars are filed under the text and the relation */
-	uint64		rel_hash = rel ? hash_combine64(hash, murmurhash32(rel->relid)) : hash;
+	/*
+	 * A text with Vars is filed under the text and the relation's column
+	 * names, which are all its deparsed form depends on besides the text (a
+	 * whole-row Var, printed with the table's name, has the table's row type
+	 * in the text).
+	 */
+	const char *attsig = rel ? sg_attsig(s, rel) : NULL;
+	uint64		vars_hash = attsig ?
+		hash_combine64(hash, hash_bytes_extended((const unsigned char *) &attsig,
+												 sizeof(attsig), 0)) : hash;
 
 	for (r = sg_map_get(s->raw_exprs, hash); r; r = r->next)
-		if ((!r->has_vars || r->rel == rel) && strcmp(r->raw, nodestr) == 0)
+		if ((!r->has_vars || r->attsig == attsig) && strcmp(r->raw, nodestr) == 0)
 			return r->memo;
-	if (rel)
-		for (r = sg_map_get(s->raw_exprs, rel_hash); r; r = r->next)
-			if (r->has_vars && r->rel == rel && strcmp(r->raw, nodestr) == 0)
+	if (attsig)
+		for (r = sg_map_get(s->raw_exprs, vars_hash); r; r = r->next)
+			if (r->has_vars && r->attsig == attsig && strcmp(r->raw, nodestr) == 0)
 				return r->memo;
 	m = sg_expr_memo(s, nodestr, rel, &has_vars);
 	r = MemoryContextAlloc(s->cxt, sizeof(RawExprMemo));
 	r->raw = sg_keep_n(s, nodestr, len);
 	r->has_vars = has_vars;
-	r->rel = rel;
+	r->attsig = attsig;
 	r->memo = m;
-	e = sg_map_enter(s->raw_exprs, (has_vars && rel) ? rel_hash : hash);
+	e = sg_map_enter(s->raw_exprs, (has_vars && attsig) ? vars_hash : hash);
 	r->next = e->value;
 	e->value = r;
 	return m;
@@ -1570,6 +1619,189 @@ sg_read_class(Snap *s, HeapTuple tup, TupleDesc desc)
 	}
 }
 
+/*
+ * The attribute stream, leader to worker: what the worker's indexes and
+ * constraints need of each column (name, type, collation), and which
+ * indexes have opclass options (attnum 0).  Batches of about 64kB, then
+ * 'E'.  The leader never waits for the worker to take them: what does not
+ * fit in the queue waits in attr_pending (sg_flush_attrs).
+ */
+typedef struct SGAttrRecord
+{
+	Oid			relid;
+	Oid			typid;
+	Oid			collation;
+	int16		attnum;
+	uint16		namelen;
+} SGAttrRecord;
+
+#define SG_ATTR_BATCH_SIZE	(64 * 1024)
+
+/* send what is pending, without waiting; false if the worker is gone */
+static void
+sg_flush_attrs(Snap *s)
+{
+	while (s->attr_pending != NIL && s->attr_mqh != NULL)
+	{
+		StringInfo	batch = linitial(s->attr_pending);
+		shm_mq_result res = shm_mq_send(s->attr_mqh, batch->len, batch->data,
+										true, true);
+
+		if (res == SHM_MQ_WOULD_BLOCK)
+			return;
+		if (res != SHM_MQ_SUCCESS)
+		{
+			/* the worker is gone: its error, if any, comes at the end */
+			s->attr_mqh = NULL;
+			return;
+		}
+		s->attr_pending = list_delete_first(s->attr_pending);
+		pfree(batch->data);
+		pfree(batch);
+	}
+}
+
+static void
+sg_queue_attr_batch(Snap *s)
+{
+	MemoryContext old = MemoryContextSwitchTo(s->cxt);
+
+	s->attr_pending = lappend(s->attr_pending, s->attr_batch);
+	s->attr_batch = NULL;
+	MemoryContextSwitchTo(old);
+	sg_flush_attrs(s);
+}
+
+static void
+sg_stream_attr(Snap *s, Oid relid, int16 attnum, Oid typid, Oid collation,
+			   const char *name)
+{
+	SGAttrRecord rec;
+
+	/* only the leader sends; the worker's handle receives */
+	if (s->attr_mqh == NULL || s->attrs_from_leader)
+		return;
+	if (s->attr_batch == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(s->cxt);
+
+		s->attr_batch = makeStringInfo();
+		enlargeStringInfo(s->attr_batch, SG_ATTR_BATCH_SIZE + 256);
+		appendStringInfoChar(s->attr_batch, 'A');
+		MemoryContextSwitchTo(old);
+	}
+	rec.relid = relid;
+	rec.typid = typid;
+	rec.collation = collation;
+	rec.attnum = attnum;
+	rec.namelen = name ? strlen(name) : 0;
+	appendBinaryStringInfo(s->attr_batch, (const char *) &rec, sizeof(rec));
+	if (name)
+		appendBinaryStringInfo(s->attr_batch, name, rec.namelen);
+	if (s->attr_batch->len >= SG_ATTR_BATCH_SIZE)
+		sg_queue_attr_batch(s);
+}
+
+/* after the pg_attribute scan: the last batch and the end marker */
+static void
+sg_end_attr_stream(Snap *s)
+{
+	MemoryContext old;
+
+	if (s->attr_mqh == NULL || s->attrs_from_leader)
+		return;
+	if (s->attr_batch != NULL)
+		sg_queue_attr_batch(s);
+	old = MemoryContextSwitchTo(s->cxt);
+	s->attr_batch = makeStringInfo();
+	appendStringInfoChar(s->attr_batch, 'E');
+	MemoryContextSwitchTo(old);
+	sg_queue_attr_batch(s);
+}
+
+static void
+sg_malformed_attrs(void)
+{
+	elog(ERROR, "schemaguard: malformed column message from the snapshot leader");
+}
+
+/* in the worker: the columns the leader read, until its end marker */
+static void
+sg_receive_attrs(Snap *s)
+{
+	for (;;)
+	{
+		Size		len;
+		void	   *data;
+		const char *p;
+		const char *end;
+		shm_mq_result res = shm_mq_receive(s->attr_mqh, &len, &data, false);
+
+		if (res != SHM_MQ_SUCCESS)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("schemaguard: the snapshot leader went away")));
+		p = data;
+		end = p + len;
+		if (len == 1 && p[0] == 'E')
+			break;
+		if (len < 1 || p[0] != 'A')
+			sg_malformed_attrs();
+		p++;
+		while (p < end)
+		{
+			SGAttrRecord rec;
+			SnapRel    *rel;
+
+			if (end - p < (long) sizeof(rec))
+				sg_malformed_attrs();
+			memcpy(&rec, p, sizeof(rec));
+			p += sizeof(rec);
+			if (end - p < (long) rec.namelen)
+				sg_malformed_attrs();
+			rel = sg_rel(s, rec.relid);
+			if (rel != NULL && rec.attnum == 0)
+				rel->has_attoptions = true;
+			else if (rel != NULL && rel->attrs != NULL && rec.attnum > 0 &&
+					 rec.attnum <= rel->natts)
+			{
+				SnapAttr   *att = &rel->attrs[rec.attnum - 1];
+
+				att->present = true;
+				att->name = sg_keep_n(s, p, rec.namelen);
+				att->typid = rec.typid;
+				att->collation = rec.collation;
+			}
+			p += rec.namelen;
+		}
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
+/*
+ * In the worker, which does not scan pg_attribute: a view's columns,
+ * through pg_attribute's index, for its query's column names.
+ */
+static void sg_read_attribute(Snap *s, HeapTuple tup, TupleDesc desc);
+
+static void
+sg_fetch_rel_attrs(Snap *s, SnapRel *rel)
+{
+	Relation	attrel = table_open(AttributeRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+
+	ScanKeyInit(&key, Anum_pg_attribute_attrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(rel->relid));
+	scan = systable_beginscan(attrel, AttributeRelidNumIndexId, true,
+							  s->snapshot, 1, &key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+		sg_read_attribute(s, tup, RelationGetDescr(attrel));
+	systable_endscan(scan);
+	table_close(attrel, AccessShareLock);
+}
+
 static void
 sg_read_attribute(Snap *s, HeapTuple tup, TupleDesc desc)
 {
@@ -1586,11 +1818,17 @@ sg_read_attribute(Snap *s, HeapTuple tup, TupleDesc desc)
 	{
 		/* an index column: only its opclass options matter */
 		if (!heap_attisnull(tup, Anum_pg_attribute_attoptions, desc))
+		{
 			rel->has_attoptions = true;
+			sg_stream_attr(s, rel->relid, 0, InvalidOid, InvalidOid, NULL);
+		}
 		return;
 	}
 	if (a->attnum > rel->natts)
 		return;
+	if (rel->relkind != RELKIND_VIEW && rel->relkind != RELKIND_COMPOSITE_TYPE)
+		sg_stream_attr(s, rel->relid, a->attnum, a->atttypid, a->attcollation,
+					   NameStr(a->attname));
 	att = &rel->attrs[a->attnum - 1];
 	att->present = true;
 	att->name = sg_keep(s, NameStr(a->attname));
@@ -1606,13 +1844,6 @@ sg_read_attribute(Snap *s, HeapTuple tup, TupleDesc desc)
 	att->acl = sg_acl_attr(s, tup, Anum_pg_attribute_attacl, desc);
 }
 
-/* one kept copy of each distinct default expression text */
-typedef struct KeptText
-{
-	struct KeptText *next;
-	const char *str;
-} KeptText;
-
 static void
 sg_read_attrdef(Snap *s, HeapTuple tup, TupleDesc desc)
 {
@@ -1621,11 +1852,6 @@ sg_read_attrdef(Snap *s, HeapTuple tup, TupleDesc desc)
 	bool		isnull;
 	Datum		datum;
 	text	   *bin;
-	const char *data;
-	Size		len;
-	uint64		hash;
-	SGMapEntry *e;
-	KeptText   *k;
 
 	if (rel == NULL || rel->attrs == NULL || d->adnum <= 0 || d->adnum > rel->natts ||
 		heap_attisnull(tup, Anum_pg_attrdef_adbin, desc))
@@ -1635,21 +1861,8 @@ sg_read_attrdef(Snap *s, HeapTuple tup, TupleDesc desc)
 		return;
 	/* the same default on many tables is kept once, not per column */
 	bin = DatumGetTextPP(datum);
-	data = VARDATA_ANY(bin);
-	len = VARSIZE_ANY_EXHDR(bin);
-	hash = hash_bytes_extended((const unsigned char *) data, len, 0);
-	e = sg_map_enter(s->defbins, hash);
-	for (k = e->value; k; k = k->next)
-		if (strncmp(k->str, data, len) == 0 && k->str[len] == '\0')
-			break;
-	if (k == NULL)
-	{
-		k = MemoryContextAlloc(s->cxt, sizeof(KeptText));
-		k->str = sg_keep_n(s, data, len);
-		k->next = e->value;
-		e->value = k;
-	}
-	rel->attrs[d->adnum - 1].defbin = k->str;
+	rel->attrs[d->adnum - 1].defbin = sg_keep_once(s, VARDATA_ANY(bin),
+												   VARSIZE_ANY_EXHDR(bin));
 }
 
 static void
@@ -1728,7 +1941,7 @@ sg_attsig(Snap *s, SnapRel *rel)
 			appendStringInfoChar(&buf, '\x02');
 		}
 		MemoryContextSwitchTo(old);
-		rel->attsig = sg_keep(s, buf.data);
+		rel->attsig = sg_keep_once(s, buf.data, buf.len);
 		pfree(buf.data);
 	}
 	return rel->attsig ? rel->attsig : "";
@@ -1892,6 +2105,34 @@ sg_relation_facets(Snap *s, StringInfo buf, SnapRel *rel, ObjectType objtype)
 	sg_facet_comment(s, buf, RelationRelationId, rel->relid, 0);
 }
 
+/*
+ * The index of a table with REPLICA IDENTITY USING INDEX, when this process
+ * did not scan pg_index (the worker builds the indexes): through
+ * pg_index's index on indrelid.
+ */
+static void
+sg_find_replident_index(Snap *s, SnapRel *rel)
+{
+	Relation	indrel = table_open(IndexRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+
+	ScanKeyInit(&key, Anum_pg_index_indrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(rel->relid));
+	scan = systable_beginscan(indrel, IndexIndrelidIndexId, true, s->snapshot,
+							  1, &key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_index idx = (Form_pg_index) GETSTRUCT(tup);
+
+		if (idx->indisreplident)
+			rel->replident_index = idx->indexrelid;
+	}
+	systable_endscan(scan);
+	table_close(indrel, AccessShareLock);
+}
+
 static void
 sg_emit_table(Snap *s, SnapRel *rel)
 {
@@ -1980,8 +2221,11 @@ sg_emit_table(Snap *s, SnapRel *rel)
 		appendStringInfo(buf, "\nALTER TABLE %s REPLICA IDENTITY FULL", rel->qualified);
 	else if (rel->relreplident == REPLICA_IDENTITY_INDEX)
 	{
-		SnapRel    *idx = OidIsValid(rel->replident_index) ?
-			sg_rel(s, rel->replident_index) : NULL;
+		SnapRel    *idx;
+
+		if (!s->indexes_read)
+			sg_find_replident_index(s, rel);
+		idx = OidIsValid(rel->replident_index) ? sg_rel(s, rel->replident_index) : NULL;
 
 		appendStringInfo(buf, "\nALTER TABLE %s REPLICA IDENTITY USING INDEX %s",
 						 rel->qualified,
@@ -2336,9 +2580,6 @@ sg_read_index(Snap *s, HeapTuple tup, TupleDesc desc)
 		}
 		irel->include_columns = sg_keep(s, cols.data);
 	}
-	/* the worker reads pg_index only for the constraints' indexes */
-	if (!sg_emits(s, SG_PART_LEADER))
-		return;
 	if (table->attrs == NULL || irel->has_attoptions)
 	{
 		/* unusual: let the server's deparser do it */
@@ -2903,6 +3144,8 @@ sg_read_view_rule(Snap *s, Form_pg_rewrite rw, HeapTuple tup, TupleDesc desc)
 	if (rel == NULL || rel->attrs == NULL ||
 		(rel->relkind != RELKIND_VIEW && rel->relkind != RELKIND_MATVIEW))
 		return;
+	if (s->attrs_from_leader)
+		sg_fetch_rel_attrs(s, rel);
 	qual = sg_text_attr(tup, Anum_pg_rewrite_ev_qual, desc);
 	action = sg_text_attr(tup, Anum_pg_rewrite_ev_action, desc);
 	/* anything unusual is left to pg_get_viewdef() */
@@ -3320,7 +3563,7 @@ sg_snap_init(Snap *s, int facets, int part)
 	s->ams = sgmap_create(CurrentMemoryContext, 16, NULL);
 	s->exprs = sgmap_create(CurrentMemoryContext, 256, NULL);
 	s->raw_exprs = sgmap_create(CurrentMemoryContext, 256, NULL);
-	s->defbins = sgmap_create(CurrentMemoryContext, 256, NULL);
+	s->kept_texts = sgmap_create(CurrentMemoryContext, 256, NULL);
 	s->inherits = sgmap_create(CurrentMemoryContext, 64, NULL);
 	s->auto_arrays = sgmap_create(CurrentMemoryContext, 1024, NULL);
 }
@@ -3337,7 +3580,7 @@ sg_snap_free(Snap *s)
 	sgmap_destroy(s->ams);
 	sgmap_destroy(s->exprs);
 	sgmap_destroy(s->raw_exprs);
-	sgmap_destroy(s->defbins);
+	sgmap_destroy(s->kept_texts);
 	sgmap_destroy(s->inherits);
 	sgmap_destroy(s->auto_arrays);
 	sgmap_destroy(s->rels);
@@ -3368,9 +3611,13 @@ sg_size_rels(Snap *s)
 
 /*
  * Read the catalogs and build this participant's objects (s->part): the
- * leader's or the worker's share, or all of them.  Both shares need the
- * schemas, relations and columns; each reads only the other catalogs it
- * needs.
+ * leader's or the worker's share, or all of them.  With a worker the
+ * leader builds schemas, tables and their columns, routines, triggers,
+ * sequences, types and the rest; the worker builds views, rules, indexes
+ * and constraints.  Both read the schemas and relations; only the leader
+ * reads pg_attribute and streams the worker the columns it needs
+ * (sg_stream_attr), while the worker builds the views, for which it reads
+ * each view's columns through pg_attribute's index.
  */
 static void
 sg_snapshot_collect(Snap *s)
@@ -3385,30 +3632,38 @@ sg_snapshot_collect(Snap *s)
 	sg_scan(s, NamespaceRelationId, sg_read_namespace);
 	sg_size_rels(s);
 	sg_scan(s, RelationRelationId, sg_read_class);
-	sg_scan(s, AttributeRelationId, sg_read_attribute);
+	if (!s->attrs_from_leader)
+		sg_scan(s, AttributeRelationId, sg_read_attribute);
+	sg_end_attr_stream(s);
 	if (leader)
 	{
 		sg_scan(s, AttrDefaultRelationId, sg_read_attrdef);
 		sg_scan(s, InheritsRelationId, sg_read_inherits);
+		sg_flush_attrs(s);
 	}
-
-	/* both: tables need their replica identity index, constraints their index */
-	sg_scan(s, IndexRelationId, sg_read_index);
-	sg_send_pending(s);
-	/* views need their query from their rule */
-	if (worker)
-		sg_scan(s, RewriteRelationId, sg_read_rewrite);
-	sg_emit_relations(s);
-	sg_send_pending(s);
 	if (worker)
 	{
-		sg_scan(s, ProcedureRelationId, sg_read_proc);
-		sg_scan(s, TriggerRelationId, sg_read_trigger);
+		/* views need their query from their rule */
+		sg_scan(s, RewriteRelationId, sg_read_rewrite);
+		if (!leader)
+			sg_emit_relations(s);
+		sg_send_pending(s);
+		if (s->attrs_from_leader)
+			sg_receive_attrs(s);
+		/* tables need their replica identity index, constraints their index */
+		sg_scan(s, IndexRelationId, sg_read_index);
+		s->indexes_read = true;
+		sg_send_pending(s);
 		sg_scan(s, ConstraintRelationId, sg_read_constraint);
 		sg_send_pending(s);
 	}
 	if (leader)
 	{
+		sg_emit_relations(s);
+		sg_flush_attrs(s);
+		sg_scan(s, ProcedureRelationId, sg_read_proc);
+		sg_scan(s, TriggerRelationId, sg_read_trigger);
+		sg_flush_attrs(s);
 		sg_scan(s, SequenceRelationId, sg_read_sequence);
 		sg_scan(s, EventTriggerRelationId, sg_read_event_trigger);
 		sg_scan(s, PolicyRelationId, sg_read_policy);
@@ -3417,6 +3672,7 @@ sg_snapshot_collect(Snap *s)
 		sg_scan(s, TypeRelationId, sg_read_type);
 		sg_scan(s, ExtensionRelationId, sg_read_extension);
 		sg_scan(s, CollationRelationId, sg_read_collation);
+		sg_flush_attrs(s);
 	}
 }
 
@@ -3439,7 +3695,9 @@ sg_snapshot_collect(Snap *s)
 #define SG_PKEY_SHARED		UINT64CONST(0x5347000000000001)
 #define SG_PKEY_SNAPSHOT	UINT64CONST(0x5347000000000002)
 #define SG_PKEY_QUEUE		UINT64CONST(0x5347000000000003)
+#define SG_PKEY_ATTR_QUEUE	UINT64CONST(0x5347000000000004)
 #define SG_QUEUE_SIZE		(8 * 1024 * 1024)
+#define SG_ATTR_QUEUE_SIZE	(4 * 1024 * 1024)
 #define SG_BATCH_SIZE		(64 * 1024)
 
 typedef struct SGParallelShared
@@ -3560,17 +3818,21 @@ sg_snapshot_worker_main(dsm_segment *seg, shm_toc *toc)
 	SGParallelShared *shared = shm_toc_lookup(toc, SG_PKEY_SHARED, false);
 	char	   *snapspace = shm_toc_lookup(toc, SG_PKEY_SNAPSHOT, false);
 	shm_mq	   *mq = shm_toc_lookup(toc, SG_PKEY_QUEUE, false);
+	shm_mq	   *attr_mq = shm_toc_lookup(toc, SG_PKEY_ATTR_QUEUE, false);
 	shm_mq_handle *mqh;
 	Snap		s;
 
 	shm_mq_set_sender(mq, MyProc);
 	mqh = shm_mq_attach(mq, seg, NULL);
+	shm_mq_set_receiver(attr_mq, MyProc);
 
 	/* the settings were pinned by the leader and came with the worker */
 	sg_snap_init(&s, shared->facets, SG_PART_WORKER);
 	s.fingerprint_only = shared->fingerprint_only;
 	s.snapshot = RegisterSnapshot(RestoreSnapshot(snapspace));
 	s.mqh = mqh;
+	s.attrs_from_leader = true;
+	s.attr_mqh = shm_mq_attach(attr_mq, seg, NULL);
 	sg_snapshot_collect(&s);
 	UnregisterSnapshot(s.snapshot);
 	if (s.fingerprint_only)
@@ -3705,6 +3967,7 @@ sg_parallel_begin(Snap *s, shm_mq_handle **mqh)
 	Size		snapsize;
 	char	   *snapspace;
 	shm_mq	   *mq;
+	shm_mq	   *attr_mq;
 
 	if (max_parallel_workers_per_gather <= 0 || IsInParallelMode() ||
 		!IsUnderPostmaster)
@@ -3716,7 +3979,8 @@ sg_parallel_begin(Snap *s, shm_mq_handle **mqh)
 	shm_toc_estimate_chunk(&pcxt->estimator, sizeof(SGParallelShared));
 	shm_toc_estimate_chunk(&pcxt->estimator, snapsize);
 	shm_toc_estimate_chunk(&pcxt->estimator, SG_QUEUE_SIZE);
-	shm_toc_estimate_keys(&pcxt->estimator, 3);
+	shm_toc_estimate_chunk(&pcxt->estimator, SG_ATTR_QUEUE_SIZE);
+	shm_toc_estimate_keys(&pcxt->estimator, 4);
 	InitializeParallelDSM(pcxt);
 
 	shared = shm_toc_allocate(pcxt->toc, sizeof(SGParallelShared));
@@ -3729,6 +3993,10 @@ sg_parallel_begin(Snap *s, shm_mq_handle **mqh)
 	mq = shm_mq_create(shm_toc_allocate(pcxt->toc, SG_QUEUE_SIZE), SG_QUEUE_SIZE);
 	shm_toc_insert(pcxt->toc, SG_PKEY_QUEUE, mq);
 	shm_mq_set_receiver(mq, MyProc);
+	attr_mq = shm_mq_create(shm_toc_allocate(pcxt->toc, SG_ATTR_QUEUE_SIZE),
+							SG_ATTR_QUEUE_SIZE);
+	shm_toc_insert(pcxt->toc, SG_PKEY_ATTR_QUEUE, attr_mq);
+	shm_mq_set_sender(attr_mq, MyProc);
 
 	LaunchParallelWorkers(pcxt);
 	if (pcxt->nworkers_launched == 0)
@@ -3738,6 +4006,7 @@ sg_parallel_begin(Snap *s, shm_mq_handle **mqh)
 		return NULL;
 	}
 	*mqh = shm_mq_attach(mq, pcxt->seg, pcxt->worker[0].bgwhandle);
+	s->attr_mqh = shm_mq_attach(attr_mq, pcxt->seg, pcxt->worker[0].bgwhandle);
 	s->part = SG_PART_LEADER;
 	elog(DEBUG1, "schemaguard: the snapshot is built with a parallel worker");
 	return pcxt;
@@ -3753,8 +4022,23 @@ sg_parallel_end(Snap *s, ParallelContext *pcxt, shm_mq_handle *mqh)
 	{
 		Size		len;
 		void	   *data;
-		shm_mq_result res = shm_mq_receive(mqh, &len, &data, false);
+		shm_mq_result res;
 
+		/*
+		 * While column batches wait for room in their queue, do not block
+		 * on either queue: the worker may be waiting for us to take its
+		 * objects before it reads the columns.
+		 */
+		sg_flush_attrs(s);
+		res = shm_mq_receive(mqh, &len, &data, s->attr_pending != NIL);
+		if (res == SHM_MQ_WOULD_BLOCK)
+		{
+			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_EXIT_ON_PM_DEATH, -1,
+							 PG_WAIT_EXTENSION);
+			ResetLatch(MyLatch);
+			CHECK_FOR_INTERRUPTS();
+			continue;
+		}
 		if (res != SHM_MQ_SUCCESS)
 			break;
 		if (len >= 1 && ((char *) data)[0] == 'O' && !s->fingerprint_only)
@@ -3771,6 +4055,9 @@ sg_parallel_end(Snap *s, ParallelContext *pcxt, shm_mq_handle *mqh)
 	if (!complete || (s->fingerprint_only && !s->have_worker_digests))
 		elog(ERROR, "schemaguard: the snapshot worker ended without sending its objects");
 	shm_mq_detach(mqh);
+	if (s->attr_mqh)
+		shm_mq_detach(s->attr_mqh);
+	s->attr_mqh = NULL;
 	DestroyParallelContext(pcxt);
 	ExitParallelMode();
 }

@@ -1459,6 +1459,24 @@ sg_scan(Snap *s, Oid catalog, SnapRowFn fn)
 	table_close(rel, AccessShareLock);
 }
 
+/* the rows of a catalog whose OID column keyatt is key, through an index */
+static void
+sg_scan_key(Snap *s, Oid catalog, Oid indexid, AttrNumber keyatt, Oid key,
+			SnapRowFn fn)
+{
+	Relation	rel = table_open(catalog, AccessShareLock);
+	ScanKeyData skey;
+	SysScanDesc scan;
+	HeapTuple	tup;
+
+	ScanKeyInit(&skey, keyatt, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(key));
+	scan = systable_beginscan(rel, indexid, true, s->snapshot, 1, &skey);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+		fn(s, tup, RelationGetDescr(rel));
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+}
+
 static char *
 sg_text_attr(HeapTuple tup, int attnum, TupleDesc desc)
 {
@@ -1787,19 +1805,8 @@ static void sg_read_attribute(Snap *s, HeapTuple tup, TupleDesc desc);
 static void
 sg_fetch_rel_attrs(Snap *s, SnapRel *rel)
 {
-	Relation	attrel = table_open(AttributeRelationId, AccessShareLock);
-	ScanKeyData key;
-	SysScanDesc scan;
-	HeapTuple	tup;
-
-	ScanKeyInit(&key, Anum_pg_attribute_attrelid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(rel->relid));
-	scan = systable_beginscan(attrel, AttributeRelidNumIndexId, true,
-							  s->snapshot, 1, &key);
-	while (HeapTupleIsValid(tup = systable_getnext(scan)))
-		sg_read_attribute(s, tup, RelationGetDescr(attrel));
-	systable_endscan(scan);
-	table_close(attrel, AccessShareLock);
+	sg_scan_key(s, AttributeRelationId, AttributeRelidNumIndexId,
+				Anum_pg_attribute_attrelid, rel->relid, sg_read_attribute);
 }
 
 static void
@@ -2111,26 +2118,20 @@ sg_relation_facets(Snap *s, StringInfo buf, SnapRel *rel, ObjectType objtype)
  * pg_index's index on indrelid.
  */
 static void
+sg_read_replident(Snap *s, HeapTuple tup, TupleDesc desc)
+{
+	Form_pg_index idx = (Form_pg_index) GETSTRUCT(tup);
+	SnapRel    *rel = sg_rel(s, idx->indrelid);
+
+	if (idx->indisreplident && rel != NULL)
+		rel->replident_index = idx->indexrelid;
+}
+
+static void
 sg_find_replident_index(Snap *s, SnapRel *rel)
 {
-	Relation	indrel = table_open(IndexRelationId, AccessShareLock);
-	ScanKeyData key;
-	SysScanDesc scan;
-	HeapTuple	tup;
-
-	ScanKeyInit(&key, Anum_pg_index_indrelid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(rel->relid));
-	scan = systable_beginscan(indrel, IndexIndrelidIndexId, true, s->snapshot,
-							  1, &key);
-	while (HeapTupleIsValid(tup = systable_getnext(scan)))
-	{
-		Form_pg_index idx = (Form_pg_index) GETSTRUCT(tup);
-
-		if (idx->indisreplident)
-			rel->replident_index = idx->indexrelid;
-	}
-	systable_endscan(scan);
-	table_close(indrel, AccessShareLock);
+	sg_scan_key(s, IndexRelationId, IndexIndrelidIndexId, Anum_pg_index_indrelid,
+				rel->relid, sg_read_replident);
 }
 
 static void

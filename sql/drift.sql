@@ -281,6 +281,20 @@ COMMIT;
 SELECT identity, definition FROM schemaguard.snapshot()
  WHERE identity IN ('drift_s.w1_row', 'drift_s.w2_row') ORDER BY identity;
 DROP TABLE drift_s.w1, drift_s.w2;
+-- a replica identity index, found by the process that builds the table,
+-- with and without the parallel worker (which builds the indexes)
+BEGIN;
+CREATE TABLE drift_s.ri (a integer NOT NULL);
+CREATE UNIQUE INDEX ri_a ON drift_s.ri (a);
+ALTER TABLE drift_s.ri REPLICA IDENTITY USING INDEX ri_a;
+COMMIT;
+SELECT definition FROM schemaguard.snapshot()
+ WHERE object_type = 'table' AND identity = 'drift_s.ri';
+SET max_parallel_workers_per_gather = 0;
+SELECT definition FROM schemaguard.snapshot()
+ WHERE object_type = 'table' AND identity = 'drift_s.ri';
+RESET max_parallel_workers_per_gather;
+DROP TABLE drift_s.ri;
 -- identifiers are quoted without a keyword lookup when they have a digit:
 -- that needs every keyword to be letters and underscores only
 SELECT count(*) AS keywords_with_other_characters

@@ -655,14 +655,81 @@ sg_object_ptr_cmp(const void *a, const void *b)
 	return sg_object_cmp(*(SGObject *const *) a, *(SGObject *const *) b);
 }
 
-static int
-sg_identity_ptr_cmp(const void *a, const void *b)
+#define SG_MAX_TYPES 64
+
+/* an object and 8 bytes of its identity, for sorting without chasing it */
+typedef struct SGSortItem
 {
-	return strcmp((*(SGObject *const *) a)->identity,
-				  (*(SGObject *const *) b)->identity);
+	uint64		key;			/* bytes [prefix, prefix + 8), big-endian */
+	SGObject   *obj;
+} SGSortItem;
+
+/* arg: the length of the prefix all identities being sorted share */
+static int
+sg_sort_item_cmp(const void *a, const void *b, void *arg)
+{
+	const SGSortItem *x = a;
+	const SGSortItem *y = b;
+	size_t		prefix = *(size_t *) arg;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	/* the same 8 bytes: equal if they include the end of the strings */
+	if ((x->key & 0xFF) == 0)
+		return 0;
+	return strcmp(x->obj->identity + prefix + 8, y->obj->identity + prefix + 8);
 }
 
-#define SG_MAX_TYPES 64
+/*
+ * Sort objects of one type by identity, as strcmp() orders them.  Most
+ * identities share a long prefix ("public.t"), so the sort compares 8-byte
+ * keys taken after the shared prefix, and the strings only on a tie.  The
+ * keys keep strcmp()'s order: bytes compare unsigned, the string's end is
+ * 0 and comes first.  Already sorted input (most types) is left as it is.
+ */
+static void
+sg_sort_by_identity(SGObject **objs, int n)
+{
+	SGSortItem *items;
+	size_t		prefix;
+	const char *first;
+
+	if (n < 2)
+		return;
+	for (int i = 1; i < n; i++)
+		if (strcmp(objs[i - 1]->identity, objs[i]->identity) > 0)
+			goto unsorted;
+	return;
+
+unsorted:
+	first = objs[0]->identity;
+	prefix = strlen(first);
+	for (int i = 1; i < n && prefix > 0; i++)
+	{
+		const char *id = objs[i]->identity;
+		size_t		k = 0;
+
+		while (k < prefix && id[k] == first[k])
+			k++;
+		prefix = k;
+	}
+	items = palloc_extended(sizeof(SGSortItem) * n, MCXT_ALLOC_HUGE);
+	for (int i = 0; i < n; i++)
+	{
+		const unsigned char *p = (const unsigned char *) objs[i]->identity + prefix;
+		uint64		key = 0;
+		int			k;
+
+		for (k = 0; k < 8 && p[k] != '\0'; k++)
+			key |= (uint64) p[k] << (8 * (7 - k));
+		items[i].key = key;
+		items[i].obj = objs[i];
+	}
+	qsort_arg(items, n, sizeof(SGSortItem), sg_sort_item_cmp, &prefix);
+	for (int i = 0; i < n; i++)
+		objs[i] = items[i].obj;
+	pfree(items);
+}
 
 /*
  * Pointers to the objects, sorted by (type, identity): a counting sort on
@@ -734,9 +801,7 @@ sg_sorted_pointers(SGObject *objects, int n)
 		sorted[fill[rank[i]]++] = &objects[i];
 	pfree(rank);
 	for (int t = 0; t < ntypes; t++)
-		if (start[t + 1] - start[t] > 1)
-			qsort(sorted + start[t], start[t + 1] - start[t], sizeof(SGObject *),
-				  sg_identity_ptr_cmp);
+		sg_sort_by_identity(sorted + start[t], start[t + 1] - start[t]);
 	return sorted;
 }
 

@@ -295,9 +295,9 @@ typedef struct InhEntry
 
 /*
  * Who builds which objects.  With a parallel worker, the worker builds the
- * views, rules, triggers and routines (most of the server's deparser
- * calls) and the indexes of tables with an odd OID, the leader everything
- * else; alone, the leader builds all.
+ * views, rules, indexes and constraints, the leader everything else
+ * (sg_snapshot_collect); alone, the leader builds all.  Each object type
+ * has one builder, which the fingerprint's per-type digests rely on.
  */
 #define SG_PART_LEADER	0x01
 #define SG_PART_WORKER	0x02

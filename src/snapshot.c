@@ -3763,6 +3763,7 @@ sg_snapshot_collect(Snap *s)
 #define SG_PKEY_QUEUE		UINT64CONST(0x5347000000000003)
 #define SG_PKEY_ATTR_QUEUE	UINT64CONST(0x5347000000000004)
 #define SG_QUEUE_SIZE		(8 * 1024 * 1024)
+#define SG_DIGEST_QUEUE_SIZE (64 * 1024)	/* fingerprint(): digests only */
 #define SG_ATTR_QUEUE_SIZE	(4 * 1024 * 1024)
 #define SG_BATCH_SIZE		(64 * 1024)
 
@@ -4034,6 +4035,7 @@ sg_parallel_begin(Snap *s, shm_mq_handle **mqh)
 	char	   *snapspace;
 	shm_mq	   *mq;
 	shm_mq	   *attr_mq;
+	Size		queue_size;
 
 	if (max_parallel_workers_per_gather <= 0 || IsInParallelMode() ||
 		!IsUnderPostmaster)
@@ -4044,7 +4046,9 @@ sg_parallel_begin(Snap *s, shm_mq_handle **mqh)
 	snapsize = EstimateSnapshotSpace(s->snapshot);
 	shm_toc_estimate_chunk(&pcxt->estimator, sizeof(SGParallelShared));
 	shm_toc_estimate_chunk(&pcxt->estimator, snapsize);
-	shm_toc_estimate_chunk(&pcxt->estimator, SG_QUEUE_SIZE);
+	/* the segment is allocated in full when created: no bigger than needed */
+	queue_size = s->fingerprint_only ? SG_DIGEST_QUEUE_SIZE : SG_QUEUE_SIZE;
+	shm_toc_estimate_chunk(&pcxt->estimator, queue_size);
 	shm_toc_estimate_chunk(&pcxt->estimator, SG_ATTR_QUEUE_SIZE);
 	shm_toc_estimate_keys(&pcxt->estimator, 4);
 	InitializeParallelDSM(pcxt);
@@ -4056,7 +4060,7 @@ sg_parallel_begin(Snap *s, shm_mq_handle **mqh)
 	snapspace = shm_toc_allocate(pcxt->toc, snapsize);
 	SerializeSnapshot(s->snapshot, snapspace);
 	shm_toc_insert(pcxt->toc, SG_PKEY_SNAPSHOT, snapspace);
-	mq = shm_mq_create(shm_toc_allocate(pcxt->toc, SG_QUEUE_SIZE), SG_QUEUE_SIZE);
+	mq = shm_mq_create(shm_toc_allocate(pcxt->toc, queue_size), queue_size);
 	shm_toc_insert(pcxt->toc, SG_PKEY_QUEUE, mq);
 	shm_mq_set_receiver(mq, MyProc);
 	attr_mq = shm_mq_create(shm_toc_allocate(pcxt->toc, SG_ATTR_QUEUE_SIZE),

@@ -342,10 +342,6 @@ sg_put_row(ReturnSetInfo *rsinfo, SGTracking *t, const char *change,
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
 
-/*
- * Merge two sorted lists.  With a tracking callback set up lazily: the
- * changelog is read only when there is a difference to explain.
- */
 /* one difference between two sorted object lists */
 typedef struct SGDiff
 {
@@ -357,6 +353,10 @@ typedef struct SGDiff
 typedef SGTracking *(*SGTrackingFn) (void *arg, SGSide *base, SGSide *live,
 									 SGDiff *diffs, int ndiffs);
 
+/*
+ * Merge two sorted lists.  The tracking callback is called only when there
+ * is a difference to explain, with all the differences.
+ */
 static void
 sg_diff(ReturnSetInfo *rsinfo, SGSide *base, SGSide *live,
 		SGTrackingFn tracking_fn, void *arg)
@@ -731,58 +731,18 @@ sg_find_baseline(const char *label, MemoryContext cxt)
 	return b;
 }
 
-/* strings of a loaded baseline, copied once into blocks of about 256kB */
-typedef struct SGStrings
-{
-	MemoryContext cxt;
-	char	   *next;
-	Size		left;
-	const char *types[32];		/* object types seen, one copy each */
-	int			ntypes;
-} SGStrings;
-
-static const char *
-sg_strings_copy(SGStrings *st, const char *data, Size len)
-{
-	char	   *out;
-
-	if (len + 1 > st->left)
-	{
-		Size		size = Max(len + 1, 256 * 1024);
-
-		st->next = MemoryContextAllocHuge(st->cxt, size);
-		st->left = size;
-	}
-	out = st->next;
-	memcpy(out, data, len);
-	out[len] = '\0';
-	st->next += len + 1;
-	st->left -= len + 1;
-	return out;
-}
-
 /* a text column of a baseline_objects row, NULL stays NULL */
 static const char *
-sg_strings_text(SGStrings *st, Datum *values, bool *nulls, int attnum, bool intern)
+sg_row_text(SGArena *arena, Datum *values, bool *nulls, int attnum, bool intern)
 {
 	text	   *t;
-	const char *data;
-	Size		len;
 
 	if (attnum <= 0 || nulls[attnum - 1])
 		return NULL;
 	t = DatumGetTextPP(values[attnum - 1]);
-	data = VARDATA_ANY(t);
-	len = VARSIZE_ANY_EXHDR(t);
 	if (intern)
-	{
-		for (int i = 0; i < st->ntypes; i++)
-			if (strncmp(st->types[i], data, len) == 0 && st->types[i][len] == '\0')
-				return st->types[i];
-		if (st->ntypes < lengthof(st->types))
-			return st->types[st->ntypes++] = sg_strings_copy(st, data, len);
-	}
-	return sg_strings_copy(st, data, len);
+		return sg_arena_intern(arena, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+	return sg_arena_copy(arena, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
 }
 
 /*
@@ -806,7 +766,7 @@ sg_load_baseline(SGBaseline *b, SGSide *side, MemoryContext cxt)
 	SysScanDesc scan;
 	HeapTuple	tup;
 	MemoryContext rowcxt;
-	SGStrings	st;
+	SGArena		arena;
 	Datum	   *values;
 	bool	   *nulls;
 	int			att[10];
@@ -851,8 +811,8 @@ sg_load_baseline(SGBaseline *b, SGSide *side, MemoryContext cxt)
 	scan = systable_beginscan(rel, indexid, OidIsValid(indexid), snapshot, 1, &key);
 	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "schemaguard baseline row",
 								   ALLOCSET_DEFAULT_SIZES);
-	memset(&st, 0, sizeof(st));
-	st.cxt = cxt;
+	memset(&arena, 0, sizeof(arena));
+	arena.cxt = cxt;
 	values = palloc(sizeof(Datum) * desc->natts);
 	nulls = palloc(sizeof(bool) * desc->natts);
 	side->n = 0;
@@ -874,12 +834,12 @@ sg_load_baseline(SGBaseline *b, SGSide *side, MemoryContext cxt)
 		obj = &side->objects[side->n++];
 		memset(obj, 0, sizeof(SGObject));
 		heap_deform_tuple(tup, desc, values, nulls);
-		obj->type = sg_strings_text(&st, values, nulls, att[1], true);
-		obj->schema = sg_strings_text(&st, values, nulls, att[2], false);
-		obj->identity = sg_strings_text(&st, values, nulls, att[3], false);
-		obj->definition = sg_strings_text(&st, values, nulls, att[4], false);
-		obj->parent_type = sg_strings_text(&st, values, nulls, att[5], true);
-		obj->parent_identity = sg_strings_text(&st, values, nulls, att[6], false);
+		obj->type = sg_row_text(&arena, values, nulls, att[1], true);
+		obj->schema = sg_row_text(&arena, values, nulls, att[2], false);
+		obj->identity = sg_row_text(&arena, values, nulls, att[3], false);
+		obj->definition = sg_row_text(&arena, values, nulls, att[4], false);
+		obj->parent_type = sg_row_text(&arena, values, nulls, att[5], true);
+		obj->parent_identity = sg_row_text(&arena, values, nulls, att[6], false);
 		if (obj->type == NULL || obj->identity == NULL || obj->definition == NULL ||
 			nulls[att[7] - 1] || nulls[att[8] - 1] || nulls[att[9] - 1])
 			elog(ERROR, "schemaguard: baseline \"%s\" has an incomplete object row",

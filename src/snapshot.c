@@ -332,10 +332,7 @@ typedef struct Snap
 	Oid			own_schema;		/* schemaguard's schema */
 	Oid			last_relid;		/* last sg_rel() key and result */
 	SnapRel    *last_rel;
-	char	   *arena;			/* where sg_keep() puts the next string */
-	Size		arena_left;
-	const char *interned[32];	/* type names received from the worker */
-	int			ninterned;
+	SGArena		arena;			/* where sg_keep() puts its strings */
 	shm_mq_handle *mqh;			/* the worker's queue to the leader */
 	int			nsent;			/* objects already sent to the leader */
 	bool		leader_gone;
@@ -562,7 +559,8 @@ sg_hasher_end(SGHasher *h, uint8 *digest)
 static SGTypeDigest *
 sg_type_digests(SGObject **sorted, int n, int *ntypes)
 {
-	SGTypeDigest *d = palloc(sizeof(SGTypeDigest) * Max(n, 1));
+	int			max = 16;
+	SGTypeDigest *d = palloc(sizeof(SGTypeDigest) * max);
 	int			nd = 0;
 	int			j;
 
@@ -570,6 +568,12 @@ sg_type_digests(SGObject **sorted, int n, int *ntypes)
 	{
 		const char *type = sorted[i]->type;
 		SGHasher	h;
+
+		if (nd == max)
+		{
+			max *= 2;
+			d = repalloc(d, sizeof(SGTypeDigest) * max);
+		}
 
 		sg_hasher_begin(&h);
 		for (j = i; j < n && (sorted[j]->type == type ||
@@ -733,9 +737,8 @@ unsorted:
 
 /*
  * Pointers to the objects, sorted by (type, identity): a counting sort on
- * the few object types, then each type's objects by identity.  The
- * snapshot emits most types already in identity order, which qsort checks
- * in linear time.
+ * the few object types, then each type's objects by identity
+ * (sg_sort_by_identity, which leaves types already in order alone).
  */
 static SGObject **
 sg_sorted_pointers(SGObject *objects, int n)
@@ -897,41 +900,57 @@ sg_def_begin(Snap *s)
 	return &s->buf;
 }
 
-/*
- * Memory for the strings the snapshot keeps (names, identities,
- * definitions), carved from large blocks: hundreds of thousands of small
- * strings need neither a chunk header each nor rounding up to a power of
- * two.  They are freed together with the snapshot's context.
- */
 #define SG_ARENA_BLOCK (256 * 1024)
 
-static char *
-sg_arena_alloc(Snap *s, Size len)
+char *
+sg_arena_alloc(SGArena *a, Size len)
 {
 	char	   *p;
 
-	if (len > s->arena_left)
+	if (len > a->left)
 	{
 		Size		size = Max(len, SG_ARENA_BLOCK);
 
-		s->arena = MemoryContextAllocHuge(s->cxt, size);
-		s->arena_left = size;
+		a->next = MemoryContextAllocHuge(a->cxt, size);
+		a->left = size;
 	}
-	p = s->arena;
-	s->arena += len;
-	s->arena_left -= len;
+	p = a->next;
+	a->next += len;
+	a->left -= len;
 	return p;
+}
+
+/* a NUL-terminated copy of len bytes of data */
+const char *
+sg_arena_copy(SGArena *a, const char *data, Size len)
+{
+	char	   *p = sg_arena_alloc(a, len + 1);
+
+	memcpy(p, data, len);
+	p[len] = '\0';
+	return p;
+}
+
+/* the same, one copy for each distinct text (for the few type names) */
+const char *
+sg_arena_intern(SGArena *a, const char *data, Size len)
+{
+	const char *str;
+
+	for (int i = 0; i < a->ninterned; i++)
+		if (strncmp(a->interned[i], data, len) == 0 && a->interned[i][len] == '\0')
+			return a->interned[i];
+	str = sg_arena_copy(a, data, len);
+	if (a->ninterned < lengthof(a->interned))
+		a->interned[a->ninterned++] = str;
+	return str;
 }
 
 /* a copy of len bytes of str, NUL-terminated, that lives as long as the snapshot */
 static const char *
 sg_keep_n(Snap *s, const char *str, Size len)
 {
-	char	   *p = sg_arena_alloc(s, len + 1);
-
-	memcpy(p, str, len);
-	p[len] = '\0';
-	return p;
+	return sg_arena_copy(&s->arena, str, len);
 }
 
 static const char *
@@ -947,7 +966,7 @@ sg_keep_concat(Snap *s, const char *a, const char *sep, const char *b)
 	Size		la = strlen(a);
 	Size		ls = strlen(sep);
 	Size		lb = strlen(b);
-	char	   *p = sg_arena_alloc(s, la + ls + lb + 1);
+	char	   *p = sg_arena_alloc(&s->arena, la + ls + lb + 1);
 
 	memcpy(p, a, la);
 	memcpy(p + la, sep, ls);
@@ -1720,7 +1739,7 @@ typedef struct SGAttrRecord
 
 #define SG_ATTR_BATCH_SIZE	(64 * 1024)
 
-/* send what is pending, without waiting; false if the worker is gone */
+/* send what is pending, without waiting */
 static void
 sg_flush_attrs(Snap *s)
 {
@@ -1736,6 +1755,7 @@ sg_flush_attrs(Snap *s)
 		{
 			/* the worker is gone: its error, if any, comes at the end */
 			s->attr_mqh = NULL;
+			s->attr_pending = NIL;
 			return;
 		}
 		s->attr_pending = list_delete_first(s->attr_pending);
@@ -3607,6 +3627,7 @@ sg_snap_init(Snap *s, int facets, int part)
 	s->facets = facets;
 	s->part = part;
 	s->cxt = CurrentMemoryContext;
+	s->arena.cxt = s->cxt;
 	s->scratch = AllocSetContextCreate(CurrentMemoryContext, "schemaguard snapshot scratch",
 									   ALLOCSET_DEFAULT_SIZES);
 	s->rowcxt = AllocSetContextCreate(CurrentMemoryContext, "schemaguard snapshot row",
@@ -3747,10 +3768,11 @@ sg_snapshot_collect(Snap *s)
  * The parallel worker
  *
  * On a large schema most of the time goes into building definitions.
- * When a parallel worker is free, it builds the views, rules, triggers,
- * routines and constraints from the same catalog snapshot while the leader
- * builds the rest (tables, columns, indexes, ...), and sends them over a
- * shared memory queue.  Each object type is built by one process only, so
+ * When a parallel worker is free, it builds the views, rules, indexes and
+ * constraints from the same catalog snapshot while the leader builds the
+ * rest (tables, columns, routines, ...), and sends them over a shared
+ * memory queue; a second queue brings it the columns the leader reads
+ * (sg_stream_attr).  Each object type is built by one process only, so
  * for fingerprint() the worker sorts and hashes its types itself and sends
  * only their digests (sg_type_digests), and the leader combines them with
  * its own.  The result does not depend on whether a worker ran: the same
@@ -3931,23 +3953,8 @@ sg_get_string(Snap *s, const char **p, const char *end, bool intern)
 		return NULL;
 	if (len < 0 || end - *p < len)
 		sg_malformed_message();
-	str = NULL;
-	if (intern)
-	{
-		/* type names repeat: one copy each, as in the leader's objects */
-		for (int i = 0; i < s->ninterned; i++)
-			if (strncmp(s->interned[i], *p, len) == 0 && s->interned[i][len] == '\0')
-			{
-				str = s->interned[i];
-				break;
-			}
-	}
-	if (str == NULL)
-	{
-		str = sg_keep_n(s, *p, len);
-		if (intern && s->ninterned < lengthof(s->interned))
-			s->interned[s->ninterned++] = str;
-	}
+	/* type names repeat: one copy each, as in the leader's objects */
+	str = intern ? sg_arena_intern(&s->arena, *p, len) : sg_keep_n(s, *p, len);
 	*p += len;
 	return str;
 }

@@ -48,7 +48,25 @@ typedef struct SGSnapshot
 	SGObject   *objects;		/* sorted by (type, identity) when done */
 } SGSnapshot;
 
+/*
+ * Strings that live as long as a memory context, carved from large blocks:
+ * hundreds of thousands of small strings need neither a chunk header each
+ * nor rounding up to a power of two.  The few object type names are kept
+ * once each (sg_arena_intern), so that they can be compared as pointers.
+ */
+typedef struct SGArena
+{
+	MemoryContext cxt;
+	char	   *next;
+	Size		left;
+	const char *interned[32];
+	int			ninterned;
+} SGArena;
+
 /* snapshot.c */
+extern char *sg_arena_alloc(SGArena *a, Size len);
+extern const char *sg_arena_copy(SGArena *a, const char *data, Size len);
+extern const char *sg_arena_intern(SGArena *a, const char *data, Size len);
 extern int	sg_parse_facets(ArrayType *facets, const char *what);
 extern int	sg_parse_facet_datums(Datum *elems, bool *nulls, int nelems,
 								  const char *what);

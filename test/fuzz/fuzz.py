@@ -71,6 +71,25 @@ class Tok:
         return "%s:%r" % (self.kind, self.text)
 
 
+def _quoted_end(text, q, quote, backslash_escapes):
+    """Index after the literal or identifier whose opening quote is at q:
+    a doubled quote stays inside, and so does a backslash-escaped character
+    in an E'' string."""
+    n = len(text)
+    j = q + 1
+    while j < n:
+        if backslash_escapes and text[j] == "\\":
+            j += 2
+            continue
+        if text[j] == quote:
+            if text.startswith(quote, j + 1):
+                j += 2
+                continue
+            return j + 1
+        j += 1
+    return n
+
+
 def lex(text, keywords=frozenset()):
     """Tokens of text, without whitespace and comments. A psql meta-command
     (backslash to end of line) becomes one 'meta' token."""
@@ -112,33 +131,11 @@ def lex(text, keywords=frozenset()):
             i = m.end()
         elif c == "'" or (c in "EeBbXxNn" and text.startswith("'", i + 1)) or \
                 (c in "Uu" and text.startswith("&'", i + 1)):
-            q = text.index("'", i)
-            esc = c in "Ee"
-            j = q + 1
-            while j < n:
-                if esc and text[j] == "\\":
-                    j += 2
-                    continue
-                if text[j] == "'":
-                    if text.startswith("'", j + 1):
-                        j += 2
-                        continue
-                    j += 1
-                    break
-                j += 1
+            j = _quoted_end(text, text.index("'", i), "'", c in "Ee")
             toks.append(Tok("str", text[i:j]))
             i = j
         elif c == '"' or (c in "Uu" and text.startswith('&"', i + 1)):
-            q = text.index('"', i)
-            j = q + 1
-            while j < n:
-                if text[j] == '"':
-                    if text.startswith('"', j + 1):
-                        j += 2
-                        continue
-                    j += 1
-                    break
-                j += 1
+            j = _quoted_end(text, text.index('"', i), '"', False)
             toks.append(Tok("qid", text[i:j]))
             i = j
         elif c.isdigit() or (c == "." and i + 1 < n and text[i + 1].isdigit()):

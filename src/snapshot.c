@@ -314,8 +314,16 @@ typedef struct Snap
 	MemoryContext rowcxt;		/* reset after each catalog row */
 	StringInfoData buf;
 	sgmap_hash *nsps;			/* namespace OID -> SnapNsp */
-	sgmap_hash *rels;			/* pg_class OID -> SnapRel */
-	SnapRel   **rel_list;		/* the same SnapRels, in pg_class order */
+	SnapRel   **rel_list;		/* the SnapRels, in pg_class order */
+	/*
+	 * pg_class OID -> SnapRel (sg_index_rels): an array indexed by OID -
+	 * rel_lo when the OIDs are dense enough, else a hash table
+	 */
+	SnapRel   **rel_index;
+	sgmap_hash *rels;
+	Oid			rel_lo;
+	Oid			rel_hi;
+	bool		rels_indexed;
 	SnapRel    *rel_batch;		/* where the next SnapRels are allocated */
 	int			nrels;
 	int			maxrels;
@@ -1036,11 +1044,16 @@ sg_set_definition(Snap *s, SGObject *obj, StringInfo buf)
 static SnapRel *
 sg_rel(Snap *s, Oid relid)
 {
+	Assert(s->rels_indexed);
 	/* catalog rows of one relation come together: remember the last one */
 	if (relid != s->last_relid || !OidIsValid(relid))
 	{
 		s->last_relid = relid;
-		s->last_rel = (SnapRel *) sg_map_get(s->rels, relid);
+		if (s->rel_index != NULL)
+			s->last_rel = (relid >= s->rel_lo && relid <= s->rel_hi) ?
+				s->rel_index[relid - s->rel_lo] : NULL;
+		else
+			s->last_rel = (SnapRel *) sg_map_get(s->rels, relid);
 	}
 	return s->last_rel;
 }
@@ -1051,6 +1064,7 @@ sg_new_rel(Snap *s, Oid relid)
 {
 	SnapRel    *rel;
 
+	Assert(!s->rels_indexed);
 	/* SnapRels are allocated in batches: there is one per relation */
 	if (s->nrels % 256 == 0)
 		s->rel_batch = MemoryContextAllocHuge(s->cxt, sizeof(SnapRel) * 256);
@@ -1063,9 +1077,42 @@ sg_new_rel(Snap *s, Oid relid)
 		s->rel_list = repalloc_huge(s->rel_list, sizeof(SnapRel *) * s->maxrels);
 	}
 	s->rel_list[s->nrels++] = rel;
-	sg_map_enter(s->rels, relid)->value = rel;
-	s->last_relid = InvalidOid;
+	if (s->nrels == 1 || relid < s->rel_lo)
+		s->rel_lo = relid;
+	if (s->nrels == 1 || relid > s->rel_hi)
+		s->rel_hi = relid;
 	return rel;
+}
+
+/*
+ * Once pg_class is read: the OID -> SnapRel lookup.  Relation OIDs are
+ * usually handed out close together, and the other catalogs' rows come
+ * mostly in OID order, so an array indexed by OID is both smaller than a
+ * hash table and read in order, where a hash table's lookups each miss the
+ * CPU cache.  When the OIDs are spread thinly (after OID wraparound, say),
+ * a hash table it is.
+ */
+static void
+sg_index_rels(Snap *s)
+{
+	uint64		span = s->nrels > 0 ? (uint64) s->rel_hi - s->rel_lo + 1 : 0;
+
+	if (s->nrels > 0 && span <= (uint64) s->nrels * 8 + 1024)
+	{
+		s->rel_index = MemoryContextAllocHuge(s->cxt, sizeof(SnapRel *) * span);
+		memset(s->rel_index, 0, sizeof(SnapRel *) * span);
+		for (int i = 0; i < s->nrels; i++)
+			s->rel_index[s->rel_list[i]->relid - s->rel_lo] = s->rel_list[i];
+	}
+	else
+	{
+		s->rels = sgmap_create(s->cxt, Max(s->nrels, 16), NULL);
+		for (int i = 0; i < s->nrels; i++)
+			sg_map_enter(s->rels, s->rel_list[i]->relid)->value = s->rel_list[i];
+	}
+	s->rels_indexed = true;
+	s->last_relid = InvalidOid;
+	s->last_rel = NULL;
 }
 
 /* an included relation, or NULL */
@@ -3639,7 +3686,6 @@ sg_snap_init(Snap *s, int facets, int part)
 	initStringInfo(&s->buf);
 
 	s->nsps = sgmap_create(CurrentMemoryContext, 64, NULL);
-	s->rels = sgmap_create(CurrentMemoryContext, 1024, NULL);
 	s->maxrels = 1024;
 	s->rel_list = palloc(sizeof(SnapRel *) * s->maxrels);
 	s->members = sgmap_create(CurrentMemoryContext, 1024, NULL);
@@ -3670,31 +3716,16 @@ sg_snap_free(Snap *s)
 	sgmap_destroy(s->kept_texts);
 	sgmap_destroy(s->inherits);
 	sgmap_destroy(s->auto_arrays);
-	sgmap_destroy(s->rels);
+	if (s->rels)
+		sgmap_destroy(s->rels);
+	if (s->rel_index)
+		pfree(s->rel_index);
 	MemoryContextDelete(s->scratch);
 	MemoryContextDelete(s->rowcxt);
 	pfree(s->buf.data);
 }
 
 static void sg_send_pending(Snap *s);
-
-/*
- * Size the relation table for pg_class's estimated row count, so that it
- * is not grown (and rehashed) several times on a large schema.
- */
-static void
-sg_size_rels(Snap *s)
-{
-	Relation	rel = table_open(RelationRelationId, AccessShareLock);
-	double		estimate = rel->rd_rel->reltuples;
-
-	table_close(rel, AccessShareLock);
-	if (estimate > 1024 && estimate < 100000000 && s->nrels == 0)
-	{
-		sgmap_destroy(s->rels);
-		s->rels = sgmap_create(s->cxt, (uint32) estimate, NULL);
-	}
-}
 
 /*
  * Read the catalogs and build this participant's objects (s->part): the
@@ -3717,8 +3748,8 @@ sg_snapshot_collect(Snap *s)
 	if (s->facets & SG_FACET_COMMENTS)
 		sg_scan(s, DescriptionRelationId, sg_read_description);
 	sg_scan(s, NamespaceRelationId, sg_read_namespace);
-	sg_size_rels(s);
 	sg_scan(s, RelationRelationId, sg_read_class);
+	sg_index_rels(s);
 	if (!s->attrs_from_leader)
 		sg_scan(s, AttributeRelationId, sg_read_attribute);
 	sg_end_attr_stream(s);

@@ -354,6 +354,7 @@ typedef struct Snap
 	List	   *attr_pending;
 	bool		attrs_from_leader;	/* in the worker: no pg_attribute scan */
 	bool		indexes_read;	/* pg_index was scanned here */
+	const char *found_relname;	/* sg_read_relname's result */
 	/* fingerprint(): the worker sends its types' digests, not its objects */
 	bool		fingerprint_only;
 	SGTypeDigest *own_digests;
@@ -1718,6 +1719,15 @@ sg_read_class(Snap *s, HeapTuple tup, TupleDesc desc)
 
 	if (nsp == NULL)
 		return;
+	/*
+	 * With a worker the leader does not build indexes, and needs none of
+	 * them: it only streams their columns' opclass options on (see
+	 * sg_read_attribute), and looks up a replica identity index's name
+	 * (sg_replident_name).  Indexes are two thirds of a typical pg_class.
+	 */
+	if (s->part == SG_PART_LEADER &&
+		(c->relkind == RELKIND_INDEX || c->relkind == RELKIND_PARTITIONED_INDEX))
+		return;
 	rel = sg_new_rel(s, c->oid);
 	rel->included = !sg_is_member(s, RelationRelationId, c->oid) &&
 		!(c->relkind == RELKIND_COMPOSITE_TYPE &&
@@ -1910,7 +1920,7 @@ sg_receive_attrs(Snap *s)
 			if (end - p < (long) rec.namelen)
 				sg_malformed_attrs();
 			rel = sg_rel(s, rec.relid);
-			if (rel != NULL && rec.attnum == 0)
+			if (rel != NULL && rec.attnum == 0 && rel->attrs == NULL)
 				rel->has_attoptions = true;
 			else if (rel != NULL && rel->attrs != NULL && rec.attnum > 0 &&
 					 rec.attnum <= rel->natts)
@@ -1951,15 +1961,20 @@ sg_read_attribute(Snap *s, HeapTuple tup, TupleDesc desc)
 	if (a->attnum <= 0 || a->attisdropped)
 		return;
 	rel = sg_rel(s, a->attrelid);
-	if (rel == NULL)
-		return;
-	if (rel->attrs == NULL)
+	if (rel == NULL || rel->attrs == NULL)
 	{
-		/* an index column: only its opclass options matter */
-		if (!heap_attisnull(tup, Anum_pg_attribute_attoptions, desc))
+		/*
+		 * An index column: only its opclass options matter.  The leader
+		 * does not keep indexes (sg_read_class), so it passes on the
+		 * options of any relation it does not know; the worker ignores
+		 * those that are not its indexes.
+		 */
+		if ((rel != NULL || s->part == SG_PART_LEADER) &&
+			!heap_attisnull(tup, Anum_pg_attribute_attoptions, desc))
 		{
-			rel->has_attoptions = true;
-			sg_stream_attr(s, rel->relid, 0, InvalidOid, InvalidOid, NULL);
+			if (rel != NULL)
+				rel->has_attoptions = true;
+			sg_stream_attr(s, a->attrelid, 0, InvalidOid, InvalidOid, NULL);
 		}
 		return;
 	}
@@ -2260,10 +2275,30 @@ sg_read_replident(Snap *s, HeapTuple tup, TupleDesc desc)
 }
 
 static void
-sg_find_replident_index(Snap *s, SnapRel *rel)
+sg_read_relname(Snap *s, HeapTuple tup, TupleDesc desc)
 {
-	sg_scan_key(s, IndexRelationId, IndexIndrelidIndexId, Anum_pg_index_indrelid,
-				rel->relid, sg_read_replident);
+	s->found_relname = sg_keep(s, NameStr(((Form_pg_class) GETSTRUCT(tup))->relname));
+}
+
+/* the name of a table's REPLICA IDENTITY USING INDEX index, or NULL */
+static const char *
+sg_replident_name(Snap *s, SnapRel *rel)
+{
+	SnapRel    *idx;
+
+	if (!s->indexes_read)
+		sg_scan_key(s, IndexRelationId, IndexIndrelidIndexId, Anum_pg_index_indrelid,
+					rel->relid, sg_read_replident);
+	if (!OidIsValid(rel->replident_index))
+		return NULL;
+	idx = sg_rel(s, rel->replident_index);
+	if (idx != NULL)
+		return idx->relname;
+	/* the leader keeps no indexes (sg_read_class): from pg_class */
+	s->found_relname = NULL;
+	sg_scan_key(s, RelationRelationId, ClassOidIndexId, Anum_pg_class_oid,
+				rel->replident_index, sg_read_relname);
+	return s->found_relname;
 }
 
 static void
@@ -2354,15 +2389,11 @@ sg_emit_table(Snap *s, SnapRel *rel)
 		appendStringInfo(buf, "\nALTER TABLE %s REPLICA IDENTITY FULL", rel->qualified);
 	else if (rel->relreplident == REPLICA_IDENTITY_INDEX)
 	{
-		SnapRel    *idx;
-
-		if (!s->indexes_read)
-			sg_find_replident_index(s, rel);
-		idx = OidIsValid(rel->replident_index) ? sg_rel(s, rel->replident_index) : NULL;
+		const char *idxname = sg_replident_name(s, rel);
 
 		appendStringInfo(buf, "\nALTER TABLE %s REPLICA IDENTITY USING INDEX %s",
 						 rel->qualified,
-						 idx ? sg_quote_ident(idx->relname) : "?");
+						 idxname ? sg_quote_ident(idxname) : "?");
 	}
 	sg_relation_facets(s, buf, rel,
 					   rel->relkind == RELKIND_FOREIGN_TABLE ? OBJECT_FOREIGN_TABLE : OBJECT_TABLE);

@@ -75,6 +75,7 @@
 #include "nodes/nodeFuncs.h"
 #include "optimizer/cost.h"
 #include "parser/parsetree.h"
+#include "port/atomics.h"
 #include "rewrite/rewriteSupport.h"
 #include "storage/latch.h"
 #include "storage/proc.h"
@@ -202,7 +203,8 @@ typedef struct SnapRel
 	bool		index_read;
 	bool		nulls_not_distinct;
 	const char *include_columns;	/* "a, b" or NULL */
-	const char *viewdef;		/* a view's query, from its _RETURN rule */
+	HeapTuple	view_rule;		/* a view's _RETURN rule (sg_read_rewrite) */
+	const char *viewdef;		/* its query, deparsed (sg_read_view_rule) */
 } SnapRel;
 
 /* one object type's share of the fingerprint (sg_type_digests) */
@@ -354,6 +356,16 @@ typedef struct Snap
 	List	   *attr_pending;
 	bool		attrs_from_leader;	/* in the worker: no pg_attribute scan */
 	bool		indexes_read;	/* pg_index was scanned here */
+	/*
+	 * The views and materialized views, in pg_class order.  With a worker
+	 * both processes build them: each takes the next one from a counter in
+	 * shared memory (view_counter) until none are left (sg_build_views).
+	 */
+	SnapRel   **views;
+	int			nviews;
+	int			next_view;		/* without a worker */
+	pg_atomic_uint32 *view_counter;
+	bool		attrs_complete; /* the worker has all of the leader's columns */
 	const char *found_relname;	/* sg_read_relname's result */
 	/* fingerprint(): the worker sends its types' digests, not its objects */
 	bool		fingerprint_only;
@@ -361,6 +373,8 @@ typedef struct Snap
 	int			nown_digests;
 	SGTypeDigest *worker_digests;
 	int			nworker_digests;
+	SGTypeDigest *view_digests; /* both processes' views */
+	int			nview_digests;
 	bool		have_worker_digests;
 } Snap;
 
@@ -744,19 +758,36 @@ unsorted:
 	pfree(items);
 }
 
+/* which objects sg_sorted_pointers() returns */
+typedef enum SGTypeFilter
+{
+	SG_TYPES_ALL,
+	SG_TYPES_VIEWS,				/* views and materialized views */
+	SG_TYPES_NOT_VIEWS			/* all others */
+} SGTypeFilter;
+
+/* the object types both processes build (sg_build_views) */
+static bool
+sg_is_view_type(const char *type)
+{
+	return strcmp(type, "view") == 0 || strcmp(type, "materialized view") == 0;
+}
+
 /*
- * Pointers to the objects, sorted by (type, identity): a counting sort on
- * the few object types, then each type's objects by identity
- * (sg_sort_by_identity, which leaves types already in order alone).
+ * Pointers to the objects of the types that filter selects (*nsorted of
+ * them), sorted by (type, identity): a counting sort on the few object
+ * types, then each type's objects by identity (sg_sort_by_identity, which
+ * leaves types already in order alone).
  */
 static SGObject **
-sg_sorted_pointers(SGObject *objects, int n)
+sg_sorted_pointers(SGObject *objects, int n, SGTypeFilter filter, int *nsorted)
 {
 	const char *types[SG_MAX_TYPES];
 	int			ntypes = 0;
 	int		   *rank;
 	int			start[SG_MAX_TYPES + 1];
 	int			fill[SG_MAX_TYPES];
+	bool		keep[SG_MAX_TYPES];
 	SGObject  **sorted;
 
 	sorted = palloc_extended(sizeof(SGObject *) * Max(n, 1), MCXT_ALLOC_HUGE);
@@ -773,12 +804,16 @@ sg_sorted_pointers(SGObject *objects, int n)
 			if (ntypes == SG_MAX_TYPES)
 			{
 				/* not a snapshot's objects: plain sort */
+				Assert(filter == SG_TYPES_ALL);
 				pfree(rank);
 				for (int k = 0; k < n; k++)
 					sorted[k] = &objects[k];
 				qsort(sorted, n, sizeof(SGObject *), sg_object_ptr_cmp);
+				*nsorted = n;
 				return sorted;
 			}
+			keep[ntypes] = filter == SG_TYPES_ALL ||
+				sg_is_view_type(objects[i].type) == (filter == SG_TYPES_VIEWS);
 			types[ntypes++] = objects[i].type;
 		}
 		rank[i] = t;
@@ -787,6 +822,7 @@ sg_sorted_pointers(SGObject *objects, int n)
 	{
 		int			order[SG_MAX_TYPES];
 		int			pos[SG_MAX_TYPES];
+		bool		kept[SG_MAX_TYPES];
 
 		for (int t = 0; t < ntypes; t++)
 			order[t] = t;
@@ -802,18 +838,24 @@ sg_sorted_pointers(SGObject *objects, int n)
 			pos[order[t]] = t;
 		for (int i = 0; i < n; i++)
 			rank[i] = pos[rank[i]];
+		for (int t = 0; t < ntypes; t++)
+			kept[pos[t]] = keep[t];
+		memcpy(keep, kept, sizeof(bool) * ntypes);
 	}
 	memset(start, 0, sizeof(start));
 	for (int i = 0; i < n; i++)
-		start[rank[i] + 1]++;
+		if (keep[rank[i]])
+			start[rank[i] + 1]++;
 	for (int t = 0; t < ntypes; t++)
 		start[t + 1] += start[t];
 	memcpy(fill, start, sizeof(int) * ntypes);
 	for (int i = 0; i < n; i++)
-		sorted[fill[rank[i]]++] = &objects[i];
+		if (keep[rank[i]])
+			sorted[fill[rank[i]]++] = &objects[i];
 	pfree(rank);
 	for (int t = 0; t < ntypes; t++)
 		sg_sort_by_identity(sorted + start[t], start[t + 1] - start[t]);
+	*nsorted = start[ntypes];
 	return sorted;
 }
 
@@ -827,10 +869,11 @@ sg_snapshot_sort(SGObject *objects, int n)
 {
 	SGObject  **sorted;
 	int		   *rank;
+	int			nsorted;
 
 	if (n < 2)
 		return;
-	sorted = sg_sorted_pointers(objects, n);
+	sorted = sg_sorted_pointers(objects, n, SG_TYPES_ALL, &nsorted);
 	rank = palloc_extended(sizeof(int) * n, MCXT_ALLOC_HUGE);
 	/* position i gets the object now at rank[i] */
 	for (int i = 0; i < n; i++)
@@ -1114,6 +1157,17 @@ sg_index_rels(Snap *s)
 	s->rels_indexed = true;
 	s->last_relid = InvalidOid;
 	s->last_rel = NULL;
+
+	/* the views, which both processes take turns to build */
+	s->views = palloc(sizeof(SnapRel *) * Max(s->nrels, 1));
+	for (int i = 0; i < s->nrels; i++)
+	{
+		SnapRel    *rel = s->rel_list[i];
+
+		if (rel->included && rel->attrs != NULL &&
+			(rel->relkind == RELKIND_VIEW || rel->relkind == RELKIND_MATVIEW))
+			s->views[s->nviews++] = rel;
+	}
 }
 
 /* an included relation, or NULL */
@@ -1885,18 +1939,24 @@ sg_malformed_attrs(void)
 	elog(ERROR, "schemaguard: malformed column message from the snapshot leader");
 }
 
-/* in the worker: the columns the leader read, until its end marker */
-static void
-sg_receive_attrs(Snap *s)
+/*
+ * In the worker: the columns the leader read, until its end marker, or
+ * without wait only the batches already there.  True once the end marker
+ * has come.
+ */
+static bool
+sg_receive_attrs(Snap *s, bool wait)
 {
-	for (;;)
+	while (!s->attrs_complete)
 	{
 		Size		len;
 		void	   *data;
 		const char *p;
 		const char *end;
-		shm_mq_result res = shm_mq_receive(s->attr_mqh, &len, &data, false);
+		shm_mq_result res = shm_mq_receive(s->attr_mqh, &len, &data, !wait);
 
+		if (res == SHM_MQ_WOULD_BLOCK)
+			return false;
 		if (res != SHM_MQ_SUCCESS)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -1904,7 +1964,10 @@ sg_receive_attrs(Snap *s)
 		p = data;
 		end = p + len;
 		if (len == 1 && p[0] == 'E')
+		{
+			s->attrs_complete = true;
 			break;
+		}
 		if (len < 1 || p[0] != 'A')
 			sg_malformed_attrs();
 		p++;
@@ -1936,6 +1999,7 @@ sg_receive_attrs(Snap *s)
 		}
 		CHECK_FOR_INTERRUPTS();
 	}
+	return true;
 }
 
 /*
@@ -2580,17 +2644,12 @@ sg_emit_relations(Snap *s)
 				if (sg_emits(s, SG_PART_LEADER))
 					sg_emit_table(s, rel);
 				break;
-			case RELKIND_VIEW:
-			case RELKIND_MATVIEW:
-				if (sg_emits(s, SG_PART_WORKER))
-					sg_emit_view(s, rel);
-				break;
 			case RELKIND_COMPOSITE_TYPE:
 				if (sg_emits(s, SG_PART_LEADER))
 					sg_emit_composite(s, rel);
 				break;
 			default:
-				/* sequences and indexes come from their own catalogs */
+				/* views: sg_build_views; sequences and indexes: their catalogs */
 				break;
 		}
 		MemoryContextSwitchTo(old);
@@ -3297,17 +3356,14 @@ sg_view_skip_old_new(Query *query, Oid viewid)
  * row: without pg_get_viewdef()'s SPI query and opening of the view.
  */
 static void
-sg_read_view_rule(Snap *s, Form_pg_rewrite rw, HeapTuple tup, TupleDesc desc)
+sg_read_view_rule(Snap *s, SnapRel *rel, HeapTuple tup, TupleDesc desc)
 {
-	SnapRel    *rel = sg_included_rel(s, rw->ev_class);
+	Form_pg_rewrite rw = (Form_pg_rewrite) GETSTRUCT(tup);
 	char	   *qual;
 	char	   *action;
 	List	   *actions;
 	Query	   *query;
 
-	if (rel == NULL || rel->attrs == NULL ||
-		(rel->relkind != RELKIND_VIEW && rel->relkind != RELKIND_MATVIEW))
-		return;
 	if (s->attrs_from_leader)
 		sg_fetch_rel_attrs(s, rel);
 	qual = sg_text_attr(tup, Anum_pg_rewrite_ev_qual, desc);
@@ -3336,13 +3392,24 @@ sg_read_rewrite(Snap *s, HeapTuple tup, TupleDesc desc)
 	char	   *def;
 	StringInfo	buf;
 
-	if (strcmp(NameStr(rw->rulename), ViewSelectRuleName) == 0)
-	{
-		sg_read_view_rule(s, rw, tup, desc);
-		return;
-	}
 	rel = sg_included_rel(s, rw->ev_class);
 	if (rel == NULL)
+		return;
+	if (strcmp(NameStr(rw->rulename), ViewSelectRuleName) == 0)
+	{
+		/* kept for whichever process builds the view (sg_build_views) */
+		if (rel->attrs != NULL &&
+			(rel->relkind == RELKIND_VIEW || rel->relkind == RELKIND_MATVIEW))
+		{
+			MemoryContext old = MemoryContextSwitchTo(s->cxt);
+
+			rel->view_rule = heap_copytuple(tup);
+			MemoryContextSwitchTo(old);
+		}
+		return;
+	}
+	/* the rules themselves are the worker's */
+	if (!sg_emits(s, SG_PART_WORKER))
 		return;
 	def = TextDatumGetCString(DirectFunctionCall1(pg_get_ruledef,
 												  ObjectIdGetDatum(rw->oid)));
@@ -3351,6 +3418,51 @@ sg_read_rewrite(Snap *s, HeapTuple tup, TupleDesc desc)
 	sg_facet_comment(s, buf, RewriteRelationId, rw->oid, 0);
 	sg_add_relation_member(s, "rule", rel, NameStr(rw->rulename),
 						   RewriteRelationId, rw->oid, buf);
+}
+
+/*
+ * The next view to build, or NULL when none is left.  With a worker the two
+ * processes take turns through the counter in shared memory: whichever is
+ * free builds the next one, so that they finish at about the same time
+ * whatever the share of views in the schema.
+ */
+static SnapRel *
+sg_next_view(Snap *s)
+{
+	uint32		i;
+
+	if (s->view_counter != NULL)
+		i = pg_atomic_fetch_add_u32(s->view_counter, 1);
+	else
+		i = s->next_view++;
+	return i < (uint32) s->nviews ? s->views[i] : NULL;
+}
+
+/*
+ * Build views until none is left or, with until_attrs, until all of the
+ * leader's columns have come: the worker builds views while it waits for
+ * the columns its indexes need.  Deparsing a view's query opens the
+ * relations it reads, most of the cost of a view.
+ */
+static void
+sg_build_views(Snap *s, bool until_attrs)
+{
+	Relation	rewrite = table_open(RewriteRelationId, AccessShareLock);
+	SnapRel    *rel;
+
+	while (!(until_attrs && sg_receive_attrs(s, false)) &&
+		   (rel = sg_next_view(s)) != NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(s->rowcxt);
+
+		CHECK_FOR_INTERRUPTS();
+		if (rel->view_rule != NULL)
+			sg_read_view_rule(s, rel, rel->view_rule, RelationGetDescr(rewrite));
+		sg_emit_view(s, rel);
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(s->rowcxt);
+	}
+	table_close(rewrite, AccessShareLock);
 }
 
 static void
@@ -3760,13 +3872,14 @@ static void sg_send_pending(Snap *s);
 
 /*
  * Read the catalogs and build this participant's objects (s->part): the
- * leader's or the worker's share, or all of them.  With a worker the
- * leader builds schemas, tables and their columns, routines, triggers,
- * sequences, types and the rest; the worker builds views, rules, indexes
- * and constraints.  Both read the schemas and relations; only the leader
- * reads pg_attribute and streams the worker the columns it needs
- * (sg_stream_attr), while the worker builds the views, for which it reads
- * each view's columns through pg_attribute's index.
+ * leader's or the worker's share, or all of them, except the views that
+ * are left when it returns (sg_build_views).  With a worker the leader
+ * builds schemas, tables and their columns, routines, triggers, sequences,
+ * types and the rest; the worker builds rules, indexes and constraints;
+ * both build views, taking turns.  Both read the schemas and relations;
+ * only the leader reads pg_attribute and streams the worker the columns it
+ * needs (sg_stream_attr), while the worker builds views, for which it
+ * reads each view's columns through pg_attribute's index.
  */
 static void
 sg_snapshot_collect(Snap *s)
@@ -3792,13 +3905,15 @@ sg_snapshot_collect(Snap *s)
 	}
 	if (worker)
 	{
-		/* views need their query from their rule */
+		/* rules, and each view's rule for its query */
 		sg_scan(s, RewriteRelationId, sg_read_rewrite);
-		if (!leader)
-			sg_emit_relations(s);
 		sg_send_pending(s);
 		if (s->attrs_from_leader)
-			sg_receive_attrs(s);
+		{
+			/* views while the leader streams the columns */
+			sg_build_views(s, true);
+			sg_receive_attrs(s, true);
+		}
 		/* tables need their replica identity index, constraints their index */
 		sg_scan(s, IndexRelationId, sg_read_index);
 		s->indexes_read = true;
@@ -3822,6 +3937,9 @@ sg_snapshot_collect(Snap *s)
 		sg_scan(s, ExtensionRelationId, sg_read_extension);
 		sg_scan(s, CollationRelationId, sg_read_collation);
 		sg_flush_attrs(s);
+		/* the views' rules, for the views the leader builds */
+		if (!worker)
+			sg_scan(s, RewriteRelationId, sg_read_rewrite);
 	}
 }
 
@@ -3847,7 +3965,7 @@ sg_snapshot_collect(Snap *s)
 #define SG_PKEY_QUEUE		UINT64CONST(0x5347000000000003)
 #define SG_PKEY_ATTR_QUEUE	UINT64CONST(0x5347000000000004)
 #define SG_QUEUE_SIZE		(8 * 1024 * 1024)
-#define SG_DIGEST_QUEUE_SIZE (64 * 1024)	/* fingerprint(): digests only */
+#define SG_DIGEST_QUEUE_SIZE (1024 * 1024)	/* fingerprint(): digests, views */
 #define SG_ATTR_QUEUE_SIZE	(4 * 1024 * 1024)
 #define SG_BATCH_SIZE		(64 * 1024)
 
@@ -3855,6 +3973,7 @@ typedef struct SGParallelShared
 {
 	int			facets;
 	bool		fingerprint_only;
+	pg_atomic_uint32 next_view; /* the next view to build (sg_next_view) */
 } SGParallelShared;
 
 PGDLLEXPORT void sg_snapshot_worker_main(dsm_segment *seg, shm_toc *toc);
@@ -3894,23 +4013,27 @@ sg_send(shm_mq_handle *mqh, const char *data, Size len)
 }
 
 /*
- * In the worker: send the objects built since the last call, in batches,
- * so that the leader can take them while the worker goes on.
+ * In the worker: send the objects built since the last call (only those of
+ * the view types with views_only), in batches, so that the leader can take
+ * them while the worker goes on.
  */
 static void
-sg_send_pending(Snap *s)
+sg_send_objects(Snap *s, bool views_only)
 {
 	StringInfoData buf;
 
-	if (s->mqh == NULL || s->leader_gone || s->fingerprint_only ||
-		s->nsent == s->result->nobjects)
+	if (s->mqh == NULL || s->leader_gone || s->nsent == s->result->nobjects)
 		return;
 	initStringInfo(&buf);
 	appendStringInfoChar(&buf, 'O');
 	for (; s->nsent < s->result->nobjects; s->nsent++)
 	{
-		sg_put_object(&buf, &s->result->objects[s->nsent]);
-		if (buf.len >= SG_BATCH_SIZE || s->nsent + 1 == s->result->nobjects)
+		SGObject   *obj = &s->result->objects[s->nsent];
+
+		if (views_only && !sg_is_view_type(obj->type))
+			continue;
+		sg_put_object(&buf, obj);
+		if (buf.len >= SG_BATCH_SIZE)
 		{
 			if (!sg_send(s->mqh, buf.data, buf.len))
 			{
@@ -3921,27 +4044,45 @@ sg_send_pending(Snap *s)
 			appendStringInfoChar(&buf, 'O');
 		}
 	}
+	if (buf.len > 1 && !s->leader_gone && !sg_send(s->mqh, buf.data, buf.len))
+		s->leader_gone = true;
 	pfree(buf.data);
 }
 
-/* the digests of this process's object types, in type order */
-static SGTypeDigest *
-sg_own_digests(Snap *s, int *ntypes)
+/*
+ * The objects built so far, for snapshot(); fingerprint() takes only the
+ * digests of the worker's types, and its views when it is done.
+ */
+static void
+sg_send_pending(Snap *s)
 {
-	SGObject  **sorted = sg_sorted_pointers(s->result->objects, s->result->nobjects);
-	SGTypeDigest *d = sg_type_digests(sorted, s->result->nobjects, ntypes);
+	if (!s->fingerprint_only)
+		sg_send_objects(s, false);
+}
+
+/* the digests of the object types filter selects, in type order */
+static SGTypeDigest *
+sg_own_digests(Snap *s, SGTypeFilter filter, int *ntypes)
+{
+	int			n;
+	SGObject  **sorted = sg_sorted_pointers(s->result->objects, s->result->nobjects,
+											filter, &n);
+	SGTypeDigest *d = sg_type_digests(sorted, n, ntypes);
 
 	pfree(sorted);
 	return d;
 }
 
-/* In the worker, for fingerprint(): 'D' and the digests of its types. */
+/*
+ * In the worker, for fingerprint(): 'D' and the digests of its types (the
+ * views it built are sent as objects, sg_send_objects).
+ */
 static void
 sg_send_digests(Snap *s)
 {
 	StringInfoData buf;
 	int			nd;
-	SGTypeDigest *d = sg_own_digests(s, &nd);
+	SGTypeDigest *d = sg_own_digests(s, SG_TYPES_NOT_VIEWS, &nd);
 
 	initStringInfo(&buf);
 	appendStringInfoChar(&buf, 'D');
@@ -3984,12 +4125,16 @@ sg_snapshot_worker_main(dsm_segment *seg, shm_toc *toc)
 	s.mqh = mqh;
 	s.attrs_from_leader = true;
 	s.attr_mqh = shm_mq_attach(attr_mq, seg, NULL);
+	s.view_counter = &shared->next_view;
 	sg_snapshot_collect(&s);
-	UnregisterSnapshot(s.snapshot);
 	if (s.fingerprint_only)
 		sg_send_digests(&s);
 	else
 		sg_send_pending(&s);
+	/* then views, with the leader, until none is left */
+	sg_build_views(&s, false);
+	sg_send_objects(&s, s.fingerprint_only);
+	UnregisterSnapshot(s.snapshot);
 	if (!s.leader_gone && sg_send(mqh, "E", 1))
 		shm_mq_detach(mqh);
 }
@@ -4125,6 +4270,7 @@ sg_parallel_begin(Snap *s, shm_mq_handle **mqh)
 	shared = shm_toc_allocate(pcxt->toc, sizeof(SGParallelShared));
 	shared->facets = s->facets;
 	shared->fingerprint_only = s->fingerprint_only;
+	pg_atomic_init_u32(&shared->next_view, 0);
 	shm_toc_insert(pcxt->toc, SG_PKEY_SHARED, shared);
 	snapspace = shm_toc_allocate(pcxt->toc, snapsize);
 	SerializeSnapshot(s->snapshot, snapspace);
@@ -4147,6 +4293,7 @@ sg_parallel_begin(Snap *s, shm_mq_handle **mqh)
 	*mqh = shm_mq_attach(mq, pcxt->seg, pcxt->worker[0].bgwhandle);
 	s->attr_mqh = shm_mq_attach(attr_mq, pcxt->seg, pcxt->worker[0].bgwhandle);
 	s->part = SG_PART_LEADER;
+	s->view_counter = &shared->next_view;
 	elog(DEBUG1, "schemaguard: the snapshot is built with a parallel worker");
 	return pcxt;
 }
@@ -4180,7 +4327,7 @@ sg_parallel_end(Snap *s, ParallelContext *pcxt, shm_mq_handle *mqh)
 		}
 		if (res != SHM_MQ_SUCCESS)
 			break;
-		if (len >= 1 && ((char *) data)[0] == 'O' && !s->fingerprint_only)
+		if (len >= 1 && ((char *) data)[0] == 'O')
 			sg_receive_objects(s, data, len);
 		else if (len >= 1 && ((char *) data)[0] == 'D' && s->fingerprint_only)
 			sg_receive_digests(s, data, len);
@@ -4197,6 +4344,7 @@ sg_parallel_end(Snap *s, ParallelContext *pcxt, shm_mq_handle *mqh)
 	if (s->attr_mqh)
 		shm_mq_detach(s->attr_mqh);
 	s->attr_mqh = NULL;
+	s->view_counter = NULL;
 	DestroyParallelContext(pcxt);
 	ExitParallelMode();
 }
@@ -4223,11 +4371,23 @@ sg_snapshot_build(Snap *s, int facets, bool fingerprint_only)
 
 	pcxt = sg_parallel_begin(s, &mqh);
 	sg_snapshot_collect(s);
-	/* the leader's digests while the worker may still be busy */
-	if (fingerprint_only)
-		s->own_digests = sg_own_digests(s, &s->nown_digests);
-	if (pcxt)
+	if (fingerprint_only && pcxt)
+	{
+		/* the leader's digests while the worker is still busy */
+		s->own_digests = sg_own_digests(s, SG_TYPES_NOT_VIEWS, &s->nown_digests);
+		sg_build_views(s, false);
 		sg_parallel_end(s, pcxt, mqh);
+		/* the views: the leader's and the worker's */
+		s->view_digests = sg_own_digests(s, SG_TYPES_VIEWS, &s->nview_digests);
+	}
+	else
+	{
+		sg_build_views(s, false);
+		if (pcxt)
+			sg_parallel_end(s, pcxt, mqh);
+		if (fingerprint_only)
+			s->own_digests = sg_own_digests(s, SG_TYPES_ALL, &s->nown_digests);
+	}
 
 	UnregisterSnapshot(s->snapshot);
 	AtEOXact_GUC(true, nestlevel);
@@ -4246,43 +4406,43 @@ sg_snapshot_take(int facets)
 	return result;
 }
 
+static int
+sg_type_digest_cmp(const void *a, const void *b)
+{
+	return strcmp(((const SGTypeDigest *) a)->type, ((const SGTypeDigest *) b)->type);
+}
+
 /*
  * fingerprint(): the same value as sg_fingerprint_of() on the snapshot's
  * objects, but a worker sorts and hashes the object types it builds and
- * sends only their digests.
+ * sends only their digests (and the views it built, which the leader hashes
+ * with its own).
  */
 char *
 sg_snapshot_fingerprint(int facets)
 {
 	Snap		s;
-	SGTypeDigest *own;
 	SGTypeDigest *all;
-	int			nown;
-	int			nall = 0;
-	int			i = 0;
-	int			j = 0;
+	int			nall;
 	char	   *result;
 
 	sg_snapshot_build(&s, facets, true);
-	own = s.own_digests;
-	nown = s.nown_digests;
-	all = palloc(sizeof(SGTypeDigest) * Max(nown + s.nworker_digests, 1));
-	/* merge the two lists in type order; no type is built by both */
-	while (i < nown || j < s.nworker_digests)
-	{
-		int			c;
-
-		if (i == nown)
-			c = 1;
-		else if (j == s.nworker_digests)
-			c = -1;
-		else
-			c = strcmp(own[i].type, s.worker_digests[j].type);
-		if (c == 0)
-			elog(ERROR, "schemaguard: objects of type \"%s\" were built by both snapshot processes",
-				 own[i].type);
-		all[nall++] = c < 0 ? own[i++] : s.worker_digests[j++];
-	}
+	nall = s.nown_digests + s.nworker_digests + s.nview_digests;
+	all = palloc(sizeof(SGTypeDigest) * Max(nall, 1));
+	if (s.nown_digests > 0)
+		memcpy(all, s.own_digests, sizeof(SGTypeDigest) * s.nown_digests);
+	if (s.nworker_digests > 0)
+		memcpy(all + s.nown_digests, s.worker_digests,
+			   sizeof(SGTypeDigest) * s.nworker_digests);
+	if (s.nview_digests > 0)
+		memcpy(all + s.nown_digests + s.nworker_digests, s.view_digests,
+			   sizeof(SGTypeDigest) * s.nview_digests);
+	/* in type order; each type's digest comes from one list only */
+	qsort(all, nall, sizeof(SGTypeDigest), sg_type_digest_cmp);
+	for (int i = 1; i < nall; i++)
+		if (strcmp(all[i - 1].type, all[i].type) == 0)
+			elog(ERROR, "schemaguard: objects of type \"%s\" were hashed twice",
+				 all[i].type);
 	result = sg_fingerprint_of_digests(all, nall, facets);
 	sg_snap_free(&s);
 	return result;

@@ -80,6 +80,15 @@ SELECT md5(string_agg(object_type || identity || definition || checksum, ',' ORD
        = :'snap_par' AS same_snapshot_without_worker
   FROM schemaguard.snapshot('{owners,privileges,comments,column_order,storage}');
 RESET max_parallel_workers_per_gather;
+-- fingerprint() hashes the columns as it builds them, in identity order:
+-- those of table "a b" ("a b".c) come after those of table a b"x ("a b""x".c)
+CREATE TABLE dm."a b" (c integer, "C" integer);
+CREATE TABLE dm."a b""x" (c integer);
+SELECT identity FROM schemaguard.snapshot()
+ WHERE object_type = 'table column' AND identity LIKE 'dm."a b%' ORDER BY identity COLLATE "C";
+SELECT schemaguard.fingerprint() = schemaguard.export_manifest() ->> 'fingerprint'
+       AS columns_hashed_in_identity_order;
+DROP TABLE dm."a b", dm."a b""x";
 -- the worker sees what the transaction has not committed yet, also in a
 -- subtransaction
 BEGIN;

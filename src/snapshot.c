@@ -716,11 +716,51 @@ sg_sort_item_cmp(const void *a, const void *b, void *arg)
 }
 
 /*
+ * Sort items by key: a least significant digit radix sort, a byte at a
+ * time, skipping the bytes all keys share.  tmp has room for n items.
+ */
+static void
+sg_radix_sort_items(SGSortItem *items, SGSortItem *tmp, int n)
+{
+	int			counts[8][256];
+	SGSortItem *src = items;
+	SGSortItem *dst = tmp;
+
+	memset(counts, 0, sizeof(counts));
+	for (int i = 0; i < n; i++)
+		for (int b = 0; b < 8; b++)
+			counts[b][(items[i].key >> (8 * b)) & 0xFF]++;
+	for (int b = 0; b < 8; b++)
+	{
+		int			offset = 0;
+		SGSortItem *swap;
+
+		if (counts[b][(items[0].key >> (8 * b)) & 0xFF] == n)
+			continue;
+		for (int d = 0; d < 256; d++)
+		{
+			int			c = counts[b][d];
+
+			counts[b][d] = offset;
+			offset += c;
+		}
+		for (int i = 0; i < n; i++)
+			dst[counts[b][(src[i].key >> (8 * b)) & 0xFF]++] = src[i];
+		swap = src;
+		src = dst;
+		dst = swap;
+	}
+	if (src != items)
+		memcpy(items, src, sizeof(SGSortItem) * n);
+}
+
+/*
  * Sort objects of one type by identity, as strcmp() orders them.  Most
- * identities share a long prefix ("public.t"), so the sort compares 8-byte
- * keys taken after the shared prefix, and the strings only on a tie.  The
- * keys keep strcmp()'s order: bytes compare unsigned, the string's end is
- * 0 and comes first.  Already sorted input (most types) is left as it is.
+ * identities share a long prefix ("public.t"), so the objects are sorted
+ * on 8-byte keys taken after the shared prefix (sg_radix_sort_items), and
+ * those with the same key then on the rest of their strings.  The keys keep
+ * strcmp()'s order: bytes compare unsigned, the string's end is 0 and comes
+ * first.  Already sorted input (most types) is left as it is.
  */
 static void
 sg_sort_by_identity(SGObject **objs, int n)
@@ -748,7 +788,7 @@ unsorted:
 			k++;
 		prefix = k;
 	}
-	items = palloc_extended(sizeof(SGSortItem) * n, MCXT_ALLOC_HUGE);
+	items = palloc_extended(sizeof(SGSortItem) * n * 2, MCXT_ALLOC_HUGE);
 	for (int i = 0; i < n; i++)
 	{
 		const unsigned char *p = (const unsigned char *) objs[i]->identity + prefix;
@@ -760,7 +800,15 @@ unsorted:
 		items[i].key = key;
 		items[i].obj = objs[i];
 	}
-	qsort_arg(items, n, sizeof(SGSortItem), sg_sort_item_cmp, &prefix);
+	sg_radix_sort_items(items, items + n, n);
+	/* runs of the same key: by the rest of the strings */
+	for (int i = 0, j; i < n; i = j)
+	{
+		for (j = i + 1; j < n && items[j].key == items[i].key; j++)
+			;
+		if (j - i > 1)
+			qsort_arg(items + i, j - i, sizeof(SGSortItem), sg_sort_item_cmp, &prefix);
+	}
 	for (int i = 0; i < n; i++)
 		objs[i] = items[i].obj;
 	pfree(items);

@@ -692,28 +692,16 @@ sg_object_ptr_cmp(const void *a, const void *b)
 
 #define SG_MAX_TYPES 64
 
-/* an object and 8 bytes of its identity, for sorting without chasing it */
+/*
+ * A string to sort and what it belongs to, with 8 of its bytes as a key
+ * (sg_sort_strings).
+ */
 typedef struct SGSortItem
 {
-	uint64		key;			/* bytes [prefix, prefix + 8), big-endian */
-	SGObject   *obj;
+	uint64		key;
+	const char *str;
+	void	   *ptr;
 } SGSortItem;
-
-/* arg: the length of the prefix all identities being sorted share */
-static int
-sg_sort_item_cmp(const void *a, const void *b, void *arg)
-{
-	const SGSortItem *x = a;
-	const SGSortItem *y = b;
-	size_t		prefix = *(size_t *) arg;
-
-	if (x->key != y->key)
-		return x->key < y->key ? -1 : 1;
-	/* the same 8 bytes: equal if they include the end of the strings */
-	if ((x->key & 0xFF) == 0)
-		return 0;
-	return strcmp(x->obj->identity + prefix + 8, y->obj->identity + prefix + 8);
-}
 
 /*
  * Sort items by key: a least significant digit radix sort, a byte at a
@@ -755,63 +743,80 @@ sg_radix_sort_items(SGSortItem *items, SGSortItem *tmp, int n)
 }
 
 /*
- * Sort objects of one type by identity, as strcmp() orders them.  Most
- * identities share a long prefix ("public.t"), so the objects are sorted
- * on 8-byte keys taken after the shared prefix (sg_radix_sort_items), and
- * those with the same key then on the rest of their strings.  The keys keep
- * strcmp()'s order: bytes compare unsigned, the string's end is 0 and comes
- * first.  Already sorted input (most types) is left as it is.
+ * Sort items by their strings, as strcmp() orders them; all strings share
+ * their first "offset" bytes, and tmp has room for n items.  Identities
+ * share long prefixes ("public.t"), so the strings are sorted on the 8
+ * bytes after their common prefix, as a big-endian key (unsigned bytes, 0
+ * after the end of the string, which keeps strcmp()'s order), and each run
+ * of equal keys on the next 8 bytes, and so on.
+ */
+static void
+sg_sort_strings(SGSortItem *items, SGSortItem *tmp, int n, size_t offset)
+{
+	const char *first;
+	size_t		prefix;
+
+	if (n < 2)
+		return;
+	CHECK_FOR_INTERRUPTS();
+	first = items[0].str + offset;
+	prefix = strlen(first);
+	for (int i = 1; i < n && prefix > 0; i++)
+	{
+		const char *str = items[i].str + offset;
+		size_t		k = 0;
+
+		while (k < prefix && str[k] == first[k])
+			k++;
+		prefix = k;
+	}
+	offset += prefix;
+	for (int i = 0; i < n; i++)
+	{
+		const unsigned char *p = (const unsigned char *) items[i].str + offset;
+		uint64		key = 0;
+
+		for (int k = 0; k < 8 && p[k] != '\0'; k++)
+			key |= (uint64) p[k] << (8 * (7 - k));
+		items[i].key = key;
+	}
+	sg_radix_sort_items(items, tmp, n);
+	/* equal keys without the end of their strings: by the next bytes */
+	for (int i = 0, j; i < n; i = j)
+	{
+		for (j = i + 1; j < n && items[j].key == items[i].key; j++)
+			;
+		if (j - i > 1 && (items[i].key & 0xFF) != 0)
+			sg_sort_strings(items + i, tmp + i, j - i, offset + 8);
+	}
+}
+
+/*
+ * Sort objects of one type by identity, as strcmp() orders them.  Already
+ * sorted input (most types) is left as it is.
  */
 static void
 sg_sort_by_identity(SGObject **objs, int n)
 {
 	SGSortItem *items;
-	size_t		prefix;
-	const char *first;
 
-	if (n < 2)
-		return;
 	for (int i = 1; i < n; i++)
+	{
 		if (strcmp(objs[i - 1]->identity, objs[i]->identity) > 0)
-			goto unsorted;
-	return;
-
-unsorted:
-	first = objs[0]->identity;
-	prefix = strlen(first);
-	for (int i = 1; i < n && prefix > 0; i++)
-	{
-		const char *id = objs[i]->identity;
-		size_t		k = 0;
-
-		while (k < prefix && id[k] == first[k])
-			k++;
-		prefix = k;
+		{
+			items = palloc_extended(sizeof(SGSortItem) * n * 2, MCXT_ALLOC_HUGE);
+			for (int k = 0; k < n; k++)
+			{
+				items[k].str = objs[k]->identity;
+				items[k].ptr = objs[k];
+			}
+			sg_sort_strings(items, items + n, n, 0);
+			for (int k = 0; k < n; k++)
+				objs[k] = items[k].ptr;
+			pfree(items);
+			return;
+		}
 	}
-	items = palloc_extended(sizeof(SGSortItem) * n * 2, MCXT_ALLOC_HUGE);
-	for (int i = 0; i < n; i++)
-	{
-		const unsigned char *p = (const unsigned char *) objs[i]->identity + prefix;
-		uint64		key = 0;
-		int			k;
-
-		for (k = 0; k < 8 && p[k] != '\0'; k++)
-			key |= (uint64) p[k] << (8 * (7 - k));
-		items[i].key = key;
-		items[i].obj = objs[i];
-	}
-	sg_radix_sort_items(items, items + n, n);
-	/* runs of the same key: by the rest of the strings */
-	for (int i = 0, j; i < n; i = j)
-	{
-		for (j = i + 1; j < n && items[j].key == items[i].key; j++)
-			;
-		if (j - i > 1)
-			qsort_arg(items + i, j - i, sizeof(SGSortItem), sg_sort_item_cmp, &prefix);
-	}
-	for (int i = 0; i < n; i++)
-		objs[i] = items[i].obj;
-	pfree(items);
 }
 
 /* which objects sg_sorted_pointers() returns */
@@ -2312,7 +2317,7 @@ sg_column_definition(Snap *s, StringInfo buf, SnapRel *rel, SnapAttr *att)
  * fingerprint() needs of the columns, the most numerous objects, only their
  * type's digest (sg_type_digests): SHA-256 over their identities and
  * definitions in identity order.  They are built in that order (tables in
- * sg_rel_name_cmp order, each one's columns in name order), so they are
+ * sg_sort_rels order, each one's columns in name order), so they are
  * hashed as they are built, and never kept.  The order is checked.
  */
 typedef struct SGTypeStream
@@ -2771,27 +2776,43 @@ sg_read_sequence(Snap *s, HeapTuple tup, TupleDesc desc)
 	}
 }
 
-static int
-sg_rel_name_cmp(const void *a, const void *b)
+/*
+ * Relations in the order of "<qualified>.", the common prefix of the
+ * identities of a relation's columns.  No relation's prefix starts
+ * another's (a name with a dot in it is quoted), so the columns of the
+ * relations in this order, each relation's in name order, are in identity
+ * order, which sg_stream_object relies on.
+ */
+static void
+sg_sort_rels(SnapRel **rels, int n)
 {
-	const unsigned char *x = (const unsigned char *) (*(SnapRel *const *) a)->qualified;
-	const unsigned char *y = (const unsigned char *) (*(SnapRel *const *) b)->qualified;
+	SGSortItem *items;
+	char	   *names;
+	Size		len = 0;
 
-	/*
-	 * As "<qualified>." compares, the common prefix of the identities of a
-	 * relation's columns.  No relation's prefix starts another's (a name
-	 * with a dot in it is quoted), so the columns of relations in this
-	 * order, each relation's in name order, are in identity order, which
-	 * sg_stream_object relies on.
-	 */
-	while (*x != '\0' && *x == *y)
+	if (n < 2)
+		return;
+	for (int i = 0; i < n; i++)
+		len += strlen(rels[i]->qualified) + 2;
+	names = palloc_extended(len, MCXT_ALLOC_HUGE);
+	items = palloc_extended(sizeof(SGSortItem) * n * 2, MCXT_ALLOC_HUGE);
+	len = 0;
+	for (int i = 0; i < n; i++)
 	{
-		x++;
-		y++;
+		size_t		l = strlen(rels[i]->qualified);
+
+		items[i].str = names + len;
+		items[i].ptr = rels[i];
+		memcpy(names + len, rels[i]->qualified, l);
+		names[len + l] = '.';
+		names[len + l + 1] = '\0';
+		len += l + 2;
 	}
-	if (*x == *y)
-		return 0;
-	return (int) (*x ? *x : '.') - (int) (*y ? *y : '.');
+	sg_sort_strings(items, items + n, n, 0);
+	for (int i = 0; i < n; i++)
+		rels[i] = items[i].ptr;
+	pfree(items);
+	pfree(names);
 }
 
 static void
@@ -2801,12 +2822,12 @@ sg_emit_relations(Snap *s)
 	SnapRel   **rels;
 	int			n = 0;
 
-	/* in name order: most objects come out sorted already (sg_rel_name_cmp) */
+	/* in name order: most objects come out sorted already (sg_sort_rels) */
 	rels = palloc(sizeof(SnapRel *) * Max(s->nrels, 1));
 	for (int r = 0; r < s->nrels; r++)
 		if (s->rel_list[r]->included && s->rel_list[r]->attrs != NULL)
 			rels[n++] = s->rel_list[r];
-	qsort(rels, n, sizeof(SnapRel *), sg_rel_name_cmp);
+	sg_sort_rels(rels, n);
 	for (int i = 0; i < n; i++)
 	{
 		MemoryContext old = MemoryContextSwitchTo(s->rowcxt);

@@ -283,6 +283,7 @@ typedef struct RawExprMemo
 {
 	struct RawExprMemo *next;
 	const char *raw;			/* the pg_node_tree text as stored */
+	Size		len;			/* its length */
 	bool		has_vars;		/* then only for the same column names: */
 	const char *attsig;			/* sg_attsig(), kept once, compared as a pointer */
 	ExprMemo   *memo;
@@ -336,7 +337,11 @@ typedef struct Snap
 	sgmap_hash *ams;			/* access method OID -> AmEntry */
 	sgmap_hash *exprs;			/* expression hash -> ExprMemo chain */
 	sgmap_hash *raw_exprs;		/* stored text hash -> RawExprMemo chain */
+	struct RawExprMemo *recent_exprs[4];	/* the last ones used */
+	int			next_recent_expr;
 	sgmap_hash *kept_texts;		/* text hash -> KeptText chain (sg_keep_once) */
+	struct KeptText *recent_kept[4];	/* the last ones kept */
+	int			next_recent_kept;
 	sgmap_hash *inherits;		/* child OID -> InhEntry */
 	sgmap_hash *auto_arrays;	/* array type OID -> its element type */
 	Oid			own_schema;		/* schemaguard's schema */
@@ -376,7 +381,6 @@ typedef struct Snap
 	 */
 	struct SGTypeStream *streams;
 	int			nstreams;
-	StringInfoData stream_id;
 	SGTypeDigest *own_digests;
 	int			nown_digests;
 	SGTypeDigest *worker_digests;
@@ -568,6 +572,33 @@ sg_hasher_field(SGHasher *h, const char *value)
 		buf->data[buf->len++] = '\n';
 		buf->data[buf->len] = '\0';
 	}
+	if (buf->len >= 65536)
+		sg_hasher_flush(h);
+}
+
+/* a field that is the concatenation of a, b and c */
+static void
+sg_hasher_field3(SGHasher *h, const char *a, const char *b, const char *c)
+{
+	StringInfo	buf = &h->buf;
+	size_t		la = strlen(a);
+	size_t		lb = strlen(b);
+	size_t		lc = strlen(c);
+
+	if (!h->utf8_server)
+	{
+		sg_hasher_field(h, psprintf("%s%s%s", a, b, c));
+		return;
+	}
+	enlargeStringInfo(buf, la + lb + lc + 24);
+	buf->len += pg_ulltoa_n((uint64) (la + lb + lc), buf->data + buf->len);
+	buf->data[buf->len++] = ':';
+	memcpy(buf->data + buf->len, a, la);
+	memcpy(buf->data + buf->len + la, b, lb);
+	memcpy(buf->data + buf->len + la + lb, c, lc);
+	buf->len += la + lb + lc;
+	buf->data[buf->len++] = '\n';
+	buf->data[buf->len] = '\0';
 	if (buf->len >= 65536)
 		sg_hasher_flush(h);
 }
@@ -1115,6 +1146,7 @@ typedef struct KeptText
 {
 	struct KeptText *next;
 	const char *str;
+	Size		len;
 } KeptText;
 
 /*
@@ -1125,17 +1157,30 @@ typedef struct KeptText
 static const char *
 sg_keep_once(Snap *s, const char *data, Size len)
 {
-	uint64		hash = hash_bytes_extended((const unsigned char *) data, len, 0);
-	SGMapEntry *e = sg_map_enter(s->kept_texts, hash);
+	uint64		hash;
+	SGMapEntry *e;
 	KeptText   *k;
 
-	for (k = e->value; k; k = k->next)
-		if (strncmp(k->str, data, len) == 0 && k->str[len] == '\0')
+	/* the last few first: the same texts come table after table */
+	for (int i = 0; i < lengthof(s->recent_kept); i++)
+	{
+		k = s->recent_kept[i];
+		if (k != NULL && k->len == len && memcmp(k->str, data, len) == 0)
 			return k->str;
+	}
+	hash = hash_bytes_extended((const unsigned char *) data, len, 0);
+	e = sg_map_enter(s->kept_texts, hash);
+	for (k = e->value; k; k = k->next)
+		if (k->len == len && memcmp(k->str, data, len) == 0)
+			goto found;
 	k = MemoryContextAlloc(s->cxt, sizeof(KeptText));
 	k->str = sg_keep_n(s, data, len);
+	k->len = len;
 	k->next = e->value;
 	e->value = k;
+found:
+	s->recent_kept[s->next_recent_kept] = k;
+	s->next_recent_kept = (s->next_recent_kept + 1) % lengthof(s->recent_kept);
 	return k->str;
 }
 
@@ -1434,11 +1479,13 @@ static ExprMemo *
 sg_expr(Snap *s, const char *nodestr, SnapRel *rel)
 {
 	Size		len = strlen(nodestr);
-	uint64		hash = hash_bytes_extended((const unsigned char *) nodestr, len, 0);
+	uint64		hash;
+	uint64		vars_hash;
 	SGMapEntry *e;
 	RawExprMemo *r;
 	ExprMemo   *m;
 	bool		has_vars;
+	const char *attsig;
 
 	/*
 	 * A text with Vars is filed under the text and the relation's column
@@ -1446,28 +1493,43 @@ sg_expr(Snap *s, const char *nodestr, SnapRel *rel)
 	 * whole-row Var, printed with the table's name, has the table's row type
 	 * in the text).
 	 */
-	const char *attsig = rel ? sg_attsig(s, rel) : NULL;
-	uint64		vars_hash = attsig ?
+	attsig = rel ? sg_attsig(s, rel) : NULL;
+
+	/* the same default or predicate often comes table after table */
+	for (int i = 0; i < lengthof(s->recent_exprs); i++)
+	{
+		r = s->recent_exprs[i];
+		if (r != NULL && r->len == len && (!r->has_vars || r->attsig == attsig) &&
+			memcmp(r->raw, nodestr, len) == 0)
+			return r->memo;
+	}
+
+	hash = hash_bytes_extended((const unsigned char *) nodestr, len, 0);
+	vars_hash = attsig ?
 		hash_combine64(hash, hash_bytes_extended((const unsigned char *) &attsig,
 												 sizeof(attsig), 0)) : hash;
-
 	for (r = sg_map_get(s->raw_exprs, hash); r; r = r->next)
 		if ((!r->has_vars || r->attsig == attsig) && strcmp(r->raw, nodestr) == 0)
-			return r->memo;
+			goto found;
 	if (attsig)
 		for (r = sg_map_get(s->raw_exprs, vars_hash); r; r = r->next)
 			if (r->has_vars && r->attsig == attsig && strcmp(r->raw, nodestr) == 0)
-				return r->memo;
+				goto found;
 	m = sg_expr_memo(s, nodestr, rel, &has_vars);
 	r = MemoryContextAlloc(s->cxt, sizeof(RawExprMemo));
 	r->raw = sg_keep_n(s, nodestr, len);
+	r->len = len;
 	r->has_vars = has_vars;
 	r->attsig = attsig;
 	r->memo = m;
 	e = sg_map_enter(s->raw_exprs, (has_vars && attsig) ? vars_hash : hash);
 	r->next = e->value;
 	e->value = r;
-	return m;
+
+found:
+	s->recent_exprs[s->next_recent_expr] = r;
+	s->next_recent_expr = (s->next_recent_expr + 1) % lengthof(s->recent_exprs);
+	return r->memo;
 }
 
 static ExprMemo *
@@ -2325,8 +2387,30 @@ typedef struct SGTypeStream
 	const char *type;
 	int			count;
 	SGHasher	hasher;
-	StringInfoData last;		/* the last identity hashed */
+	/* the last identity hashed: its relation's, and its own name */
+	const char *last_prefix;
+	const char *last_name;
 } SGTypeStream;
+
+/* strcmp() of "<a>." and "<b>." (see sg_sort_rels) */
+static int
+sg_dot_cmp(const char *a, const char *b)
+{
+	const unsigned char *x = (const unsigned char *) a;
+	const unsigned char *y = (const unsigned char *) b;
+
+	while (*x != '\0' && *x == *y)
+	{
+		x++;
+		y++;
+	}
+	if (*x == *y)
+		return 0;
+	if ((*x ? *x : '.') != (*y ? *y : '.'))
+		return (int) (*x ? *x : '.') - (int) (*y ? *y : '.');
+	/* one ended where the other has a dot: "a." starts "a.b." */
+	return *x ? 1 : -1;
+}
 
 #define SG_MAX_STREAMS 4
 
@@ -2335,7 +2419,6 @@ sg_stream_object(Snap *s, const char *type, const char *prefix, const char *name
 				 StringInfo definition)
 {
 	SGTypeStream *ts = NULL;
-	StringInfo	id = &s->stream_id;
 
 	for (int i = 0; i < s->nstreams; i++)
 		if (s->streams[i].type == type)
@@ -2345,30 +2428,26 @@ sg_stream_object(Snap *s, const char *type, const char *prefix, const char *name
 		MemoryContext old = MemoryContextSwitchTo(s->cxt);
 
 		if (s->streams == NULL)
-		{
 			s->streams = palloc(sizeof(SGTypeStream) * SG_MAX_STREAMS);
-			initStringInfo(&s->stream_id);
-		}
 		if (s->nstreams == SG_MAX_STREAMS)
 			elog(ERROR, "schemaguard: too many object types hashed as built");
 		ts = &s->streams[s->nstreams++];
 		ts->type = type;
 		ts->count = 0;
 		sg_hasher_begin(&ts->hasher);
-		initStringInfo(&ts->last);
 		MemoryContextSwitchTo(old);
 	}
-	resetStringInfo(id);
-	appendStringInfoString(id, prefix);
-	appendStringInfoChar(id, '.');
-	appendStringInfoString(id, name);
-	if (ts->count > 0 && strcmp(ts->last.data, id->data) >= 0)
-		elog(ERROR, "schemaguard: %s \"%s\" is out of identity order", type, id->data);
-	sg_hasher_field(&ts->hasher, id->data);
+	/* "<prefix>.<name>" after the last one, whose name is still there */
+	if (ts->count > 0 &&
+		(prefix == ts->last_prefix ? strcmp(ts->last_name, name) :
+		 sg_dot_cmp(ts->last_prefix, prefix)) >= 0)
+		elog(ERROR, "schemaguard: %s \"%s.%s\" is out of identity order",
+			 type, prefix, name);
+	sg_hasher_field3(&ts->hasher, prefix, ".", name);
 	sg_hasher_field(&ts->hasher, definition->data);
 	ts->count++;
-	resetStringInfo(&ts->last);
-	appendBinaryStringInfo(&ts->last, id->data, id->len);
+	ts->last_prefix = prefix;
+	ts->last_name = name;
 }
 
 /* the streamed types' digests, added to the process's own */
@@ -3013,11 +3092,14 @@ sg_read_index(Snap *s, HeapTuple tup, TupleDesc desc)
 		appendStringInfoString(buf, def);
 	else
 	{
-		appendStringInfo(buf, "CREATE %sINDEX %s ON %s%s USING %s (",
-						 idx->indisunique ? "UNIQUE " : "",
-						 sg_quote_ident(irel->relname),
-						 irel->relkind == RELKIND_PARTITIONED_INDEX ? "ONLY " : "",
-						 table->qualified, sg_am(s, irel->relam)->name);
+		/* "CREATE [UNIQUE ]INDEX name ON [ONLY ]table USING am (" */
+		appendStringInfoString(buf, idx->indisunique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ");
+		appendStringInfoString(buf, sg_quote_ident(irel->relname));
+		appendStringInfoString(buf, irel->relkind == RELKIND_PARTITIONED_INDEX ? " ON ONLY " : " ON ");
+		appendStringInfoString(buf, table->qualified);
+		appendStringInfoString(buf, " USING ");
+		appendStringInfoString(buf, sg_am(s, irel->relam)->name);
+		appendStringInfoString(buf, " (");
 		sg_index_columns(s, buf, idx, tup, desc, table, irel, false);
 		appendStringInfoChar(buf, ')');
 		if (idx->indnullsnotdistinct)
@@ -3026,7 +3108,10 @@ sg_read_index(Snap *s, HeapTuple tup, TupleDesc desc)
 			appendStringInfo(buf, " WITH (%s)", irel->reloptions);
 		pred = sg_text_attr(tup, Anum_pg_index_indpred, desc);
 		if (pred)
-			appendStringInfo(buf, " WHERE %s", sg_expr(s, pred, table)->text);
+		{
+			appendStringInfoString(buf, " WHERE ");
+			appendStringInfoString(buf, sg_expr(s, pred, table)->text);
+		}
 	}
 	if (!idx->indisvalid)
 		appendStringInfoString(buf, "\nINVALID");
@@ -3043,27 +3128,27 @@ sg_read_index(Snap *s, HeapTuple tup, TupleDesc desc)
  * ----------------------------------------------------------------
  */
 
+/* the columns of an int2[] column of a pg_constraint row, deformed */
 static void
-sg_column_list(Snap *s, StringInfo buf, SnapRel *rel, HeapTuple tup,
-			   TupleDesc desc, int attnum)
+sg_column_list(StringInfo buf, SnapRel *rel, Datum *values, bool *nulls, int attnum)
 {
-	bool		isnull;
-	Datum		d = heap_getattr(tup, attnum, desc, &isnull);
-	Datum	   *elems;
+	ArrayType  *arr;
+	int16	   *keys;
 	int			n;
 
-	if (isnull)
+	if (nulls[attnum - 1])
 		return;
-	deconstruct_array(DatumGetArrayTypeP(d), INT2OID, 2, true, TYPALIGN_SHORT,
-					  &elems, NULL, &n);
+	arr = DatumGetArrayTypeP(values[attnum - 1]);
+	if (ARR_NDIM(arr) != 1 || ARR_HASNULL(arr) || ARR_ELEMTYPE(arr) != INT2OID)
+		elog(ERROR, "schemaguard: column %d of pg_constraint is not a one-dimensional smallint array",
+			 attnum);
+	n = ARR_DIMS(arr)[0];
+	keys = (int16 *) ARR_DATA_PTR(arr);
 	for (int i = 0; i < n; i++)
 	{
-		AttrNumber	attno = DatumGetInt16(elems[i]);
-
 		if (i > 0)
 			appendStringInfoString(buf, ", ");
-		appendStringInfoString(buf, sg_quote_ident(rel ? sg_attname(rel, attno) :
-													 get_attname(InvalidOid, attno, false)));
+		appendStringInfoString(buf, sg_quote_ident(sg_attname(rel, keys[i])));
 	}
 }
 
@@ -3090,7 +3175,7 @@ sg_fk_action(char action)
  */
 static bool
 sg_constraint_def(Snap *s, StringInfo buf, Form_pg_constraint con,
-				  HeapTuple tup, TupleDesc desc, SnapRel *rel)
+				  Datum *values, bool *nulls, SnapRel *rel)
 {
 	switch (con->contype)
 	{
@@ -3109,7 +3194,7 @@ sg_constraint_def(Snap *s, StringInfo buf, Form_pg_constraint con,
 				if (irel->nulls_not_distinct)
 					appendStringInfoString(buf, "NULLS NOT DISTINCT ");
 				appendStringInfoChar(buf, '(');
-				sg_column_list(s, buf, rel, tup, desc, Anum_pg_constraint_conkey);
+				sg_column_list(buf, rel, values, nulls, Anum_pg_constraint_conkey);
 				appendStringInfoChar(buf, ')');
 				if (irel->include_columns)
 				{
@@ -3129,11 +3214,11 @@ sg_constraint_def(Snap *s, StringInfo buf, Form_pg_constraint con,
 				if (rel == NULL || SG_CONSTRAINT_HAS_PERIOD(con))
 					return false;
 				appendStringInfoString(buf, "FOREIGN KEY (");
-				sg_column_list(s, buf, rel, tup, desc, Anum_pg_constraint_conkey);
+				sg_column_list(buf, rel, values, nulls, Anum_pg_constraint_conkey);
 				appendStringInfo(buf, ") REFERENCES %s(",
 								 sg_rel_qualified(s, con->confrelid));
 				if (frel && frel->attrs)
-					sg_column_list(s, buf, frel, tup, desc, Anum_pg_constraint_confkey);
+					sg_column_list(buf, frel, values, nulls, Anum_pg_constraint_confkey);
 				else
 					return false;
 				appendStringInfoChar(buf, ')');
@@ -3148,10 +3233,10 @@ sg_constraint_def(Snap *s, StringInfo buf, Form_pg_constraint con,
 				if (act)
 				{
 					appendStringInfo(buf, " ON DELETE %s", act);
-					if (!heap_attisnull(tup, Anum_pg_constraint_confdelsetcols, desc))
+					if (!nulls[Anum_pg_constraint_confdelsetcols - 1])
 					{
 						appendStringInfoString(buf, " (");
-						sg_column_list(s, buf, rel, tup, desc, Anum_pg_constraint_confdelsetcols);
+						sg_column_list(buf, rel, values, nulls, Anum_pg_constraint_confdelsetcols);
 						appendStringInfoChar(buf, ')');
 					}
 				}
@@ -3159,10 +3244,11 @@ sg_constraint_def(Snap *s, StringInfo buf, Form_pg_constraint con,
 			}
 		case CONSTRAINT_CHECK:
 			{
-				char	   *bin = sg_text_attr(tup, Anum_pg_constraint_conbin, desc);
+				char	   *bin;
 
-				if (bin == NULL)
+				if (nulls[Anum_pg_constraint_conbin - 1])
 					return false;
+				bin = TextDatumGetCString(values[Anum_pg_constraint_conbin - 1]);
 				appendStringInfo(buf, "CHECK (%s)%s", sg_expr(s, bin, rel)->text,
 								 con->connoinherit ? " NO INHERIT" : "");
 				break;
@@ -3190,6 +3276,8 @@ sg_read_constraint(Snap *s, HeapTuple tup, TupleDesc desc)
 	const char *schema;
 	StringInfo	buf;
 	SGObject   *obj;
+	Datum		values[Natts_pg_constraint];
+	bool		nulls[Natts_pg_constraint];
 
 	if (con->contype == CONSTRAINT_TRIGGER || SG_CONSTRAINT_IS_NOTNULL(con))
 		return;
@@ -3217,8 +3305,10 @@ sg_read_constraint(Snap *s, HeapTuple tup, TupleDesc desc)
 	else
 		return;
 
+	/* one pass over the row: heap_getattr() would walk it for each array */
+	heap_deform_tuple(tup, desc, values, nulls);
 	buf = sg_def_begin(s);
-	if (!sg_constraint_def(s, buf, con, tup, desc, rel))
+	if (!sg_constraint_def(s, buf, con, values, nulls, rel))
 	{
 		char	   *def;
 

@@ -352,14 +352,15 @@ typedef struct Snap
 	int			nsent;			/* objects already sent to the leader */
 	bool		leader_gone;
 	/*
-	 * With a worker, the leader reads pg_attribute and streams what the
-	 * worker needs of it (attr_mqh: the leader's sending end, or the
-	 * worker's receiving end); attr_pending are batches not sent yet.
+	 * With a worker, the leader reads pg_class and pg_attribute and streams
+	 * what the worker needs of them (attr_mqh: the leader's sending end, or
+	 * the worker's receiving end); attr_pending are batches not sent yet.
 	 */
 	shm_mq_handle *attr_mqh;
 	StringInfo	attr_batch;
 	List	   *attr_pending;
-	bool		attrs_from_leader;	/* in the worker: no pg_attribute scan */
+	bool		from_leader;	/* in the worker: pg_class and pg_attribute
+								 * come from the leader */
 	bool		indexes_read;	/* pg_index was scanned here */
 	/*
 	 * The views and materialized views, in pg_class order.  With a worker
@@ -1908,6 +1909,8 @@ sg_read_namespace(Snap *s, HeapTuple tup, TupleDesc desc)
 	}
 }
 
+static void sg_stream_class(Snap *s, HeapTuple tup);
+
 static void
 sg_read_class(Snap *s, HeapTuple tup, TupleDesc desc)
 {
@@ -1919,6 +1922,7 @@ sg_read_class(Snap *s, HeapTuple tup, TupleDesc desc)
 
 	if (nsp == NULL)
 		return;
+	sg_stream_class(s, tup);
 	/*
 	 * With a worker the leader does not build indexes, and needs none of
 	 * them: it only streams their columns' opclass options on (see
@@ -1978,11 +1982,13 @@ sg_read_class(Snap *s, HeapTuple tup, TupleDesc desc)
 }
 
 /*
- * The attribute stream, leader to worker: what the worker's indexes and
- * constraints need of each column (name, type, collation), and which
- * indexes have opclass options (attnum 0).  Batches of about 64kB, then
- * 'E'.  The leader never waits for the worker to take them: what does not
- * fit in the queue waits in attr_pending (sg_flush_attrs).
+ * The catalog stream, leader to worker, in batches of about 64kB: the
+ * pg_class rows of the schemas snapshotted ('C' batches, then 'K'), which
+ * the worker reads as if it had scanned pg_class; then what the worker's
+ * indexes and constraints need of each column (name, type, collation) and
+ * which indexes have opclass options (attnum 0) ('A' batches, then 'E').
+ * The leader never waits for the worker to take them: what does not fit in
+ * the queue waits in attr_pending (sg_flush_attrs).
  */
 typedef struct SGAttrRecord
 {
@@ -2031,57 +2037,155 @@ sg_queue_attr_batch(Snap *s)
 	sg_flush_attrs(s);
 }
 
-static void
-sg_stream_attr(Snap *s, Oid relid, int16 attnum, Oid typid, Oid collation,
-			   const char *name)
-{
-	SGAttrRecord rec;
-
-	/* only the leader sends; the worker's handle receives */
-	if (s->attr_mqh == NULL || s->attrs_from_leader)
-		return;
-	if (s->attr_batch == NULL)
-	{
-		MemoryContext old = MemoryContextSwitchTo(s->cxt);
-
-		s->attr_batch = makeStringInfo();
-		enlargeStringInfo(s->attr_batch, SG_ATTR_BATCH_SIZE + 256);
-		appendStringInfoChar(s->attr_batch, 'A');
-		MemoryContextSwitchTo(old);
-	}
-	rec.relid = relid;
-	rec.typid = typid;
-	rec.collation = collation;
-	rec.attnum = attnum;
-	rec.namelen = name ? strlen(name) : 0;
-	appendBinaryStringInfo(s->attr_batch, (const char *) &rec, sizeof(rec));
-	if (name)
-		appendBinaryStringInfo(s->attr_batch, name, rec.namelen);
-	if (s->attr_batch->len >= SG_ATTR_BATCH_SIZE)
-		sg_queue_attr_batch(s);
-}
-
-/* after the pg_attribute scan: the last batch and the end marker */
-static void
-sg_end_attr_stream(Snap *s)
+/*
+ * The batch to add records of the given kind to ('C' or 'A'); NULL if
+ * this process does not stream (only the leader sends).
+ */
+static StringInfo
+sg_stream_batch(Snap *s, char kind)
 {
 	MemoryContext old;
 
-	if (s->attr_mqh == NULL || s->attrs_from_leader)
+	if (s->attr_mqh == NULL || s->from_leader)
+		return NULL;
+	if (s->attr_batch != NULL && s->attr_batch->data[0] == kind)
+		return s->attr_batch;
+	if (s->attr_batch != NULL)
+		sg_queue_attr_batch(s);
+	old = MemoryContextSwitchTo(s->cxt);
+	s->attr_batch = makeStringInfo();
+	enlargeStringInfo(s->attr_batch, SG_ATTR_BATCH_SIZE + 256);
+	appendStringInfoChar(s->attr_batch, kind);
+	MemoryContextSwitchTo(old);
+	return s->attr_batch;
+}
+
+/* a one-byte message: the end of pg_class ('K') or of the stream ('E') */
+static void
+sg_stream_mark(Snap *s, char mark)
+{
+	MemoryContext old;
+
+	if (s->attr_mqh == NULL || s->from_leader)
 		return;
 	if (s->attr_batch != NULL)
 		sg_queue_attr_batch(s);
 	old = MemoryContextSwitchTo(s->cxt);
 	s->attr_batch = makeStringInfo();
-	appendStringInfoChar(s->attr_batch, 'E');
+	appendStringInfoChar(s->attr_batch, mark);
 	MemoryContextSwitchTo(old);
 	sg_queue_attr_batch(s);
 }
+
+/* a pg_class row for the worker: its length, then the row */
+static void
+sg_stream_class(Snap *s, HeapTuple tup)
+{
+	StringInfo	batch = sg_stream_batch(s, 'C');
+	uint32		len = tup->t_len;
+
+	if (batch == NULL)
+		return;
+	appendBinaryStringInfo(batch, (const char *) &len, sizeof(len));
+	appendBinaryStringInfo(batch, (const char *) tup->t_data, len);
+	if (batch->len >= SG_ATTR_BATCH_SIZE)
+		sg_queue_attr_batch(s);
+}
+
+static void
+sg_stream_attr(Snap *s, Oid relid, int16 attnum, Oid typid, Oid collation,
+			   const char *name)
+{
+	SGAttrRecord rec;
+	StringInfo	batch = sg_stream_batch(s, 'A');
+
+	if (batch == NULL)
+		return;
+	rec.relid = relid;
+	rec.typid = typid;
+	rec.collation = collation;
+	rec.attnum = attnum;
+	rec.namelen = name ? strlen(name) : 0;
+	appendBinaryStringInfo(batch, (const char *) &rec, sizeof(rec));
+	if (name)
+		appendBinaryStringInfo(batch, name, rec.namelen);
+	if (batch->len >= SG_ATTR_BATCH_SIZE)
+		sg_queue_attr_batch(s);
+}
+
+/* after the pg_attribute scan: the last batch and the end marker */
 
 static void
 sg_malformed_attrs(void)
 {
 	elog(ERROR, "schemaguard: malformed column message from the snapshot leader");
+}
+
+/*
+ * In the worker: the pg_class rows the leader read, until its 'K', each
+ * read as sg_scan() would have.
+ */
+static void
+sg_receive_class(Snap *s)
+{
+	Relation	pg_class = table_open(RelationRelationId, AccessShareLock);
+	TupleDesc	desc = RelationGetDescr(pg_class);
+	char	   *row = NULL;
+	uint32		rowsize = 0;
+
+	for (;;)
+	{
+		Size		len;
+		void	   *data;
+		const char *p;
+		const char *end;
+		shm_mq_result res = shm_mq_receive(s->attr_mqh, &len, &data, false);
+
+		if (res != SHM_MQ_SUCCESS)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("schemaguard: the snapshot leader went away")));
+		p = data;
+		end = p + len;
+		if (len == 1 && p[0] == 'K')
+			break;
+		if (len < 1 || p[0] != 'C')
+			sg_malformed_attrs();
+		p++;
+		while (p < end)
+		{
+			HeapTupleData tup;
+			uint32		tuplen;
+			MemoryContext old;
+
+			if (end - p < (long) sizeof(tuplen))
+				sg_malformed_attrs();
+			memcpy(&tuplen, p, sizeof(tuplen));
+			p += sizeof(tuplen);
+			if (end - p < (long) tuplen || tuplen < SizeofHeapTupleHeader)
+				sg_malformed_attrs();
+			/* a MAXALIGNed copy, as heap_getattr() expects */
+			if (tuplen > rowsize)
+			{
+				rowsize = Max(tuplen, 1024);
+				row = row ? repalloc(row, rowsize) : MemoryContextAlloc(s->cxt, rowsize);
+			}
+			memcpy(row, p, tuplen);
+			p += tuplen;
+			tup.t_len = tuplen;
+			tup.t_data = (HeapTupleHeader) row;
+			ItemPointerSetInvalid(&tup.t_self);
+			tup.t_tableOid = RelationRelationId;
+			old = MemoryContextSwitchTo(s->rowcxt);
+			sg_read_class(s, &tup, desc);
+			MemoryContextSwitchTo(old);
+			MemoryContextReset(s->rowcxt);
+		}
+		CHECK_FOR_INTERRUPTS();
+	}
+	if (row)
+		pfree(row);
+	table_close(pg_class, AccessShareLock);
 }
 
 /*
@@ -3652,7 +3756,7 @@ sg_read_view_rule(Snap *s, SnapRel *rel, HeapTuple tup, TupleDesc desc)
 	List	   *actions;
 	Query	   *query;
 
-	if (s->attrs_from_leader)
+	if (s->from_leader)
 		sg_fetch_rel_attrs(s, rel);
 	qual = sg_text_attr(tup, Anum_pg_rewrite_ev_qual, desc);
 	action = sg_text_attr(tup, Anum_pg_rewrite_ev_action, desc);
@@ -4180,11 +4284,15 @@ sg_snapshot_collect(Snap *s)
 	if (s->facets & SG_FACET_COMMENTS)
 		sg_scan(s, DescriptionRelationId, sg_read_description);
 	sg_scan(s, NamespaceRelationId, sg_read_namespace);
-	sg_scan(s, RelationRelationId, sg_read_class);
+	if (s->from_leader)
+		sg_receive_class(s);
+	else
+		sg_scan(s, RelationRelationId, sg_read_class);
+	sg_stream_mark(s, 'K');
 	sg_index_rels(s);
-	if (!s->attrs_from_leader)
+	if (!s->from_leader)
 		sg_scan(s, AttributeRelationId, sg_read_attribute);
-	sg_end_attr_stream(s);
+	sg_stream_mark(s, 'E');
 	if (leader)
 	{
 		sg_scan(s, AttrDefaultRelationId, sg_read_attrdef);
@@ -4196,7 +4304,7 @@ sg_snapshot_collect(Snap *s)
 		/* rules, and each view's rule for its query */
 		sg_scan(s, RewriteRelationId, sg_read_rewrite);
 		sg_send_pending(s);
-		if (s->attrs_from_leader)
+		if (s->from_leader)
 		{
 			/* views while the leader streams the columns */
 			sg_build_views(s, true);
@@ -4411,7 +4519,7 @@ sg_snapshot_worker_main(dsm_segment *seg, shm_toc *toc)
 	s.fingerprint_only = shared->fingerprint_only;
 	s.snapshot = RegisterSnapshot(RestoreSnapshot(snapspace));
 	s.mqh = mqh;
-	s.attrs_from_leader = true;
+	s.from_leader = true;
 	s.attr_mqh = shm_mq_attach(attr_mq, seg, NULL);
 	s.view_counter = &shared->next_view;
 	sg_snapshot_collect(&s);

@@ -2122,6 +2122,34 @@ sg_malformed_attrs(void)
 }
 
 /*
+ * In the worker: the next message of the catalog stream, in [*p, *end)
+ * after its kind, which is returned; 0 without wait when none is there.
+ * A one-byte message is a marker, expected is the kind of the others.
+ */
+static char
+sg_receive_stream(Snap *s, bool wait, char marker, char expected,
+				  const char **p, const char **end)
+{
+	Size		len;
+	void	   *data;
+	shm_mq_result res = shm_mq_receive(s->attr_mqh, &len, &data, !wait);
+
+	if (res == SHM_MQ_WOULD_BLOCK)
+		return 0;
+	if (res != SHM_MQ_SUCCESS)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("schemaguard: the snapshot leader went away")));
+	*p = (const char *) data + 1;
+	*end = (const char *) data + len;
+	if (len == 1 && ((char *) data)[0] == marker)
+		return marker;
+	if (len < 1 || ((char *) data)[0] != expected)
+		sg_malformed_attrs();
+	return expected;
+}
+
+/*
  * In the worker: the pg_class rows the leader read, until its 'K', each
  * read as sg_scan() would have.
  */
@@ -2132,26 +2160,11 @@ sg_receive_class(Snap *s)
 	TupleDesc	desc = RelationGetDescr(pg_class);
 	char	   *row = NULL;
 	uint32		rowsize = 0;
+	const char *p;
+	const char *end;
 
-	for (;;)
+	while (sg_receive_stream(s, true, 'K', 'C', &p, &end) == 'C')
 	{
-		Size		len;
-		void	   *data;
-		const char *p;
-		const char *end;
-		shm_mq_result res = shm_mq_receive(s->attr_mqh, &len, &data, false);
-
-		if (res != SHM_MQ_SUCCESS)
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("schemaguard: the snapshot leader went away")));
-		p = data;
-		end = p + len;
-		if (len == 1 && p[0] == 'K')
-			break;
-		if (len < 1 || p[0] != 'C')
-			sg_malformed_attrs();
-		p++;
 		while (p < end)
 		{
 			HeapTupleData tup;
@@ -2198,28 +2211,17 @@ sg_receive_attrs(Snap *s, bool wait)
 {
 	while (!s->attrs_complete)
 	{
-		Size		len;
-		void	   *data;
 		const char *p;
 		const char *end;
-		shm_mq_result res = shm_mq_receive(s->attr_mqh, &len, &data, !wait);
+		char		kind = sg_receive_stream(s, wait, 'E', 'A', &p, &end);
 
-		if (res == SHM_MQ_WOULD_BLOCK)
+		if (kind == 0)
 			return false;
-		if (res != SHM_MQ_SUCCESS)
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("schemaguard: the snapshot leader went away")));
-		p = data;
-		end = p + len;
-		if (len == 1 && p[0] == 'E')
+		if (kind == 'E')
 		{
 			s->attrs_complete = true;
 			break;
 		}
-		if (len < 1 || p[0] != 'A')
-			sg_malformed_attrs();
-		p++;
 		while (p < end)
 		{
 			SGAttrRecord rec;

@@ -371,6 +371,15 @@ typedef struct Snap
 	int			nviews;
 	int			next_view;		/* without a worker */
 	pg_atomic_uint32 *view_counter;
+	/*
+	 * The worker leaves the last views to the leader when it would take
+	 * the leader alone no longer than the worker takes to end
+	 * (sg_worker_leaves_views).
+	 */
+	pg_atomic_uint32 *leader_on_views;	/* the leader builds views now */
+	int64		end_cost_us;	/* the worker's estimate of its end */
+	int64		views_us;		/* time this process spent on views */
+	int			views_built;
 	bool		attrs_complete; /* the worker has all of the leader's columns */
 	const char *found_relname;	/* sg_read_relname's result */
 	/* fingerprint(): the worker sends its types' digests, not its objects */
@@ -3838,6 +3847,28 @@ sg_next_view(Snap *s)
  * the columns its indexes need.  Deparsing a view's query opens the
  * relations it reads, most of the cost of a view.
  */
+/*
+ * In the worker, once the leader builds views too: leave the rest to the
+ * leader when the leader alone would build them in about the time the
+ * worker takes to end (it frees its memory and unmaps what it mapped), so
+ * that the two overlap instead of the leader waiting for the worker's end
+ * after the last view.  The worker's own time per view measures the rest;
+ * its time to start, its end.
+ */
+static bool
+sg_worker_leaves_views(Snap *s)
+{
+	uint32		next;
+
+	if (s->leader_on_views == NULL || s->views_built == 0 ||
+		pg_atomic_read_u32(s->leader_on_views) == 0)
+		return false;
+	next = pg_atomic_read_u32(s->view_counter);
+	if (next >= (uint32) s->nviews)
+		return true;
+	return (s->nviews - next) * (s->views_us / s->views_built) <= s->end_cost_us;
+}
+
 static void
 sg_build_views(Snap *s, bool until_attrs)
 {
@@ -3845,9 +3876,11 @@ sg_build_views(Snap *s, bool until_attrs)
 	SnapRel    *rel;
 
 	while (!(until_attrs && sg_receive_attrs(s, false)) &&
+		   !(s->part == SG_PART_WORKER && sg_worker_leaves_views(s)) &&
 		   (rel = sg_next_view(s)) != NULL)
 	{
 		MemoryContext old = MemoryContextSwitchTo(s->rowcxt);
+		TimestampTz start = GetCurrentTimestamp();
 
 		CHECK_FOR_INTERRUPTS();
 		if (rel->view_rule != NULL)
@@ -3855,6 +3888,8 @@ sg_build_views(Snap *s, bool until_attrs)
 		sg_emit_view(s, rel);
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(s->rowcxt);
+		s->views_us += GetCurrentTimestamp() - start;
+		s->views_built++;
 	}
 	table_close(rewrite, AccessShareLock);
 }
@@ -4372,6 +4407,8 @@ typedef struct SGParallelShared
 	int			facets;
 	bool		fingerprint_only;
 	pg_atomic_uint32 next_view; /* the next view to build (sg_next_view) */
+	pg_atomic_uint32 leader_on_views;	/* sg_worker_leaves_views */
+	TimestampTz launched;		/* when the leader launched the worker */
 } SGParallelShared;
 
 PGDLLEXPORT void sg_snapshot_worker_main(dsm_segment *seg, shm_toc *toc);
@@ -4524,6 +4561,9 @@ sg_snapshot_worker_main(dsm_segment *seg, shm_toc *toc)
 	s.from_leader = true;
 	s.attr_mqh = shm_mq_attach(attr_mq, seg, NULL);
 	s.view_counter = &shared->next_view;
+	s.leader_on_views = &shared->leader_on_views;
+	/* about as long as it took to start */
+	s.end_cost_us = Min(Max(GetCurrentTimestamp() - shared->launched, 0), 100000);
 	sg_snapshot_collect(&s);
 	if (s.fingerprint_only)
 		sg_send_digests(&s);
@@ -4669,6 +4709,7 @@ sg_parallel_begin(Snap *s, shm_mq_handle **mqh)
 	shared->facets = s->facets;
 	shared->fingerprint_only = s->fingerprint_only;
 	pg_atomic_init_u32(&shared->next_view, 0);
+	pg_atomic_init_u32(&shared->leader_on_views, 0);
 	shm_toc_insert(pcxt->toc, SG_PKEY_SHARED, shared);
 	snapspace = shm_toc_allocate(pcxt->toc, snapsize);
 	SerializeSnapshot(s->snapshot, snapspace);
@@ -4681,6 +4722,7 @@ sg_parallel_begin(Snap *s, shm_mq_handle **mqh)
 	shm_toc_insert(pcxt->toc, SG_PKEY_ATTR_QUEUE, attr_mq);
 	shm_mq_set_sender(attr_mq, MyProc);
 
+	shared->launched = GetCurrentTimestamp();
 	LaunchParallelWorkers(pcxt);
 	if (pcxt->nworkers_launched == 0)
 	{
@@ -4692,6 +4734,7 @@ sg_parallel_begin(Snap *s, shm_mq_handle **mqh)
 	s->attr_mqh = shm_mq_attach(attr_mq, pcxt->seg, pcxt->worker[0].bgwhandle);
 	s->part = SG_PART_LEADER;
 	s->view_counter = &shared->next_view;
+	s->leader_on_views = &shared->leader_on_views;
 	elog(DEBUG1, "schemaguard: the snapshot is built with a parallel worker");
 	return pcxt;
 }
@@ -4743,6 +4786,7 @@ sg_parallel_end(Snap *s, ParallelContext *pcxt, shm_mq_handle *mqh)
 		shm_mq_detach(s->attr_mqh);
 	s->attr_mqh = NULL;
 	s->view_counter = NULL;
+	s->leader_on_views = NULL;
 	DestroyParallelContext(pcxt);
 	ExitParallelMode();
 }
@@ -4769,12 +4813,14 @@ sg_snapshot_build(Snap *s, int facets, bool fingerprint_only)
 
 	pcxt = sg_parallel_begin(s, &mqh);
 	sg_snapshot_collect(s);
+	if (s->leader_on_views)
+		pg_atomic_write_u32(s->leader_on_views, 1);
 	if (fingerprint_only && pcxt)
 	{
-		/* the leader's digests while the worker is still busy */
+		sg_build_views(s, false);
+		/* the leader's digests while the worker ends */
 		s->own_digests = sg_own_digests(s, SG_TYPES_NOT_VIEWS, &s->nown_digests);
 		sg_end_streams(s);
-		sg_build_views(s, false);
 		sg_parallel_end(s, pcxt, mqh);
 		/* the views: the leader's and the worker's */
 		s->view_digests = sg_own_digests(s, SG_TYPES_VIEWS, &s->nview_digests);

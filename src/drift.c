@@ -18,6 +18,7 @@
 #include "postgres.h"
 
 #include "access/genam.h"
+#include "access/heapam.h"
 #include "access/table.h"
 #include "access/xact.h"
 #include "access/xlog.h"
@@ -87,9 +88,9 @@ sg_major(int version_num)
 
 /* the live schema as one side of a comparison */
 static SGSide
-sg_live_side(int facets)
+sg_live_side(int facets, SGLeaderWork work, void *work_arg)
 {
-	SGSnapshot *snap = sg_snapshot_take(facets);
+	SGSnapshot *snap = sg_snapshot_take(facets, work, work_arg);
 	SGSide		live;
 
 	live.objects = snap->objects;
@@ -122,7 +123,7 @@ sg_snapshot(PG_FUNCTION_ARGS)
 	SGSnapshot *snap;
 
 	InitMaterializedSRF(fcinfo, 0);
-	snap = sg_snapshot_take(facets);
+	snap = sg_snapshot_take(facets, NULL, NULL);
 	for (int i = 0; i < snap->nobjects; i++)
 	{
 		SGObject   *obj = &snap->objects[i];
@@ -602,7 +603,7 @@ sg_take_baseline(PG_FUNCTION_ARGS)
 		elog(ERROR, "schemaguard: could not read the changelog head");
 	head = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 
-	snap = sg_snapshot_take(facets);
+	snap = sg_snapshot_take(facets, NULL, NULL);
 	fingerprint = sg_fingerprint_of(snap->objects, snap->nobjects, facets);
 
 	{
@@ -654,6 +655,7 @@ typedef struct SGBaseline
 	int			server_version_num;
 	int64		changelog_id;
 	bool		same_database;
+	int32		object_count;
 } SGBaseline;
 
 static char *
@@ -683,7 +685,7 @@ sg_find_baseline(const char *label, MemoryContext cxt)
 	bool		isnull;
 	char	   *sysid;
 	const char *cols = "SELECT id, label, facets, server_version_num, changelog_id,"
-		" system_identifier, database_oid FROM schemaguard.baselines";
+		" system_identifier, database_oid, object_count FROM schemaguard.baselines";
 
 	if (label)
 	{
@@ -728,6 +730,7 @@ sg_find_baseline(const char *label, MemoryContext cxt)
 	sysid = sg_spi_text(tup, desc, 6, cxt);
 	b->same_database = strcmp(sysid, sg_system_identifier()) == 0 &&
 		DatumGetObjectId(SPI_getbinval(tup, desc, 7, &isnull)) == MyDatabaseId;
+	b->object_count = DatumGetInt32(SPI_getbinval(tup, desc, 8, &isnull));
 	return b;
 }
 
@@ -747,9 +750,10 @@ sg_row_text(SGArena *arena, Datum *values, bool *nulls, int attnum, bool intern)
 
 /*
  * The objects of a baseline, sorted.  Read from schemaguard.baseline_objects
- * through its baseline_id index, one deform per row, each string copied
- * once: a query through SPI copied every row and then each field again.
- * drift() runs as the extension's owner, who may read the table.
+ * through its baseline_id index, or all of it when the baseline has most of
+ * its rows, one deform per row, each string copied once: a query through
+ * SPI copied every row and then each field again.  drift() runs as the
+ * extension's owner, who may read the table.
  */
 static void
 sg_load_baseline(SGBaseline *b, SGSide *side, MemoryContext cxt)
@@ -763,9 +767,11 @@ sg_load_baseline(SGBaseline *b, SGSide *side, MemoryContext cxt)
 	List	   *indexes;
 	ScanKeyData key;
 	Snapshot	snapshot;
-	SysScanDesc scan;
+	SysScanDesc scan = NULL;
+	TableScanDesc hscan = NULL;
 	HeapTuple	tup;
 	MemoryContext rowcxt;
+	bool		sorted = true;
 	SGArena		arena;
 	Datum	   *values;
 	bool	   *nulls;
@@ -805,10 +811,19 @@ sg_load_baseline(SGBaseline *b, SGSide *side, MemoryContext cxt)
 	list_free(indexes);
 
 	ScanKeyInit(&key, att[0], BTEqualStrategyNumber, F_INT4EQ, Int32GetDatum(b->id));
+	/*
+	 * A sequential scan reads a page at a time, the index a row at a time:
+	 * the index only pays when the table holds other baselines' rows.
+	 */
+	if (b->object_count >= rel->rd_rel->reltuples / 2)
+		indexid = InvalidOid;
 	/* the query's snapshot, as SPI would have used */
 	snapshot = RegisterSnapshot(ActiveSnapshotSet() ? GetActiveSnapshot() :
 								GetTransactionSnapshot());
-	scan = systable_beginscan(rel, indexid, OidIsValid(indexid), snapshot, 1, &key);
+	if (OidIsValid(indexid))
+		scan = systable_beginscan(rel, indexid, true, snapshot, 1, &key);
+	else
+		hscan = table_beginscan_strat(rel, snapshot, 1, &key, true, false);
 	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "schemaguard baseline row",
 								   ALLOCSET_DEFAULT_SIZES);
 	memset(&arena, 0, sizeof(arena));
@@ -819,7 +834,8 @@ sg_load_baseline(SGBaseline *b, SGSide *side, MemoryContext cxt)
 	side->facets = b->facets;
 	side->server_version_num = b->server_version_num;
 	side->objects = MemoryContextAllocHuge(cxt, sizeof(SGObject) * max);
-	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	while (HeapTupleIsValid(tup = scan ? systable_getnext(scan) :
+							heap_getnext(hscan, ForwardScanDirection)))
 	{
 		MemoryContext old = MemoryContextSwitchTo(rowcxt);
 		SGObject   *obj;
@@ -847,17 +863,39 @@ sg_load_baseline(SGBaseline *b, SGSide *side, MemoryContext cxt)
 		obj->classid = DatumGetObjectId(values[att[7] - 1]);
 		obj->objid = DatumGetObjectId(values[att[8] - 1]);
 		obj->objsubid = DatumGetInt32(values[att[9] - 1]);
+		/* take_baseline() stores them in order, so they mostly come so */
+		if (sorted && side->n > 1 && sg_object_cmp(obj - 1, obj) >= 0)
+			sorted = false;
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(rowcxt);
 	}
-	systable_endscan(scan);
+	if (scan)
+		systable_endscan(scan);
+	else
+		table_endscan(hscan);
 	UnregisterSnapshot(snapshot);
 	table_close(rel, AccessShareLock);
 	MemoryContextDelete(rowcxt);
 	pfree(values);
 	pfree(nulls);
-	sg_snapshot_sort(side->objects, side->n);
+	if (!sorted)
+		sg_snapshot_sort(side->objects, side->n);
 	sg_check_unique(side, "the baseline");
+}
+
+typedef struct SGLoadArg
+{
+	SGBaseline *baseline;
+	SGSide	   *side;
+	MemoryContext cxt;
+} SGLoadArg;
+
+static void
+sg_load_baseline_work(void *arg)
+{
+	SGLoadArg  *load = arg;
+
+	sg_load_baseline(load->baseline, load->side, load->cxt);
 }
 
 /*
@@ -984,12 +1022,13 @@ sg_drift(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	SPI_connect();
 	baseline = sg_find_baseline(label, cxt);
-	sg_load_baseline(baseline, &base, cxt);
 
 	{
 		MemoryContext old = MemoryContextSwitchTo(cxt);
+		SGLoadArg	load = {baseline, &base, cxt};
 
-		live = sg_live_side(baseline->facets);
+		/* the baseline is read while the snapshot's worker is busy */
+		live = sg_live_side(baseline->facets, sg_load_baseline_work, &load);
 		MemoryContextSwitchTo(old);
 	}
 	sg_warn_versions(psprintf("baseline \"%s\"", baseline->label),
@@ -1050,7 +1089,7 @@ Datum
 sg_export_manifest(PG_FUNCTION_ARGS)
 {
 	int			facets = sg_facets_arg(fcinfo, 0);
-	SGSnapshot *snap = sg_snapshot_take(facets);
+	SGSnapshot *snap = sg_snapshot_take(facets, NULL, NULL);
 	JsonbParseState *state = NULL;
 	JsonbValue *result;
 	JsonbValue	v;
@@ -1297,7 +1336,7 @@ sg_compare_live(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	sg_read_manifest(jb, "the manifest", &ref);
 	/* the live side is taken with the manifest's facets */
-	live = sg_live_side(ref.facets);
+	live = sg_live_side(ref.facets, NULL, NULL);
 	sg_warn_versions("the manifest", ref.server_version_num,
 					 "this server", PG_VERSION_NUM);
 	sg_diff(rsinfo, &ref, &live, NULL, NULL);

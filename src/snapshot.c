@@ -1114,9 +1114,17 @@ sg_arena_intern(SGArena *a, const char *data, Size len)
 {
 	const char *str;
 
+	/* rows of one type come together: the last one found first */
+	if (a->last_interned < a->ninterned &&
+		strncmp(a->interned[a->last_interned], data, len) == 0 &&
+		a->interned[a->last_interned][len] == '\0')
+		return a->interned[a->last_interned];
 	for (int i = 0; i < a->ninterned; i++)
 		if (strncmp(a->interned[i], data, len) == 0 && a->interned[i][len] == '\0')
+		{
+			a->last_interned = i;
 			return a->interned[i];
+		}
 	str = sg_arena_copy(a, data, len);
 	if (a->ninterned < lengthof(a->interned))
 		a->interned[a->ninterned++] = str;
@@ -4797,7 +4805,8 @@ sg_parallel_end(Snap *s, ParallelContext *pcxt, shm_mq_handle *mqh)
  * the worker's object types.
  */
 static void
-sg_snapshot_build(Snap *s, int facets, bool fingerprint_only)
+sg_snapshot_build(Snap *s, int facets, bool fingerprint_only,
+				  SGLeaderWork work, void *work_arg)
 {
 	int			nestlevel;
 	ParallelContext *pcxt;
@@ -4813,6 +4822,9 @@ sg_snapshot_build(Snap *s, int facets, bool fingerprint_only)
 
 	pcxt = sg_parallel_begin(s, &mqh);
 	sg_snapshot_collect(s);
+	/* the caller's work while the worker is busy: it takes more views */
+	if (work)
+		work(work_arg);
 	if (s->leader_on_views)
 		pg_atomic_write_u32(s->leader_on_views, 1);
 	if (fingerprint_only && pcxt)
@@ -4841,13 +4853,17 @@ sg_snapshot_build(Snap *s, int facets, bool fingerprint_only)
 	AtEOXact_GUC(true, nestlevel);
 }
 
+/*
+ * All objects, sorted.  work, if not NULL, is called while a worker builds
+ * its share, after the catalogs are read.
+ */
 SGSnapshot *
-sg_snapshot_take(int facets)
+sg_snapshot_take(int facets, SGLeaderWork work, void *work_arg)
 {
 	Snap		s;
 	SGSnapshot *result;
 
-	sg_snapshot_build(&s, facets, false);
+	sg_snapshot_build(&s, facets, false, work, work_arg);
 	result = s.result;
 	sg_snapshot_sort(result->objects, result->nobjects);
 	sg_snap_free(&s);
@@ -4874,7 +4890,7 @@ sg_snapshot_fingerprint(int facets)
 	int			nall;
 	char	   *result;
 
-	sg_snapshot_build(&s, facets, true);
+	sg_snapshot_build(&s, facets, true, NULL, NULL);
 	nall = s.nown_digests + s.nworker_digests + s.nview_digests;
 	all = palloc(sizeof(SGTypeDigest) * Max(nall, 1));
 	if (s.nown_digests > 0)

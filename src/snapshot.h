@@ -61,6 +61,7 @@ typedef struct SGArena
 	Size		left;
 	const char *interned[32];
 	int			ninterned;
+	int			last_interned;	/* where the last lookup found its name */
 } SGArena;
 
 /* snapshot.c */
@@ -72,7 +73,8 @@ extern int	sg_parse_facet_datums(Datum *elems, bool *nulls, int nelems,
 								  const char *what);
 extern ArrayType *sg_facets_array(int facets);
 extern char *sg_facets_text(int facets);
-extern SGSnapshot *sg_snapshot_take(int facets);
+typedef void (*SGLeaderWork) (void *arg);
+extern SGSnapshot *sg_snapshot_take(int facets, SGLeaderWork work, void *work_arg);
 extern char *sg_snapshot_fingerprint(int facets);
 extern int	sg_object_cmp(const SGObject *a, const SGObject *b);
 extern void sg_snapshot_sort(SGObject *objects, int n);

@@ -349,6 +349,8 @@ typedef struct Snap
 	SnapRel    *last_rel;
 	SGArena		arena;			/* where sg_keep() puts its strings */
 	shm_mq_handle *mqh;			/* the worker's queue to the leader */
+	shm_mq_handle *worker_mqh;	/* in the leader: its end of that queue */
+	bool		worker_complete;	/* the worker's 'E' has come */
 	int			nsent;			/* objects already sent to the leader */
 	bool		leader_gone;
 	/*
@@ -3877,6 +3879,8 @@ sg_worker_leaves_views(Snap *s)
 	return (s->nviews - next) * (s->views_us / s->views_built) <= s->end_cost_us;
 }
 
+static void sg_poll_worker(Snap *s);
+
 static void
 sg_build_views(Snap *s, bool until_attrs)
 {
@@ -3898,6 +3902,7 @@ sg_build_views(Snap *s, bool until_attrs)
 		MemoryContextReset(s->rowcxt);
 		s->views_us += GetCurrentTimestamp() - start;
 		s->views_built++;
+		sg_poll_worker(s);
 	}
 	table_close(rewrite, AccessShareLock);
 }
@@ -4305,7 +4310,6 @@ sg_snap_free(Snap *s)
 	pfree(s->buf.data);
 }
 
-static void sg_send_pending(Snap *s);
 
 /*
  * Read the catalogs and build this participant's objects (s->part): the
@@ -4348,7 +4352,6 @@ sg_snapshot_collect(Snap *s)
 	{
 		/* rules, and each view's rule for its query */
 		sg_scan(s, RewriteRelationId, sg_read_rewrite);
-		sg_send_pending(s);
 		if (s->from_leader)
 		{
 			/* views while the leader streams the columns */
@@ -4358,9 +4361,7 @@ sg_snapshot_collect(Snap *s)
 		/* tables need their replica identity index, constraints their index */
 		sg_scan(s, IndexRelationId, sg_read_index);
 		s->indexes_read = true;
-		sg_send_pending(s);
 		sg_scan(s, ConstraintRelationId, sg_read_constraint);
-		sg_send_pending(s);
 	}
 	if (leader)
 	{
@@ -4405,8 +4406,7 @@ sg_snapshot_collect(Snap *s)
 #define SG_PKEY_SNAPSHOT	UINT64CONST(0x5347000000000002)
 #define SG_PKEY_QUEUE		UINT64CONST(0x5347000000000003)
 #define SG_PKEY_ATTR_QUEUE	UINT64CONST(0x5347000000000004)
-#define SG_QUEUE_SIZE		(8 * 1024 * 1024)
-#define SG_DIGEST_QUEUE_SIZE (1024 * 1024)	/* fingerprint(): digests, views */
+#define SG_QUEUE_SIZE		(1024 * 1024)
 #define SG_ATTR_QUEUE_SIZE	(4 * 1024 * 1024)
 #define SG_BATCH_SIZE		(64 * 1024)
 
@@ -4456,9 +4456,8 @@ sg_send(shm_mq_handle *mqh, const char *data, Size len)
 }
 
 /*
- * In the worker: send the objects built since the last call (only those of
- * the view types with views_only), in batches, so that the leader can take
- * them while the worker goes on.
+ * In the worker, at its end: send its objects (only those of the view types
+ * with views_only), in batches, which the leader takes as they come.
  */
 static void
 sg_send_objects(Snap *s, bool views_only)
@@ -4490,17 +4489,6 @@ sg_send_objects(Snap *s, bool views_only)
 	if (buf.len > 1 && !s->leader_gone && !sg_send(s->mqh, buf.data, buf.len))
 		s->leader_gone = true;
 	pfree(buf.data);
-}
-
-/*
- * The objects built so far, for snapshot(); fingerprint() takes only the
- * digests of the worker's types, and its views when it is done.
- */
-static void
-sg_send_pending(Snap *s)
-{
-	if (!s->fingerprint_only)
-		sg_send_objects(s, false);
 }
 
 /* the digests of the object types filter selects, in type order */
@@ -4575,8 +4563,6 @@ sg_snapshot_worker_main(dsm_segment *seg, shm_toc *toc)
 	sg_snapshot_collect(&s);
 	if (s.fingerprint_only)
 		sg_send_digests(&s);
-	else
-		sg_send_pending(&s);
 	/* then views, with the leader, until none is left */
 	sg_build_views(&s, false);
 	sg_send_objects(&s, s.fingerprint_only);
@@ -4707,7 +4693,7 @@ sg_parallel_begin(Snap *s, shm_mq_handle **mqh)
 	shm_toc_estimate_chunk(&pcxt->estimator, sizeof(SGParallelShared));
 	shm_toc_estimate_chunk(&pcxt->estimator, snapsize);
 	/* the segment is allocated in full when created: no bigger than needed */
-	queue_size = s->fingerprint_only ? SG_DIGEST_QUEUE_SIZE : SG_QUEUE_SIZE;
+	queue_size = SG_QUEUE_SIZE;
 	shm_toc_estimate_chunk(&pcxt->estimator, queue_size);
 	shm_toc_estimate_chunk(&pcxt->estimator, SG_ATTR_QUEUE_SIZE);
 	shm_toc_estimate_keys(&pcxt->estimator, 4);
@@ -4747,17 +4733,51 @@ sg_parallel_begin(Snap *s, shm_mq_handle **mqh)
 	return pcxt;
 }
 
+/*
+ * One message from the worker: 1 when one was taken, 0 when nowait and
+ * none is there, -1 when the worker has detached (after its 'E').
+ */
+static int
+sg_receive_worker(Snap *s, bool nowait)
+{
+	Size		len;
+	void	   *data;
+	shm_mq_result res = shm_mq_receive(s->worker_mqh, &len, &data, nowait);
+
+	if (res == SHM_MQ_WOULD_BLOCK)
+		return 0;
+	if (res != SHM_MQ_SUCCESS)
+		return -1;
+	if (len >= 1 && ((char *) data)[0] == 'O')
+		sg_receive_objects(s, data, len);
+	else if (len >= 1 && ((char *) data)[0] == 'D' && s->fingerprint_only)
+		sg_receive_digests(s, data, len);
+	else if (len == 1 && ((char *) data)[0] == 'E')
+		s->worker_complete = true;
+	else
+		sg_malformed_message();
+	return 1;
+}
+
+/*
+ * In the leader: take what the worker has sent, without waiting, so that
+ * its queue need not hold all of it.
+ */
+static void
+sg_poll_worker(Snap *s)
+{
+	if (s->worker_mqh != NULL)
+		while (sg_receive_worker(s, true) > 0)
+			;
+}
+
 /* take the worker's objects, and its error if it failed */
 static void
 sg_parallel_end(Snap *s, ParallelContext *pcxt, shm_mq_handle *mqh)
 {
-	bool		complete = false;
-
 	for (;;)
 	{
-		Size		len;
-		void	   *data;
-		shm_mq_result res;
+		int			res;
 
 		/*
 		 * While column batches wait for room in their queue, do not block
@@ -4765,8 +4785,8 @@ sg_parallel_end(Snap *s, ParallelContext *pcxt, shm_mq_handle *mqh)
 		 * objects before it reads the columns.
 		 */
 		sg_flush_attrs(s);
-		res = shm_mq_receive(mqh, &len, &data, s->attr_pending != NIL);
-		if (res == SHM_MQ_WOULD_BLOCK)
+		res = sg_receive_worker(s, s->attr_pending != NIL);
+		if (res == 0)
 		{
 			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_EXIT_ON_PM_DEATH, -1,
 							 PG_WAIT_EXTENSION);
@@ -4774,21 +4794,14 @@ sg_parallel_end(Snap *s, ParallelContext *pcxt, shm_mq_handle *mqh)
 			CHECK_FOR_INTERRUPTS();
 			continue;
 		}
-		if (res != SHM_MQ_SUCCESS)
+		if (res < 0)
 			break;
-		if (len >= 1 && ((char *) data)[0] == 'O')
-			sg_receive_objects(s, data, len);
-		else if (len >= 1 && ((char *) data)[0] == 'D' && s->fingerprint_only)
-			sg_receive_digests(s, data, len);
-		else if (len == 1 && ((char *) data)[0] == 'E')
-			complete = true;
-		else
-			sg_malformed_message();
 	}
 	/* raises the worker's error, if it had one */
 	WaitForParallelWorkersToFinish(pcxt);
-	if (!complete || (s->fingerprint_only && !s->have_worker_digests))
+	if (!s->worker_complete || (s->fingerprint_only && !s->have_worker_digests))
 		elog(ERROR, "schemaguard: the snapshot worker ended without sending its objects");
+	s->worker_mqh = NULL;
 	shm_mq_detach(mqh);
 	if (s->attr_mqh)
 		shm_mq_detach(s->attr_mqh);
@@ -4821,6 +4834,7 @@ sg_snapshot_build(Snap *s, int facets, bool fingerprint_only,
 	s->snapshot = RegisterSnapshot(GetCatalogSnapshot(RelationRelationId));
 
 	pcxt = sg_parallel_begin(s, &mqh);
+	s->worker_mqh = mqh;
 	sg_snapshot_collect(s);
 	/* the caller's work while the worker is busy: it takes more views */
 	if (work)

@@ -2466,12 +2466,13 @@ sg_relkind_type(char relkind)
 }
 
 static void
-sg_column_definition(Snap *s, StringInfo buf, SnapRel *rel, SnapAttr *att)
+sg_column_definition(Snap *s, StringInfo buf, SnapRel *rel, SnapAttr *att,
+					 const char *qname)
 {
 	TypeNameEntry *t = sg_type_entry(s, att->typid, att->typmod);
 
 	/* the most frequent definition of all: no format strings */
-	appendStringInfoString(buf, sg_quote_ident(att->name));
+	appendStringInfoString(buf, qname);
 	appendStringInfoChar(buf, ' ');
 	appendStringInfoString(buf, t->name);
 	if (OidIsValid(att->collation) && att->collation != t->typcollation)
@@ -2635,7 +2636,7 @@ sg_emit_columns(Snap *s, SnapRel *rel, const char *reltype)
 		SGObject   *obj;
 
 		buf = sg_def_begin(s);
-		sg_column_definition(s, buf, rel, att);
+		sg_column_definition(s, buf, rel, att, cols[c].qname);
 		if (s->facets & SG_FACET_COLUMN_ORDER)
 			appendStringInfo(buf, "\nPOSITION %d", position);
 		if (s->facets & SG_FACET_STORAGE)

@@ -4408,7 +4408,7 @@ sg_snapshot_collect(Snap *s)
 #define SG_PKEY_QUEUE		UINT64CONST(0x5347000000000003)
 #define SG_PKEY_ATTR_QUEUE	UINT64CONST(0x5347000000000004)
 #define SG_QUEUE_SIZE		(1024 * 1024)
-#define SG_ATTR_QUEUE_SIZE	(4 * 1024 * 1024)
+#define SG_ATTR_QUEUE_SIZE	(1024 * 1024)
 #define SG_BATCH_SIZE		(64 * 1024)
 
 typedef struct SGParallelShared

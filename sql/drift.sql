@@ -435,17 +435,12 @@ SELECT * FROM pg_temp.drift('rename_on');
 
 -- an older baseline sees every change since, with all the explaining entries
 SELECT change, tracked, count(*) FROM schemaguard.drift('none') GROUP BY 1, 2 ORDER BY 1, 2;
--- a baseline with most of baseline_objects' rows is read with a sequential
--- scan, one with a small share of them (per the statistics) through the
--- baseline_id index: the same result
-SELECT md5(string_agg(d::text, ',' ORDER BY d::text)) AS drift_seq
-  FROM schemaguard.drift('none') d \gset
-ANALYZE schemaguard.baseline_objects;
-SELECT object_count < (SELECT reltuples FROM pg_class
-                        WHERE oid = 'schemaguard.baseline_objects'::regclass) / 2 AS small_share
+-- a baseline with a small share of baseline_objects' rows, like this one, is
+-- read through the baseline_id index (drift_manifest reads one with all of
+-- them, with a sequential scan)
+SELECT object_count * 2 < (SELECT sum(object_count) FROM schemaguard.baselines)
+       AS read_through_index
   FROM schemaguard.baselines WHERE label = 'none';
-SELECT md5(string_agg(d::text, ',' ORDER BY d::text)) = :'drift_seq' AS same_through_index
-  FROM schemaguard.drift('none') d;
 
 -- =====================================================================
 -- bad input

@@ -29,8 +29,13 @@ SELECT count(*) AS differences
   FROM schemaguard.compare(:'m_here') d
  WHERE d.identity LIKE 'dm.%' OR d.identity LIKE '% on dm.%' OR d.identity = 'dm';
 
--- a change in one database: compare() reports exactly that object
+-- a change in one database: compare() reports exactly that object, and
+-- drift() from a baseline taken before it (the only one here: read with a
+-- sequential scan)
+SELECT schemaguard.take_baseline('only') LIKE 'v1:sha256:%' AS baseline_taken;
 ALTER TABLE dm.a ALTER COLUMN y SET DEFAULT 'new';
+SELECT object_type, identity, change, tracked, cardinality(changelog_ids) AS entries
+  FROM schemaguard.drift('only');
 SELECT object_type, identity, change, tracked, changelog_ids,
        baseline_definition, current_definition
   FROM schemaguard.compare(:'m_other');

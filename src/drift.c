@@ -656,6 +656,7 @@ typedef struct SGBaseline
 	int64		changelog_id;
 	bool		same_database;
 	int32		object_count;
+	int64		all_objects;	/* of all baselines */
 } SGBaseline;
 
 static char *
@@ -685,7 +686,9 @@ sg_find_baseline(const char *label, MemoryContext cxt)
 	bool		isnull;
 	char	   *sysid;
 	const char *cols = "SELECT id, label, facets, server_version_num, changelog_id,"
-		" system_identifier, database_oid, object_count FROM schemaguard.baselines";
+		" system_identifier, database_oid, object_count,"
+		" (SELECT sum(object_count) FROM schemaguard.baselines)::bigint"
+		" FROM schemaguard.baselines";
 
 	if (label)
 	{
@@ -731,6 +734,7 @@ sg_find_baseline(const char *label, MemoryContext cxt)
 	b->same_database = strcmp(sysid, sg_system_identifier()) == 0 &&
 		DatumGetObjectId(SPI_getbinval(tup, desc, 7, &isnull)) == MyDatabaseId;
 	b->object_count = DatumGetInt32(SPI_getbinval(tup, desc, 8, &isnull));
+	b->all_objects = DatumGetInt64(SPI_getbinval(tup, desc, 9, &isnull));
 	return b;
 }
 
@@ -756,7 +760,7 @@ sg_row_text(SGArena *arena, Datum *values, bool *nulls, int attnum, bool intern)
  * extension's owner, who may read the table.
  */
 static void
-sg_load_baseline(SGBaseline *b, SGSide *side, MemoryContext cxt)
+sg_load_baseline(SGBaseline *b, SGSide *side, Snapshot snapshot, MemoryContext cxt)
 {
 	Oid			relid = get_relname_relid("baseline_objects",
 										  get_namespace_oid("schemaguard", false));
@@ -766,7 +770,6 @@ sg_load_baseline(SGBaseline *b, SGSide *side, MemoryContext cxt)
 	ListCell   *lc;
 	List	   *indexes;
 	ScanKeyData key;
-	Snapshot	snapshot;
 	SysScanDesc scan = NULL;
 	TableScanDesc hscan = NULL;
 	HeapTuple	tup;
@@ -813,13 +816,10 @@ sg_load_baseline(SGBaseline *b, SGSide *side, MemoryContext cxt)
 	ScanKeyInit(&key, att[0], BTEqualStrategyNumber, F_INT4EQ, Int32GetDatum(b->id));
 	/*
 	 * A sequential scan reads a page at a time, the index a row at a time:
-	 * the index only pays when the table holds other baselines' rows.
+	 * the index only pays when the table holds many other baselines' rows.
 	 */
-	if (b->object_count >= rel->rd_rel->reltuples / 2)
+	if (b->object_count >= b->all_objects / 2)
 		indexid = InvalidOid;
-	/* the query's snapshot, as SPI would have used */
-	snapshot = RegisterSnapshot(ActiveSnapshotSet() ? GetActiveSnapshot() :
-								GetTransactionSnapshot());
 	if (OidIsValid(indexid))
 		scan = systable_beginscan(rel, indexid, true, snapshot, 1, &key);
 	else
@@ -873,7 +873,6 @@ sg_load_baseline(SGBaseline *b, SGSide *side, MemoryContext cxt)
 		systable_endscan(scan);
 	else
 		table_endscan(hscan);
-	UnregisterSnapshot(snapshot);
 	table_close(rel, AccessShareLock);
 	MemoryContextDelete(rowcxt);
 	pfree(values);
@@ -887,6 +886,7 @@ typedef struct SGLoadArg
 {
 	SGBaseline *baseline;
 	SGSide	   *side;
+	Snapshot	snapshot;
 	MemoryContext cxt;
 } SGLoadArg;
 
@@ -895,7 +895,7 @@ sg_load_baseline_work(void *arg)
 {
 	SGLoadArg  *load = arg;
 
-	sg_load_baseline(load->baseline, load->side, load->cxt);
+	sg_load_baseline(load->baseline, load->side, load->snapshot, load->cxt);
 }
 
 /*
@@ -1025,10 +1025,20 @@ sg_drift(PG_FUNCTION_ARGS)
 
 	{
 		MemoryContext old = MemoryContextSwitchTo(cxt);
-		SGLoadArg	load = {baseline, &base, cxt};
+		SGLoadArg	load;
 
-		/* the baseline is read while the snapshot's worker is busy */
+		/*
+		 * The baseline is read while the snapshot's worker is busy, in
+		 * parallel mode, where no new snapshot can be taken: the query's
+		 * snapshot, as SPI would have used, taken now.
+		 */
+		load.baseline = baseline;
+		load.side = &base;
+		load.cxt = cxt;
+		load.snapshot = RegisterSnapshot(ActiveSnapshotSet() ? GetActiveSnapshot() :
+										 GetTransactionSnapshot());
 		live = sg_live_side(baseline->facets, sg_load_baseline_work, &load);
+		UnregisterSnapshot(load.snapshot);
 		MemoryContextSwitchTo(old);
 	}
 	sg_warn_versions(psprintf("baseline \"%s\"", baseline->label),

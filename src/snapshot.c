@@ -750,7 +750,7 @@ typedef struct SGSortItem
  * Sort items by key: a least significant digit radix sort, a byte at a
  * time, skipping the bytes all keys share.  tmp has room for n items.
  */
-static void
+static pg_noinline void
 sg_radix_sort_items(SGSortItem *items, SGSortItem *tmp, int n)
 {
 	int			counts[8][256];
@@ -801,7 +801,23 @@ sg_sort_strings(SGSortItem *items, SGSortItem *tmp, int n, size_t offset)
 
 	if (n < 2)
 		return;
+	/* one level per 8 bytes of the longest shared prefix */
+	check_stack_depth();
 	CHECK_FOR_INTERRUPTS();
+	if (n < 16)
+	{
+		/* few: an insertion sort on the rest of the strings */
+		for (int i = 1; i < n; i++)
+		{
+			SGSortItem	item = items[i];
+			int			j = i;
+
+			for (; j > 0 && strcmp(items[j - 1].str + offset, item.str + offset) > 0; j--)
+				items[j] = items[j - 1];
+			items[j] = item;
+		}
+		return;
+	}
 	first = items[0].str + offset;
 	prefix = strlen(first);
 	for (int i = 1; i < n && prefix > 0; i++)
@@ -908,12 +924,15 @@ sg_sorted_pointers(SGObject *objects, int n, SGTypeFilter filter, int *nsorted)
 			if (ntypes == SG_MAX_TYPES)
 			{
 				/* not a snapshot's objects: plain sort */
-				Assert(filter == SG_TYPES_ALL);
+				int			m = 0;
+
 				pfree(rank);
 				for (int k = 0; k < n; k++)
-					sorted[k] = &objects[k];
-				qsort(sorted, n, sizeof(SGObject *), sg_object_ptr_cmp);
-				*nsorted = n;
+					if (filter == SG_TYPES_ALL ||
+						sg_is_view_type(objects[k].type) == (filter == SG_TYPES_VIEWS))
+						sorted[m++] = &objects[k];
+				qsort(sorted, m, sizeof(SGObject *), sg_object_ptr_cmp);
+				*nsorted = m;
 				return sorted;
 			}
 			keep[ntypes] = filter == SG_TYPES_ALL ||
@@ -3853,12 +3872,6 @@ sg_next_view(Snap *s)
 }
 
 /*
- * Build views until none is left or, with until_attrs, until all of the
- * leader's columns have come: the worker builds views while it waits for
- * the columns its indexes need.  Deparsing a view's query opens the
- * relations it reads, most of the cost of a view.
- */
-/*
  * In the worker, once the leader builds views too: leave the rest to the
  * leader when the leader alone would build them in about the time the
  * worker takes to end (it frees its memory and unmaps what it mapped), so
@@ -3871,7 +3884,8 @@ sg_worker_leaves_views(Snap *s)
 {
 	uint32		next;
 
-	if (s->leader_on_views == NULL || s->views_built == 0 ||
+	/* not while it waits for columns: it would only wait */
+	if (s->leader_on_views == NULL || s->views_built == 0 || !s->attrs_complete ||
 		pg_atomic_read_u32(s->leader_on_views) == 0)
 		return false;
 	next = pg_atomic_read_u32(s->view_counter);
@@ -3882,6 +3896,12 @@ sg_worker_leaves_views(Snap *s)
 
 static void sg_poll_worker(Snap *s);
 
+/*
+ * Build views until none is left or, with until_attrs, until all of the
+ * leader's columns have come: the worker builds views while it waits for
+ * the columns its indexes need.  Deparsing a view's query opens the
+ * relations it reads, most of the cost of a view.
+ */
 static void
 sg_build_views(Snap *s, bool until_attrs)
 {
@@ -4761,12 +4781,14 @@ sg_receive_worker(Snap *s, bool nowait)
 }
 
 /*
- * In the leader: take what the worker has sent, without waiting, so that
- * its queue need not hold all of it.
+ * In the leader: send the column batches still waiting, and take what the
+ * worker has sent, without waiting on either queue: neither needs to hold
+ * all of it.
  */
 static void
 sg_poll_worker(Snap *s)
 {
+	sg_flush_attrs(s);
 	if (s->worker_mqh != NULL)
 		while (sg_receive_worker(s, true) > 0)
 			;
@@ -4839,7 +4861,10 @@ sg_snapshot_build(Snap *s, int facets, bool fingerprint_only,
 	sg_snapshot_collect(s);
 	/* the caller's work while the worker is busy: it takes more views */
 	if (work)
+	{
+		sg_poll_worker(s);
 		work(work_arg);
+	}
 	if (s->leader_on_views)
 		pg_atomic_write_u32(s->leader_on_views, 1);
 	if (fingerprint_only && pcxt)

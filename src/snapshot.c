@@ -298,9 +298,11 @@ typedef struct InhEntry
 
 /*
  * Who builds which objects.  With a parallel worker, the worker builds the
- * views, rules, indexes and constraints, the leader everything else
- * (sg_snapshot_collect); alone, the leader builds all.  Each object type
- * has one builder, which the fingerprint's per-type digests rely on.
+ * rules, indexes and constraints, the leader everything else but views,
+ * which both build (sg_snapshot_collect, sg_build_views); alone, the leader
+ * builds all.  Each object type but views has one builder, which the
+ * fingerprint's per-type digests rely on; views are hashed by the leader
+ * once it has the worker's.
  */
 #define SG_PART_LEADER	0x01
 #define SG_PART_WORKER	0x02
@@ -4338,10 +4340,11 @@ sg_snap_free(Snap *s)
  * are left when it returns (sg_build_views).  With a worker the leader
  * builds schemas, tables and their columns, routines, triggers, sequences,
  * types and the rest; the worker builds rules, indexes and constraints;
- * both build views, taking turns.  Both read the schemas and relations;
- * only the leader reads pg_attribute and streams the worker the columns it
- * needs (sg_stream_attr), while the worker builds views, for which it
- * reads each view's columns through pg_attribute's index.
+ * both build views, taking turns.  Both read the schemas; only the leader
+ * scans pg_class and pg_attribute, and streams the worker their rows and
+ * the columns it needs (sg_stream_class, sg_stream_attr), while the worker
+ * builds views, for which it reads each view's columns through
+ * pg_attribute's index.
  */
 static void
 sg_snapshot_collect(Snap *s)
@@ -4411,15 +4414,16 @@ sg_snapshot_collect(Snap *s)
  * The parallel worker
  *
  * On a large schema most of the time goes into building definitions.
- * When a parallel worker is free, it builds the views, rules, indexes and
+ * When a parallel worker is free, it builds the rules, indexes and
  * constraints from the same catalog snapshot while the leader builds the
- * rest (tables, columns, routines, ...), and sends them over a shared
- * memory queue; a second queue brings it the columns the leader reads
- * (sg_stream_attr).  Each object type is built by one process only, so
- * for fingerprint() the worker sorts and hashes its types itself and sends
- * only their digests (sg_type_digests), and the leader combines them with
- * its own.  The result does not depend on whether a worker ran: the same
- * code builds each object either way.
+ * rest (tables, columns, routines, ...); both build views, from a counter
+ * in shared memory.  The worker sends its objects over a shared memory
+ * queue at its end; a second queue brings it the pg_class rows and the
+ * columns the leader reads (sg_stream_class, sg_stream_attr).  For
+ * fingerprint() the worker sorts and hashes its own types and sends only
+ * their digests (sg_type_digests), with its views as objects, and the
+ * leader combines them with its own.  The result does not depend on
+ * whether a worker ran: the same code builds each object either way.
  * ----------------------------------------------------------------
  */
 

@@ -21,7 +21,10 @@
 #       SELECT length(schemaguard.export_manifest()::text)
 #       SELECT count(*) FROM schemaguard.compare(m, m)
 #       SELECT count(*) FROM schemaguard.compare(m)
-#     (order reversed in even rounds). Each SQL function runs in a new psql
+#     (order reversed in even rounds); before each item the script waits
+#     until the server's processes are back to those of an idle server (a
+#     backend goes on freeing memory after its client has gone, and a
+#     parallel worker may still be ending). Each SQL function runs in a new psql
 #     session: the first call is "fresh connection" (cold backend caches),
 #     the second "same session" (warm caches). Both are timed inside the
 #     server with clock_timestamp() around an EXECUTE, so connection set-up
@@ -481,7 +484,25 @@ for f in "${FUNCS[@]}"; do
 	fi
 done
 
+# The postmaster's children when no session is open: the server's own
+# processes. A backend goes on after its client has gone, freeing its memory
+# and unmapping the shared buffers it mapped (hundreds of MB after some of
+# these calls); settle waits for that before the next measurement, so that
+# no measurement shares the CPUs with the end of the previous one.
+POSTMASTER_PID=$(head -n 1 "$PGDATA_DIR/postmaster.pid")
+server_children() { pgrep -c -P "$POSTMASTER_PID" || true; }
+settle() {
+	local i
+	for i in $(seq 1 100); do
+		[ "$(server_children)" -le "$IDLE_CHILDREN" ] && break
+		sleep 0.02
+	done
+}
+sleep 1
+IDLE_CHILDREN=$(server_children)
+
 measure_item() { # ITEM R
+	settle
 	if [ "$1" = pg_dump ]; then
 		measure_dump "$2"
 	else

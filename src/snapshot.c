@@ -199,13 +199,37 @@ typedef struct SnapRel
 	const char *attsig;			/* column names, for the expression memo */
 	bool		has_attoptions; /* an index column has opclass options */
 	Oid			replident_index;
-	/* an index, for its PRIMARY KEY or UNIQUE constraint (sg_read_index) */
+	/* an index, for its PRIMARY KEY or UNIQUE constraint (sg_build_index) */
 	bool		index_read;
 	bool		nulls_not_distinct;
 	const char *include_columns;	/* "a, b" or NULL */
 	HeapTuple	view_rule;		/* a view's _RETURN rule (sg_read_rewrite) */
 	const char *viewdef;		/* its query, deparsed (sg_read_view_rule) */
 } SnapRel;
+
+/*
+ * A pg_index or pg_constraint row kept as it was read, with what the
+ * object it makes is called: these rows are read before the columns are
+ * there and built in identity order after (sg_keep_index_row,
+ * sg_build_kept_rows).
+ */
+typedef struct SGKeptRow
+{
+	HeapTuple	tup;			/* a copy in the arena */
+	const char *type;
+	const char *schema;
+	const char *identity;
+	const char *parent_type;
+	const char *parent_identity;
+	SnapRel    *rel;			/* the table, or NULL for a domain's */
+} SGKeptRow;
+
+typedef struct SGKeptRows
+{
+	SGKeptRow  *rows;
+	int			n;
+	int			max;
+} SGKeptRows;
 
 /* one object type's share of the fingerprint (sg_type_digests) */
 typedef struct SGTypeDigest
@@ -366,6 +390,8 @@ typedef struct Snap
 	bool		from_leader;	/* in the worker: pg_class and pg_attribute
 								 * come from the leader */
 	bool		indexes_read;	/* pg_index was scanned here */
+	SGKeptRows	kept_indexes;	/* pg_index rows, in identity order */
+	SGKeptRows	kept_constraints;	/* pg_constraint rows, the same */
 	/*
 	 * The views and materialized views, in pg_class order.  With a worker
 	 * both processes build them: each takes the next one from a counter in
@@ -1098,15 +1124,14 @@ sg_arena_alloc(SGArena *a, Size len)
 }
 
 /*
- * Zeroed, MAXALIGNed memory from the snapshot's arena, for the small arrays
- * of each relation: a memory context would round each up to a power of two
- * and add a chunk header.
+ * MAXALIGNed memory from the snapshot's arena, for the small arrays of each
+ * relation and the rows kept: a memory context would round each up to a
+ * power of two and add a chunk header.
  */
 static void *
-sg_alloc0(SGArena *a, Size size)
+sg_alloc_aligned(SGArena *a, Size size)
 {
 	Size		pad = MAXALIGN((uintptr_t) a->next) - (uintptr_t) a->next;
-	char	   *p;
 
 	if (a->next != NULL && pad + size <= a->left)
 	{
@@ -1115,7 +1140,15 @@ sg_alloc0(SGArena *a, Size size)
 	}
 	else
 		a->left = 0;			/* a new block, which is MAXALIGNed */
-	p = sg_arena_alloc(a, size);
+	return sg_arena_alloc(a, size);
+}
+
+/* the same, zeroed */
+static void *
+sg_alloc0(SGArena *a, Size size)
+{
+	void	   *p = sg_alloc_aligned(a, size);
+
 	memset(p, 0, size);
 	return p;
 }
@@ -2523,18 +2556,22 @@ sg_column_definition(Snap *s, StringInfo buf, SnapRel *rel, SnapAttr *att,
 }
 
 /*
- * fingerprint() needs of the columns, the most numerous objects, only their
- * type's digest (sg_type_digests): SHA-256 over their identities and
- * definitions in identity order.  They are built in that order (tables in
- * sg_sort_rels order, each one's columns in name order), so they are
- * hashed as they are built, and never kept.  The order is checked.
+ * fingerprint() needs of the most numerous objects, columns, indexes and
+ * constraints, only their type's digest (sg_type_digests): SHA-256 over
+ * their identities and definitions in identity order.  They are built in
+ * that order (tables in sg_sort_rels order, each one's columns in name
+ * order; kept rows sorted, sg_sort_kept_rows), so they are hashed as they
+ * are built, and never kept.  The order is checked.
  */
 typedef struct SGTypeStream
 {
 	const char *type;
 	int			count;
 	SGHasher	hasher;
-	/* the last identity hashed: its relation's, and its own name */
+	/*
+	 * The last identity hashed: its relation's and its own name, or with
+	 * no name the whole identity.
+	 */
 	const char *last_prefix;
 	const char *last_name;
 } SGTypeStream;
@@ -2559,8 +2596,12 @@ sg_dot_cmp(const char *a, const char *b)
 	return *x ? 1 : -1;
 }
 
-#define SG_MAX_STREAMS 4
+#define SG_MAX_STREAMS 8
 
+/*
+ * Hash an object of type "type" built in identity order: its identity is
+ * "<prefix>.<name>" (a column), or with name NULL prefix itself.
+ */
 static void
 sg_stream_object(Snap *s, const char *type, const char *prefix, const char *name,
 				 StringInfo definition)
@@ -2584,13 +2625,18 @@ sg_stream_object(Snap *s, const char *type, const char *prefix, const char *name
 		sg_hasher_begin(&ts->hasher);
 		MemoryContextSwitchTo(old);
 	}
-	/* "<prefix>.<name>" after the last one, whose name is still there */
+	/* after the last one, whose identity is still there */
 	if (ts->count > 0 &&
-		(prefix == ts->last_prefix ? strcmp(ts->last_name, name) :
+		(name == NULL || ts->last_name == NULL ?
+		 (name != NULL || ts->last_name != NULL ? 1 : strcmp(ts->last_prefix, prefix)) :
+		 prefix == ts->last_prefix ? strcmp(ts->last_name, name) :
 		 sg_dot_cmp(ts->last_prefix, prefix)) >= 0)
-		elog(ERROR, "schemaguard: %s \"%s.%s\" is out of identity order",
-			 type, prefix, name);
-	sg_hasher_field3(&ts->hasher, prefix, ".", name);
+		elog(ERROR, "schemaguard: %s \"%s%s%s\" is out of identity order",
+			 type, prefix, name ? "." : "", name ? name : "");
+	if (name == NULL)
+		sg_hasher_field(&ts->hasher, prefix);
+	else
+		sg_hasher_field3(&ts->hasher, prefix, ".", name);
 	sg_hasher_field(&ts->hasher, definition->data);
 	ts->count++;
 	ts->last_prefix = prefix;
@@ -3060,6 +3106,9 @@ sg_emit_relations(Snap *s)
 
 		rel = rels[i];
 		CHECK_FOR_INTERRUPTS();
+		/* column batches still waiting, for the worker's indexes */
+		if ((i & 255) == 255)
+			sg_flush_attrs(s);
 		switch (rel->relkind)
 		{
 			case RELKIND_RELATION:
@@ -3193,16 +3242,112 @@ sg_index_columns(Snap *s, StringInfo buf, Form_pg_index idx, HeapTuple tup,
 	}
 }
 
+/* a new kept row for a copy of tup, in the arena */
+static SGKeptRow *
+sg_keep_row(Snap *s, SGKeptRows *kept, HeapTuple tup)
+{
+	SGKeptRow  *row;
+	HeapTuple	copy;
+
+	/* in the worker, take the columns that have come: the queue is small */
+	if (s->from_leader && (kept->n & 1023) == 1023)
+		(void) sg_receive_attrs(s, false);
+	if (kept->n == kept->max)
+	{
+		kept->max = Max(kept->max * 2, 1024);
+		kept->rows = kept->rows ?
+			repalloc_huge(kept->rows, sizeof(SGKeptRow) * kept->max) :
+			MemoryContextAllocHuge(s->cxt, sizeof(SGKeptRow) * kept->max);
+	}
+	row = &kept->rows[kept->n++];
+	memset(row, 0, sizeof(SGKeptRow));
+	/* as heap_copytuple() lays it out */
+	copy = sg_alloc_aligned(&s->arena, HEAPTUPLESIZE + tup->t_len);
+	copy->t_len = tup->t_len;
+	copy->t_self = tup->t_self;
+	copy->t_tableOid = tup->t_tableOid;
+	copy->t_data = (HeapTupleHeader) ((char *) copy + HEAPTUPLESIZE);
+	memcpy(copy->t_data, tup->t_data, tup->t_len);
+	row->tup = copy;
+	return row;
+}
+
+/* kept rows in identity order (strcmp), as sg_stream_object() takes them */
 static void
-sg_read_index(Snap *s, HeapTuple tup, TupleDesc desc)
+sg_sort_kept_rows(SGKeptRows *kept)
+{
+	SGSortItem *items;
+	SGKeptRow  *sorted;
+
+	if (kept->n < 2)
+		return;
+	items = palloc_extended(sizeof(SGSortItem) * kept->n * 2, MCXT_ALLOC_HUGE);
+	for (int i = 0; i < kept->n; i++)
+	{
+		items[i].str = kept->rows[i].identity;
+		items[i].ptr = &kept->rows[i];
+	}
+	sg_sort_strings(items, items + kept->n, kept->n, 0);
+	sorted = palloc_extended(sizeof(SGKeptRow) * kept->max, MCXT_ALLOC_HUGE);
+	for (int i = 0; i < kept->n; i++)
+		sorted[i] = *(SGKeptRow *) items[i].ptr;
+	pfree(items);
+	pfree(kept->rows);
+	kept->rows = sorted;
+}
+
+/*
+ * Build each kept row's object with build, in identity order, and let the
+ * rows go.
+ */
+static void
+sg_build_kept_rows(Snap *s, SGKeptRows *kept, Oid catalog,
+				   void (*build) (Snap *s, SGKeptRow *row, TupleDesc desc))
+{
+	Relation	rel = table_open(catalog, AccessShareLock);
+
+	for (int i = 0; i < kept->n; i++)
+	{
+		MemoryContext old = MemoryContextSwitchTo(s->rowcxt);
+
+		CHECK_FOR_INTERRUPTS();
+		build(s, &kept->rows[i], RelationGetDescr(rel));
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(s->rowcxt);
+	}
+	table_close(rel, AccessShareLock);
+	if (kept->rows)
+		pfree(kept->rows);
+	kept->rows = NULL;
+	kept->n = kept->max = 0;
+}
+
+/* a kept row's object: hashed as built for fingerprint(), or kept */
+static void
+sg_add_kept_object(Snap *s, SGKeptRow *row, Oid classid, Oid objid,
+				   StringInfo buf)
+{
+	SGObject   *obj;
+
+	if (s->fingerprint_only)
+	{
+		sg_stream_object(s, row->type, row->identity, NULL, buf);
+		return;
+	}
+	obj = sg_add_object(s, row->type, row->schema, row->identity, classid, objid, 0);
+	sg_set_definition(s, obj, buf);
+	obj->parent_type = row->parent_type;
+	obj->parent_identity = row->parent_identity;
+}
+
+/* a pg_index row, kept for sg_build_index() */
+static void
+sg_keep_index_row(Snap *s, HeapTuple tup, TupleDesc desc)
 {
 	Form_pg_index idx = (Form_pg_index) GETSTRUCT(tup);
 	SnapRel    *table = sg_included_rel(s, idx->indrelid);
 	SnapRel    *irel;
-	StringInfo	buf;
-	SGObject   *obj;
-	char	   *pred;
-	char	   *def = NULL;
+	SGKeptRow  *row;
 
 	if (table == NULL)
 		return;
@@ -3211,6 +3356,26 @@ sg_read_index(Snap *s, HeapTuple tup, TupleDesc desc)
 		return;
 	if (idx->indisreplident)
 		table->replident_index = idx->indexrelid;
+	row = sg_keep_row(s, &s->kept_indexes, tup);
+	row->type = "index";
+	row->schema = irel->nspname;
+	row->identity = irel->qualified;
+	row->parent_type = sg_relkind_type(table->relkind);
+	row->parent_identity = table->qualified;
+	row->rel = table;
+}
+
+static void
+sg_build_index(Snap *s, SGKeptRow *row, TupleDesc desc)
+{
+	HeapTuple	tup = row->tup;
+	Form_pg_index idx = (Form_pg_index) GETSTRUCT(tup);
+	SnapRel    *table = row->rel;
+	SnapRel    *irel = sg_rel(s, idx->indexrelid);
+	StringInfo	buf;
+	char	   *pred;
+	char	   *def = NULL;
+
 	/* what the index's constraint, if any, needs */
 	irel->index_read = true;
 	irel->nulls_not_distinct = idx->indnullsnotdistinct;
@@ -3263,11 +3428,7 @@ sg_read_index(Snap *s, HeapTuple tup, TupleDesc desc)
 	if (!idx->indisvalid)
 		appendStringInfoString(buf, "\nINVALID");
 	sg_relation_facets(s, buf, irel, OBJECT_INDEX);
-	obj = sg_add_object(s, "index", irel->nspname, irel->qualified,
-						RelationRelationId, irel->relid, 0);
-	sg_set_definition(s, obj, buf);
-	obj->parent_type = sg_relkind_type(table->relkind);
-	obj->parent_identity = table->qualified;
+	sg_add_kept_object(s, row, RelationRelationId, irel->relid, buf);
 }
 
 /* ----------------------------------------------------------------
@@ -3412,8 +3573,9 @@ sg_constraint_def(Snap *s, StringInfo buf, Form_pg_constraint con,
 	return true;
 }
 
+/* a pg_constraint row, kept for sg_build_constraint() */
 static void
-sg_read_constraint(Snap *s, HeapTuple tup, TupleDesc desc)
+sg_keep_constraint_row(Snap *s, HeapTuple tup, TupleDesc desc)
 {
 	Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tup);
 	SnapRel    *rel = NULL;
@@ -3421,10 +3583,7 @@ sg_read_constraint(Snap *s, HeapTuple tup, TupleDesc desc)
 	const char *owner_ident;
 	const char *owner_type;
 	const char *schema;
-	StringInfo	buf;
-	SGObject   *obj;
-	Datum		values[Natts_pg_constraint];
-	bool		nulls[Natts_pg_constraint];
+	SGKeptRow  *row;
 
 	if (con->contype == CONSTRAINT_TRIGGER || SG_CONSTRAINT_IS_NOTNULL(con))
 		return;
@@ -3451,11 +3610,29 @@ sg_read_constraint(Snap *s, HeapTuple tup, TupleDesc desc)
 	}
 	else
 		return;
+	row = sg_keep_row(s, &s->kept_constraints, tup);
+	row->type = type;
+	row->schema = schema;
+	row->identity = sg_keep_concat(s, sg_quote_ident(NameStr(con->conname)),
+								   " on ", owner_ident);
+	row->parent_type = owner_type;
+	row->parent_identity = owner_ident;
+	row->rel = rel;
+}
+
+static void
+sg_build_constraint(Snap *s, SGKeptRow *row, TupleDesc desc)
+{
+	HeapTuple	tup = row->tup;
+	Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tup);
+	StringInfo	buf;
+	Datum		values[Natts_pg_constraint];
+	bool		nulls[Natts_pg_constraint];
 
 	/* one pass over the row: heap_getattr() would walk it for each array */
 	heap_deform_tuple(tup, desc, values, nulls);
 	buf = sg_def_begin(s);
-	if (!sg_constraint_def(s, buf, con, values, nulls, rel))
+	if (!sg_constraint_def(s, buf, con, values, nulls, row->rel))
 	{
 		char	   *def;
 
@@ -3465,13 +3642,7 @@ sg_read_constraint(Snap *s, HeapTuple tup, TupleDesc desc)
 		appendStringInfoString(buf, def);
 	}
 	sg_facet_comment(s, buf, ConstraintRelationId, con->oid, 0);
-	obj = sg_add_object(s, type, schema,
-						sg_keep_concat(s, sg_quote_ident(NameStr(con->conname)),
-									   " on ", owner_ident),
-						ConstraintRelationId, con->oid, 0);
-	sg_set_definition(s, obj, buf);
-	obj->parent_type = owner_type;
-	obj->parent_identity = owner_ident;
+	sg_add_kept_object(s, row, ConstraintRelationId, con->oid, buf);
 }
 
 /* ----------------------------------------------------------------
@@ -4376,16 +4547,25 @@ sg_snapshot_collect(Snap *s)
 	{
 		/* rules, and each view's rule for its query */
 		sg_scan(s, RewriteRelationId, sg_read_rewrite);
+		/*
+		 * Indexes and constraints need the columns: read their rows now,
+		 * in identity order, and build them once the columns are there.
+		 */
+		sg_scan(s, IndexRelationId, sg_keep_index_row);
+		s->indexes_read = true;
+		sg_sort_kept_rows(&s->kept_indexes);
+		sg_scan(s, ConstraintRelationId, sg_keep_constraint_row);
+		sg_sort_kept_rows(&s->kept_constraints);
 		if (s->from_leader)
 		{
 			/* views while the leader streams the columns */
 			sg_build_views(s, true);
 			sg_receive_attrs(s, true);
 		}
-		/* tables need their replica identity index, constraints their index */
-		sg_scan(s, IndexRelationId, sg_read_index);
-		s->indexes_read = true;
-		sg_scan(s, ConstraintRelationId, sg_read_constraint);
+		/* constraints after their indexes, whose rows they read */
+		sg_build_kept_rows(s, &s->kept_indexes, IndexRelationId, sg_build_index);
+		sg_build_kept_rows(s, &s->kept_constraints, ConstraintRelationId,
+						   sg_build_constraint);
 	}
 	if (leader)
 	{
@@ -4538,8 +4718,13 @@ sg_send_digests(Snap *s)
 {
 	StringInfoData buf;
 	int			nd;
-	SGTypeDigest *d = sg_own_digests(s, SG_TYPES_NOT_VIEWS, &nd);
+	SGTypeDigest *d;
 
+	/* the types kept as objects, and those hashed as built */
+	s->own_digests = sg_own_digests(s, SG_TYPES_NOT_VIEWS, &s->nown_digests);
+	sg_end_streams(s);
+	d = s->own_digests;
+	nd = s->nown_digests;
 	initStringInfo(&buf);
 	appendStringInfoChar(&buf, 'D');
 	for (int i = 0; i < nd; i++)

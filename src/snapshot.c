@@ -370,6 +370,8 @@ typedef struct Snap
 	int			next_recent_kept;
 	sgmap_hash *inherits;		/* child OID -> InhEntry */
 	sgmap_hash *auto_arrays;	/* array type OID -> its element type */
+	bool		arrays_known;	/* auto_arrays has all of pg_type's */
+	List	   *pending_arrays; /* array types and their elements, till then */
 	Oid			own_schema;		/* schemaguard's schema */
 	Oid			last_relid;		/* last sg_rel() key and result */
 	SnapRel    *last_rel;
@@ -390,6 +392,7 @@ typedef struct Snap
 	bool		from_leader;	/* in the worker: pg_class and pg_attribute
 								 * come from the leader */
 	bool		indexes_read;	/* pg_index was scanned here */
+	bool		rewrite_read;	/* pg_rewrite was scanned here */
 	SGKeptRows	kept_indexes;	/* pg_index rows, in identity order */
 	SGKeptRows	kept_constraints;	/* pg_constraint rows, the same */
 	/*
@@ -4089,6 +4092,10 @@ sg_build_views(Snap *s, bool until_attrs)
 		TimestampTz start = GetCurrentTimestamp();
 
 		CHECK_FOR_INTERRUPTS();
+		/* the leader, with a worker, reads only the rules of its views */
+		if (!s->rewrite_read)
+			sg_scan_key(s, RewriteRelationId, RewriteRelRulenameIndexId,
+						Anum_pg_rewrite_ev_class, rel->relid, sg_read_rewrite);
 		if (rel->view_rule != NULL)
 			sg_read_view_rule(s, rel, rel->view_rule, RelationGetDescr(rewrite));
 		sg_emit_view(s, rel);
@@ -4286,16 +4293,12 @@ sg_base_type_definition(Snap *s, StringInfo buf, Form_pg_type typ,
 }
 
 /* first pass over pg_type: which types have an array type, and which */
-static void
-sg_read_type_array(Snap *s, HeapTuple tup, TupleDesc desc)
-{
-	Form_pg_type typ = (Form_pg_type) GETSTRUCT(tup);
-
-	/* an array type always lives in its element type's schema */
-	if (OidIsValid(typ->typarray) && sg_included_nsp(s, typ->typnamespace))
-		sg_map_enter(s->auto_arrays, SG_KEY2(typ->typarray, typ->oid))->value = s;
-}
-
+/*
+ * A pg_type row.  The array type the server made for a type is left out;
+ * it is the one its element type names as its array, which pg_type may
+ * say only after the array's own row: true array types wait in
+ * pending_arrays until pg_type has been read (sg_read_types).
+ */
 static void
 sg_read_type(Snap *s, HeapTuple tup, TupleDesc desc)
 {
@@ -4305,17 +4308,32 @@ sg_read_type(Snap *s, HeapTuple tup, TupleDesc desc)
 	SGObject   *obj;
 	const char *ident;
 
-	if (nsp == NULL || sg_is_member(s, TypeRelationId, typ->oid) ||
-		!typ->typisdefined)
+	if (nsp == NULL)
+		return;
+	/* an array type always lives in its element type's schema */
+	if (OidIsValid(typ->typarray) && !s->arrays_known)
+		sg_map_enter(s->auto_arrays, SG_KEY2(typ->typarray, typ->oid))->value = s;
+	if (sg_is_member(s, TypeRelationId, typ->oid) || !typ->typisdefined)
 		return;
 	/* composite types come from pg_class; multiranges with their range */
 	if (typ->typtype == TYPTYPE_COMPOSITE || typ->typtype == TYPTYPE_MULTIRANGE ||
 		typ->typtype == TYPTYPE_PSEUDO)
 		return;
 	/* the array type the server made for another type */
-	if (OidIsValid(typ->typelem) && IsTrueArrayType(typ) &&
-		sgmap_lookup(s->auto_arrays, SG_KEY2(typ->oid, typ->typelem)) != NULL)
-		return;
+	if (OidIsValid(typ->typelem) && IsTrueArrayType(typ))
+	{
+		if (!s->arrays_known)
+		{
+			MemoryContext old = MemoryContextSwitchTo(s->cxt);
+
+			s->pending_arrays = lappend_oid(s->pending_arrays, typ->oid);
+			s->pending_arrays = lappend_oid(s->pending_arrays, typ->typelem);
+			MemoryContextSwitchTo(old);
+			return;
+		}
+		if (sgmap_lookup(s->auto_arrays, SG_KEY2(typ->oid, typ->typelem)) != NULL)
+			return;
+	}
 
 	ident = sg_keep(s, quote_qualified_identifier(nsp->name, NameStr(typ->typname)));
 	buf = sg_def_begin(s);
@@ -4356,6 +4374,29 @@ sg_read_type(Snap *s, HeapTuple tup, TupleDesc desc)
 	/* a domain is a "type" to the server's object addresses, as here */
 	obj = sg_add_object(s, "type", nsp->name, ident, TypeRelationId, typ->oid, 0);
 	sg_set_definition(s, obj, buf);
+}
+
+/* pg_type, then the array types that waited for the rest of it */
+static void
+sg_read_types(Snap *s)
+{
+	List	   *pending;
+
+	sg_scan(s, TypeRelationId, sg_read_type);
+	s->arrays_known = true;
+	pending = s->pending_arrays;
+	s->pending_arrays = NIL;
+	for (int i = 0; i + 1 < list_length(pending); i += 2)
+	{
+		Oid			oid = list_nth_oid(pending, i);
+		Oid			elem = list_nth_oid(pending, i + 1);
+
+		/* most are: every table's row type has one */
+		if (sgmap_lookup(s->auto_arrays, SG_KEY2(oid, elem)) == NULL)
+			sg_scan_key(s, TypeRelationId, TypeOidIndexId, Anum_pg_type_oid,
+						oid, sg_read_type);
+	}
+	list_free(pending);
 }
 
 static void
@@ -4547,6 +4588,7 @@ sg_snapshot_collect(Snap *s)
 	{
 		/* rules, and each view's rule for its query */
 		sg_scan(s, RewriteRelationId, sg_read_rewrite);
+		s->rewrite_read = true;
 		/*
 		 * Indexes and constraints need the columns: read their rows now,
 		 * in identity order, and build them once the columns are there.
@@ -4578,14 +4620,10 @@ sg_snapshot_collect(Snap *s)
 		sg_scan(s, EventTriggerRelationId, sg_read_event_trigger);
 		sg_scan(s, PolicyRelationId, sg_read_policy);
 		sg_scan(s, StatisticExtRelationId, sg_read_statistic_ext);
-		sg_scan(s, TypeRelationId, sg_read_type_array);
-		sg_scan(s, TypeRelationId, sg_read_type);
+		sg_read_types(s);
 		sg_scan(s, ExtensionRelationId, sg_read_extension);
 		sg_scan(s, CollationRelationId, sg_read_collation);
 		sg_flush_attrs(s);
-		/* the views' rules, for the views the leader builds */
-		if (!worker)
-			sg_scan(s, RewriteRelationId, sg_read_rewrite);
 	}
 }
 

@@ -54,6 +54,8 @@ PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_con
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 ifneq ($(PGXS),)
 include $(PGXS)
+# every object is rebuilt when a header changes (PGXS tracks no headers)
+$(OBJS): $(wildcard $(srcdir)/src/*.h)
 else
 all install:
 	@echo "pg_config not found: run 'make test' or 'make demo' (they install PostgreSQL), or set PG_CONFIG" >&2

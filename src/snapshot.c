@@ -751,7 +751,8 @@ sg_fingerprint_of(SGObject *objects, int n, int facets)
 int
 sg_object_cmp(const SGObject *a, const SGObject *b)
 {
-	int			c = strcmp(a->type, b->type);
+	/* type names are kept once per snapshot or baseline: mostly the same */
+	int			c = a->type == b->type ? 0 : strcmp(a->type, b->type);
 
 	if (c != 0)
 		return c;
@@ -1173,15 +1174,23 @@ sg_arena_intern(SGArena *a, const char *data, Size len)
 {
 	const char *str;
 
-	/* rows of one type come together: the last one found first */
-	if (a->last_interned < a->ninterned &&
-		strncmp(a->interned[a->last_interned], data, len) == 0 &&
-		a->interned[a->last_interned][len] == '\0')
-		return a->interned[a->last_interned];
+	/*
+	 * Rows of one type come together: the last two found first (a row's
+	 * type and its parent's type take turns).
+	 */
+	for (int k = 0; k < 2; k++)
+	{
+		int			i = a->last_interned[k];
+
+		if (i < a->ninterned && strncmp(a->interned[i], data, len) == 0 &&
+			a->interned[i][len] == '\0')
+			return a->interned[i];
+	}
 	for (int i = 0; i < a->ninterned; i++)
 		if (strncmp(a->interned[i], data, len) == 0 && a->interned[i][len] == '\0')
 		{
-			a->last_interned = i;
+			a->last_interned[1] = a->last_interned[0];
+			a->last_interned[0] = i;
 			return a->interned[i];
 		}
 	str = sg_arena_copy(a, data, len);

@@ -61,7 +61,7 @@ typedef struct SGArena
 	Size		left;
 	const char *interned[32];
 	int			ninterned;
-	int			last_interned;	/* where the last lookup found its name */
+	int			last_interned[2];	/* where the last lookups found their names */
 } SGArena;
 
 /* snapshot.c */

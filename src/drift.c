@@ -760,7 +760,8 @@ sg_row_text(SGArena *arena, Datum *values, bool *nulls, int attnum, bool intern)
  * extension's owner, who may read the table.
  */
 static void
-sg_load_baseline(SGBaseline *b, SGSide *side, Snapshot snapshot, MemoryContext cxt)
+sg_load_baseline(SGBaseline *b, SGSide *side, Snapshot snapshot, MemoryContext cxt,
+				 SGPollFn poll, void *poll_arg)
 {
 	Oid			relid = get_relname_relid("baseline_objects",
 										  get_namespace_oid("schemaguard", false));
@@ -782,7 +783,9 @@ sg_load_baseline(SGBaseline *b, SGSide *side, Snapshot snapshot, MemoryContext c
 	static const char *const names[10] = {"baseline_id", "object_type",
 		"schema_name", "identity", "definition", "parent_type",
 	"parent_identity", "classid", "objid", "objsubid"};
-	int			max = 1024;
+	/* room for the count the baseline was taken with, unless it is odd */
+	int			max = (b->object_count > 1024 && b->object_count <= 10000000) ?
+		b->object_count : 1024;
 
 	if (!OidIsValid(relid))
 		elog(ERROR, "schemaguard: table schemaguard.baseline_objects is missing");
@@ -841,7 +844,12 @@ sg_load_baseline(SGBaseline *b, SGSide *side, Snapshot snapshot, MemoryContext c
 		SGObject   *obj;
 
 		if (side->n % 1024 == 0)
+		{
 			CHECK_FOR_INTERRUPTS();
+			/* take the snapshot worker's objects: it waits for room */
+			if (poll)
+				poll(poll_arg);
+		}
 		if (side->n == max)
 		{
 			max *= 2;
@@ -891,11 +899,12 @@ typedef struct SGLoadArg
 } SGLoadArg;
 
 static void
-sg_load_baseline_work(void *arg)
+sg_load_baseline_work(void *arg, SGPollFn poll, void *poll_arg)
 {
 	SGLoadArg  *load = arg;
 
-	sg_load_baseline(load->baseline, load->side, load->snapshot, load->cxt);
+	sg_load_baseline(load->baseline, load->side, load->snapshot, load->cxt,
+					 poll, poll_arg);
 }
 
 /*

@@ -418,6 +418,12 @@ typedef struct Snap
 	/* fingerprint(): the worker sends its types' digests, not its objects */
 	bool		fingerprint_only;
 	/*
+	 * Routines, triggers and types are the worker's when it sends its
+	 * objects: the leader then has them, and drift()'s baseline, to read.
+	 * For fingerprint() they are the leader's, which has less to do.
+	 */
+	bool		worker_routines;
+	/*
 	 * fingerprint() hashes the columns as they are built, in identity
 	 * order, instead of keeping them (sg_stream_object): one stream per
 	 * column type.
@@ -4567,6 +4573,15 @@ sg_snap_free(Snap *s)
  * builds views, for which it reads each view's columns through
  * pg_attribute's index.
  */
+/* functions and procedures, triggers, types */
+static void
+sg_read_routines(Snap *s)
+{
+	sg_scan(s, ProcedureRelationId, sg_read_proc);
+	sg_scan(s, TriggerRelationId, sg_read_trigger);
+	sg_read_types(s);
+}
+
 static void
 sg_snapshot_collect(Snap *s)
 {
@@ -4617,19 +4632,20 @@ sg_snapshot_collect(Snap *s)
 		sg_build_kept_rows(s, &s->kept_indexes, IndexRelationId, sg_build_index);
 		sg_build_kept_rows(s, &s->kept_constraints, ConstraintRelationId,
 						   sg_build_constraint);
+		if (s->worker_routines)
+			sg_read_routines(s);
 	}
 	if (leader)
 	{
 		sg_emit_relations(s);
 		sg_flush_attrs(s);
-		sg_scan(s, ProcedureRelationId, sg_read_proc);
-		sg_scan(s, TriggerRelationId, sg_read_trigger);
+		if (!s->worker_routines)
+			sg_read_routines(s);
 		sg_flush_attrs(s);
 		sg_scan(s, SequenceRelationId, sg_read_sequence);
 		sg_scan(s, EventTriggerRelationId, sg_read_event_trigger);
 		sg_scan(s, PolicyRelationId, sg_read_policy);
 		sg_scan(s, StatisticExtRelationId, sg_read_statistic_ext);
-		sg_read_types(s);
 		sg_scan(s, ExtensionRelationId, sg_read_extension);
 		sg_scan(s, CollationRelationId, sg_read_collation);
 		sg_flush_attrs(s);
@@ -4666,6 +4682,7 @@ typedef struct SGParallelShared
 {
 	int			facets;
 	bool		fingerprint_only;
+	bool		worker_routines;	/* Snap.worker_routines */
 	pg_atomic_uint32 next_view; /* the next view to build (sg_next_view) */
 	pg_atomic_uint32 leader_on_views;	/* sg_worker_leaves_views */
 	TimestampTz launched;		/* when the leader launched the worker */
@@ -4809,6 +4826,7 @@ sg_snapshot_worker_main(dsm_segment *seg, shm_toc *toc)
 	/* the settings were pinned by the leader and came with the worker */
 	sg_snap_init(&s, shared->facets, SG_PART_WORKER);
 	s.fingerprint_only = shared->fingerprint_only;
+	s.worker_routines = shared->worker_routines;
 	s.snapshot = RegisterSnapshot(RestoreSnapshot(snapspace));
 	s.mqh = mqh;
 	s.from_leader = true;
@@ -4959,6 +4977,7 @@ sg_parallel_begin(Snap *s, shm_mq_handle **mqh)
 	shared = shm_toc_allocate(pcxt->toc, sizeof(SGParallelShared));
 	shared->facets = s->facets;
 	shared->fingerprint_only = s->fingerprint_only;
+	shared->worker_routines = !s->fingerprint_only;
 	pg_atomic_init_u32(&shared->next_view, 0);
 	pg_atomic_init_u32(&shared->leader_on_views, 0);
 	shm_toc_insert(pcxt->toc, SG_PKEY_SHARED, shared);
@@ -4984,6 +5003,7 @@ sg_parallel_begin(Snap *s, shm_mq_handle **mqh)
 	*mqh = shm_mq_attach(mq, pcxt->seg, pcxt->worker[0].bgwhandle);
 	s->attr_mqh = shm_mq_attach(attr_mq, pcxt->seg, pcxt->worker[0].bgwhandle);
 	s->part = SG_PART_LEADER;
+	s->worker_routines = shared->worker_routines;
 	s->view_counter = &shared->next_view;
 	s->leader_on_views = &shared->leader_on_views;
 	elog(DEBUG1, "schemaguard: the snapshot is built with a parallel worker");
@@ -5071,6 +5091,13 @@ sg_parallel_end(Snap *s, ParallelContext *pcxt, shm_mq_handle *mqh)
 	ExitParallelMode();
 }
 
+/* sg_poll_worker() for the caller's work (SGLeaderWork) */
+static void
+sg_poll_worker_cb(void *poll_arg)
+{
+	sg_poll_worker((Snap *) poll_arg);
+}
+
 /*
  * Read the catalogs into s, with a parallel worker if one is free: all
  * objects, or for fingerprint() this process's objects and the digests of
@@ -5099,7 +5126,7 @@ sg_snapshot_build(Snap *s, int facets, bool fingerprint_only,
 	if (work)
 	{
 		sg_poll_worker(s);
-		work(work_arg);
+		work(work_arg, sg_poll_worker_cb, s);
 	}
 	if (s->leader_on_views)
 		pg_atomic_write_u32(s->leader_on_views, 1);

@@ -73,7 +73,8 @@ extern int	sg_parse_facet_datums(Datum *elems, bool *nulls, int nelems,
 								  const char *what);
 extern ArrayType *sg_facets_array(int facets);
 extern char *sg_facets_text(int facets);
-typedef void (*SGLeaderWork) (void *arg);
+typedef void (*SGPollFn) (void *poll_arg);
+typedef void (*SGLeaderWork) (void *arg, SGPollFn poll, void *poll_arg);
 extern SGSnapshot *sg_snapshot_take(int facets, SGLeaderWork work, void *work_arg);
 extern char *sg_snapshot_fingerprint(int facets);
 extern int	sg_object_cmp(const SGObject *a, const SGObject *b);

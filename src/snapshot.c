@@ -3292,7 +3292,7 @@ sg_keep_row(Snap *s, SGKeptRows *kept, HeapTuple tup)
 
 /* kept rows in identity order (strcmp), as sg_stream_object() takes them */
 static void
-sg_sort_kept_rows(SGKeptRows *kept)
+sg_sort_kept_rows(Snap *s, SGKeptRows *kept)
 {
 	SGSortItem *items;
 	SGKeptRow  *sorted;
@@ -3306,7 +3306,7 @@ sg_sort_kept_rows(SGKeptRows *kept)
 		items[i].ptr = &kept->rows[i];
 	}
 	sg_sort_strings(items, items + kept->n, kept->n, 0);
-	sorted = palloc_extended(sizeof(SGKeptRow) * kept->max, MCXT_ALLOC_HUGE);
+	sorted = MemoryContextAllocHuge(s->cxt, sizeof(SGKeptRow) * kept->max);
 	for (int i = 0; i < kept->n; i++)
 		sorted[i] = *(SGKeptRow *) items[i].ptr;
 	pfree(items);
@@ -4307,7 +4307,6 @@ sg_base_type_definition(Snap *s, StringInfo buf, Form_pg_type typ,
 	appendStringInfoChar(buf, ')');
 }
 
-/* first pass over pg_type: which types have an array type, and which */
 /*
  * A pg_type row.  The array type the server made for a type is left out;
  * it is the one its element type names as its array, which pg_type may
@@ -4561,18 +4560,6 @@ sg_snap_free(Snap *s)
 }
 
 
-/*
- * Read the catalogs and build this participant's objects (s->part): the
- * leader's or the worker's share, or all of them, except the views that
- * are left when it returns (sg_build_views).  With a worker the leader
- * builds schemas, tables and their columns, routines, triggers, sequences,
- * types and the rest; the worker builds rules, indexes and constraints;
- * both build views, taking turns.  Both read the schemas; only the leader
- * scans pg_class and pg_attribute, and streams the worker their rows and
- * the columns it needs (sg_stream_class, sg_stream_attr), while the worker
- * builds views, for which it reads each view's columns through
- * pg_attribute's index.
- */
 /* functions and procedures, triggers, types */
 static void
 sg_read_routines(Snap *s)
@@ -4581,6 +4568,21 @@ sg_read_routines(Snap *s)
 	sg_scan(s, TriggerRelationId, sg_read_trigger);
 	sg_read_types(s);
 }
+
+/*
+ * Read the catalogs and build this participant's objects (s->part): the
+ * leader's or the worker's share, or all of them, except the views that
+ * are left when it returns (sg_build_views).  With a worker the leader
+ * builds schemas, tables and their columns, sequences and the rest; the
+ * worker builds rules, indexes and constraints; routines, triggers and
+ * types are the worker's when it sends its objects (worker_routines), else
+ * the leader's; both build views, taking turns.  Both read the schemas;
+ * only the leader scans pg_class and pg_attribute, and streams the worker
+ * their rows and the columns it needs (sg_stream_class, sg_stream_attr),
+ * while the worker reads and sorts the pg_index and pg_constraint rows it
+ * will build from (sg_keep_row) and builds views, for which it reads each
+ * view's columns through pg_attribute's index.
+ */
 
 static void
 sg_snapshot_collect(Snap *s)
@@ -4619,9 +4621,9 @@ sg_snapshot_collect(Snap *s)
 		 */
 		sg_scan(s, IndexRelationId, sg_keep_index_row);
 		s->indexes_read = true;
-		sg_sort_kept_rows(&s->kept_indexes);
+		sg_sort_kept_rows(s, &s->kept_indexes);
 		sg_scan(s, ConstraintRelationId, sg_keep_constraint_row);
-		sg_sort_kept_rows(&s->kept_constraints);
+		sg_sort_kept_rows(s, &s->kept_constraints);
 		if (s->from_leader)
 		{
 			/* views while the leader streams the columns */
@@ -4658,14 +4660,15 @@ sg_snapshot_collect(Snap *s)
  *
  * On a large schema most of the time goes into building definitions.
  * When a parallel worker is free, it builds the rules, indexes and
- * constraints from the same catalog snapshot while the leader builds the
- * rest (tables, columns, routines, ...); both build views, from a counter
- * in shared memory.  The worker sends its objects over a shared memory
- * queue at its end; a second queue brings it the pg_class rows and the
- * columns the leader reads (sg_stream_class, sg_stream_attr).  For
- * fingerprint() the worker sorts and hashes its own types and sends only
- * their digests (sg_type_digests), with its views as objects, and the
- * leader combines them with its own.  The result does not depend on
+ * constraints (and, unless for fingerprint(), routines, triggers and types)
+ * from the same catalog snapshot while the leader builds the rest (tables,
+ * columns, ...); both build views, from a counter in shared memory.  The
+ * worker sends its objects over a shared memory queue at its end; a second
+ * queue brings it the pg_class rows and the columns the leader reads
+ * (sg_stream_class, sg_stream_attr).  For fingerprint() the worker hashes
+ * its own types and sends only their digests (sg_type_digests,
+ * sg_stream_object), with its views as objects, and the leader combines
+ * them with its own.  The result does not depend on
  * whether a worker ran: the same code builds each object either way.
  * ----------------------------------------------------------------
  */

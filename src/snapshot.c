@@ -2616,6 +2616,19 @@ sg_dot_cmp(const char *a, const char *b)
 
 #define SG_MAX_STREAMS 8
 
+/* the last identity hashed in ts against "<prefix>.<name>" (or prefix) */
+static int
+sg_stream_cmp(SGTypeStream *ts, const char *prefix, const char *name)
+{
+	/* a type's objects are all hashed one way: a mix is out of order */
+	if (name == NULL || ts->last_name == NULL)
+		return (name == NULL && ts->last_name == NULL) ?
+			strcmp(ts->last_prefix, prefix) : 1;
+	if (prefix == ts->last_prefix)
+		return strcmp(ts->last_name, name);
+	return sg_dot_cmp(ts->last_prefix, prefix);
+}
+
 /*
  * Hash an object of type "type" built in identity order: its identity is
  * "<prefix>.<name>" (a column), or with name NULL prefix itself.
@@ -2644,11 +2657,7 @@ sg_stream_object(Snap *s, const char *type, const char *prefix, const char *name
 		MemoryContextSwitchTo(old);
 	}
 	/* after the last one, whose identity is still there */
-	if (ts->count > 0 &&
-		(name == NULL || ts->last_name == NULL ?
-		 (name != NULL || ts->last_name != NULL ? 1 : strcmp(ts->last_prefix, prefix)) :
-		 prefix == ts->last_prefix ? strcmp(ts->last_name, name) :
-		 sg_dot_cmp(ts->last_prefix, prefix)) >= 0)
+	if (ts->count > 0 && sg_stream_cmp(ts, prefix, name) >= 0)
 		elog(ERROR, "schemaguard: %s \"%s%s%s\" is out of identity order",
 			 type, prefix, name ? "." : "", name ? name : "");
 	if (name == NULL)

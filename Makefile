@@ -2,10 +2,12 @@
 #
 # Everyday use:
 #   make test    install what is needed, build, run every suite, print a summary
-#                (PG=17 or PG=18: against that version, built once from Debian's
-#                source package by test/build-postgres.sh; or PG_CONFIG=...)
+#                (PG=17, 18 or 19: against that version: 17 and 19 from their
+#                Debian release's packages in a chroot, test/chroot.sh; 18 an
+#                assertion-enabled build of Debian's source package,
+#                test/build-postgres.sh; or PG_CONFIG=...)
 #   make demo    install what is needed, build, start a throwaway cluster, show it
-#   make test-valgrind   every suite with the servers under valgrind (PG=17 default)
+#   make test-valgrind   every suite with the servers under valgrind (PG=18 default)
 #   make fuzz    install what is needed, build, fuzz the hook and check() on a
 #                throwaway cluster (FUZZ_STATEMENTS=100000, FUZZ_SEED=1)
 #   make test-core   PostgreSQL's own regression suite with schemaguard loaded
@@ -79,7 +81,7 @@ demo: deps
 bench: deps
 	bash bench/run.sh
 
-# every suite with the servers under valgrind (PG=17 by default; slow)
+# every suite with the servers under valgrind (PG=18 by default; slow)
 test-valgrind: deps
 	bash test/valgrind.sh
 

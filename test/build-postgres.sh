@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
-# test/build-postgres.sh — build PostgreSQL 17 or 18 from Debian's source
-# package, with assertions, once, into a cache outside the repository.
+# test/build-postgres.sh — build PostgreSQL 17, 18 or 19 from Debian's
+# source package, with assertions, once, into a cache outside the repository.
 #
-#   bash test/build-postgres.sh 17|18     prints the pg_config path on stdout
+#   bash test/build-postgres.sh 17|18|19  prints the pg_config path on stdout
 #
-# PostgreSQL 15 comes from Debian 12's binary packages (test/deps.sh); 17 and
-# 18 are not packaged for Debian 12, so they are built from the source
-# packages of Debian 13 "trixie" (postgresql-17) and "sid" (postgresql-18),
-# without Debian's path patches. Only deb-src lines are added to apt's sources, so
-# no binary package from a newer release is ever installed.
+# This is the assertion-enabled build among the tested versions (`make test
+# PG=18` uses it; SG_PG_BUILD=source asks for it with 17 or 19). The source
+# packages come from Debian 13 "trixie" (postgresql-17), "sid"
+# (postgresql-18) and "experimental" (postgresql-19), built without Debian's
+# path patches. Only deb-src lines are added to apt's sources, so no binary
+# package from a newer release is installed on the host.
+#
+# When the archive serves no source for the version (its index may list
+# files that answer 404), the script says so in one line and exits 3:
+# test/lib.sh then tests that version's binary packages in a chroot instead
+# (test/chroot.sh). Any other failure exits 1.
 #
 # The build is configured with --enable-cassert and --enable-debug (so node
 # type and memory-context mistakes fail loudly), --enable-tap-tests and
@@ -29,8 +35,9 @@ VERSION=${1:-}
 case "$VERSION" in
 	17) SUITE=trixie ;;
 	18) SUITE=sid ;;
+	19) SUITE=experimental ;;
 	*)
-		echo "usage: $0 17|18" >&2
+		echo "usage: $0 17|18|19" >&2
 		exit 2
 		;;
 esac
@@ -59,21 +66,32 @@ BUILD_DEPS=(
 )
 export DEBIAN_FRONTEND=noninteractive
 
-# deb-src lines for trixie and sid (source packages only)
+# no_source REASON: the one line that says this version's source cannot be
+# had, and the exit status that makes test/lib.sh fall back to packages
+no_source() {
+	log "no source package postgresql-$VERSION from Debian $SUITE: $1; testing its binary packages instead (not assertion-enabled)"
+	exit 3
+}
+
+# deb-src lines for trixie, sid and experimental (source packages only;
+# sid's and experimental's Release files may be past Valid-Until on a mirror)
 SOURCES=/etc/apt/sources.list.d/schemaguard-src.sources
-if [ ! -f "$SOURCES" ]; then
-	log "adding deb-src lines for trixie and sid to $SOURCES"
+if ! grep -q experimental "$SOURCES" 2>/dev/null; then
+	log "adding deb-src lines for trixie, sid and experimental to $SOURCES"
 	cat >"$SOURCES" <<-EOF
 		Types: deb-src
 		URIs: http://deb.debian.org/debian
-		Suites: trixie sid
+		Suites: trixie sid experimental
 		Components: main
 		Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+		Check-Valid-Until: no
 	EOF
-	apt-get update -qq
+	apt-get update -qq >&2 || log "apt-get update reported errors; going on"
 elif ! apt-cache showsrc "postgresql-$VERSION" 2>/dev/null | grep -q '^Version:'; then
-	apt-get update -qq
+	apt-get update -qq >&2 || log "apt-get update reported errors; going on"
 fi
+apt-cache showsrc "postgresql-$VERSION" 2>/dev/null | grep -q '^Version:' ||
+	no_source "apt's index has none"
 
 missing=()
 for p in "${BUILD_DEPS[@]}"; do
@@ -96,7 +114,11 @@ SRCVER=$(apt-cache showsrc "postgresql-$VERSION" |
 log "fetching postgresql-$VERSION $SRCVER ($SUITE)"
 # Debian's patches move files to Debian's fixed paths (/usr/lib/postgresql/N,
 # /var/run/postgresql): leave them out, so that everything stays under PREFIX.
-apt-get source -q --download-only "postgresql-$VERSION=$SRCVER" >&2
+if ! apt-get source -q --download-only "postgresql-$VERSION=$SRCVER" >fetch.log 2>&1; then
+	url=$(grep -oE 'https?://[^ ]+' fetch.log | head -n 1)
+	cd / && rm -rf "${WORK:?}/pg$VERSION"
+	no_source "$SRCVER is in apt's index but its files did not download${url:+ ($url)}"
+fi
 dpkg-source --skip-patches -x ./*.dsc >&2
 SRCDIR=$(find "$PWD" -maxdepth 1 -type d -name "postgresql-$VERSION-*" | head -n 1)
 [ -n "$SRCDIR" ] || { log "no source directory after apt-get source"; exit 1; }

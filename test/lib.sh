@@ -10,20 +10,60 @@
 # runs as that user (installing the extension then needs write access to the
 # PostgreSQL directories). The database superuser is always "postgres".
 #
-# Environment: PG (15, 17 or 18; 17 and 18 are built by test/build-postgres.sh)
-# or PG_CONFIG (default /usr/lib/postgresql/15/bin/pg_config).
+# Environment: PG (15, 17, 18 or 19) or PG_CONFIG (default
+# /usr/lib/postgresql/15/bin/pg_config); SG_PG_BUILD (source or packages).
 
 SG_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-# PG=17 or PG=18 (`make test PG=17`): that version's assertion-enabled build
-# from Debian's source package, made once by test/build-postgres.sh and cached.
-case "${PG:-15}" in
-	15) ;;
-	17 | 18) PG_CONFIG=$(bash "$SG_REPO/test/build-postgres.sh" "$PG") || exit 1 ;;
-	*)
-		echo "PG=$PG: supported versions are 15, 17 and 18" >&2
-		exit 1
-		;;
-esac
+
+# sg_in_chroot N ARG...: run the calling script again, with its arguments,
+# inside the Debian chroot that has PostgreSQL N's binary packages
+# (test/chroot.sh). Does not return.
+sg_in_chroot() {
+	local version=$1 script
+	shift
+	script=$(realpath "$0")
+	script=${script#"$SG_REPO"/}
+	exec bash "$SG_REPO/test/chroot.sh" run "$version" bash "$script" "$@"
+}
+
+# PG=N (`make test PG=19`) picks a major version:
+#   15        Debian 12's own packages (test/deps.sh)
+#   17, 19    that version's binary packages from the Debian release that
+#             has them, in a chroot of that release (test/chroot.sh): the
+#             script runs again in there
+#   18        an assertion-enabled build from Debian's source package
+#             (test/build-postgres.sh, made once and cached); if the archive
+#             serves no source, one line says so and 18's binary packages
+#             are used instead, in a chroot
+# SG_PG_BUILD=source or =packages overrides the choice for 17, 18 and 19.
+# Inside the chroot SG_IN_CHROOT is set and PG_CONFIG names its pg_config.
+if [ -z "${SG_IN_CHROOT:-}" ]; then
+	case "${PG:-15}" in
+		15) ;;
+		17 | 18 | 19)
+			sg_from=${SG_PG_BUILD:-$([ "$PG" = 18 ] && echo source || echo packages)}
+			case "$sg_from" in
+				source)
+					PG_CONFIG=$(bash "$SG_REPO/test/build-postgres.sh" "$PG")
+					case $? in
+						0) ;;
+						3) sg_in_chroot "$PG" "$@" ;; # no source: it said so
+						*) exit 1 ;;
+					esac
+					;;
+				packages) sg_in_chroot "$PG" "$@" ;;
+				*)
+					echo "SG_PG_BUILD=$sg_from: say source or packages" >&2
+					exit 1
+					;;
+			esac
+			;;
+		*)
+			echo "PG=$PG: supported versions are 15, 17, 18 and 19" >&2
+			exit 1
+			;;
+	esac
+fi
 PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
 if ! command -v "$PG_CONFIG" >/dev/null; then
 	echo "pg_config not found at $PG_CONFIG (set PG_CONFIG, or run 'make deps')" >&2

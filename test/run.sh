@@ -51,7 +51,7 @@ finish() {
 	echo
 	echo "== summary"
 	printf '%s\n' "${SUMMARY[@]}"
-	echo "  logs: $LOGS"
+	echo "  logs: ${SG_HOST_REPO:-$SG_REPO}/tmp_check/logs"
 	echo "$TOTAL_PASS passed, $TOTAL_FAIL failed"
 	if [ "$TOTAL_FAIL" -eq 0 ]; then exit 0; else exit 1; fi
 }

@@ -5,7 +5,7 @@
 #   bash test/valgrind.sh [SUITE...]      SUITE as for test/run.sh (regress, pgtap, tap)
 #
 # Runs against the assertion-enabled PostgreSQL build made by
-# test/build-postgres.sh (PG=17 by default; PG=18 works the same way, and
+# test/build-postgres.sh (PG=18 by default; PG=17 or 19 with SG_PG_BUILD=source, and
 # PG_CONFIG=... takes a copy of such a build or another one). That
 # build has -DUSE_VALGRIND, so memory contexts tell valgrind which palloc'd
 # chunks are live: a read of freed or never-written palloc memory is reported,
@@ -26,8 +26,8 @@
 # tmp_check/valgrind/.
 set -uo pipefail
 
-# PG=17 unless PG or PG_CONFIG says otherwise
-[ -n "${PG_CONFIG:-}" ] || export PG=${PG:-17}
+# PG=18 unless PG or PG_CONFIG says otherwise
+[ -n "${PG_CONFIG:-}" ] || export PG=${PG:-18}
 # shellcheck source=test/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 

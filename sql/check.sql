@@ -221,10 +221,12 @@ ALTER TABLE orders
     ADD COLUMN discount numeric DEFALT 0;
 $$);
 SELECT * FROM schemaguard.check('CREATE INDEX ON orders (qty');
--- an error while a statement is evaluated names the statement
+-- an error while a statement is evaluated names the statement (a column
+-- reference in a default: the server words this error alike on every
+-- version, unlike a missing function's DETAIL and HINT)
 SELECT * FROM schemaguard.check($$
 SELECT 1;
-ALTER TABLE orders ADD COLUMN x int DEFAULT no_such_function();
+ALTER TABLE orders ADD COLUMN x int DEFAULT no_such_column;
 $$);
 -- the session is fine afterwards
 SELECT count(*) FROM schemaguard.check('CREATE INDEX ON orders (qty)');

@@ -311,6 +311,26 @@ ALTER TABLE tmp_events ATTACH PARTITION tmp_events_2025
 DROP TABLE tmp_events;
 -- detach events_2026 again (concurrently, see below) for the remaining cases
 ALTER TABLE events DETACH PARTITION events_2026 CONCURRENTLY;
+-- Before 19, DETACH ... CONCURRENTLY leaves a CHECK constraint that copies
+-- the bound, so attaching again would skip its scan; drop it, so that the
+-- cases below attach a table that must be scanned on every version.
+SELECT count(*) AS bound_copies FROM pg_constraint
+ WHERE conrelid = 'events_2026'::regclass AND contype = 'c' \gset
+SET schemaguard.mode = off;
+DO $$
+DECLARE
+    c text;
+BEGIN
+    FOR c IN SELECT conname FROM pg_constraint
+              WHERE conrelid = 'events_2026'::regclass AND contype = 'c'
+    LOOP
+        EXECUTE format('ALTER TABLE events_2026 DROP CONSTRAINT %I', c);
+    END LOOP;
+END
+$$;
+RESET schemaguard.mode;
+SELECT :bound_copies = CASE WHEN current_setting('server_version_num')::int < 190000
+                            THEN 1 ELSE 0 END AS bound_copied_as_before;
 -- allowed deliberately
 BEGIN;
 SET LOCAL schemaguard.allow = 'attach_partition_scan';

@@ -2,7 +2,7 @@
  *
  * compat.h
  *		Every difference between the supported PostgreSQL major versions
- *		(15, 16, 17, 18) lives here, so that the rest of schemaguard reads
+ *		(15, 16, 17, 18, 19) lives here, so that the rest of schemaguard reads
  *		as if there were only one server version.
  *
  *-------------------------------------------------------------------------
@@ -90,6 +90,67 @@ sg_nullable_int2(HeapTuple tup, int attnum, TupleDesc desc)
 #define SG_CONSTRAINT_HAS_PERIOD(con) false
 #else
 #define SG_CONSTRAINT_HAS_PERIOD(con) ((con)->conperiod)
+#endif
+
+/*
+ * 19 gave table_beginscan() a flags argument, and DomainHasConstraints() an
+ * output argument that says whether a constraint is volatile.
+ */
+#if PG_VERSION_NUM < 190000
+#define SG_TABLE_BEGINSCAN(rel, snap, nkeys, key) \
+	table_beginscan((rel), (snap), (nkeys), (key))
+#define SG_DOMAIN_HAS_CONSTRAINTS(typid) DomainHasConstraints(typid)
+#else
+#define SG_TABLE_BEGINSCAN(rel, snap, nkeys, key) \
+	table_beginscan((rel), (snap), (nkeys), (key), SO_NONE)
+#define SG_DOMAIN_HAS_CONSTRAINTS(typid) DomainHasConstraints((typid), NULL)
+#endif
+
+/*
+ * CLUSTER is one form of the REPACK statement from 19 on: RepackStmt has
+ * CLUSTER, REPACK [USING INDEX] and REPACK (CONCURRENTLY), which holds its
+ * ACCESS EXCLUSIVE lock only to swap the files.  Before 19 there is only
+ * CLUSTER, which always orders by an index and is never concurrent.
+ */
+#include "nodes/parsenodes.h"
+#if PG_VERSION_NUM < 190000
+#define T_SGRepackStmt T_ClusterStmt
+typedef ClusterStmt SGRepackStmt;
+#define SG_REPACK_RELATION(s) ((s)->relation)
+#define SG_REPACK_IS_CLUSTER(s) true
+#define SG_REPACK_BY_INDEX(s) true
+#define SG_REPACK_PARAMS(s) ((s)->params)
+#else
+#define T_SGRepackStmt T_RepackStmt
+typedef RepackStmt SGRepackStmt;
+#define SG_REPACK_RELATION(s) ((s)->relation ? (s)->relation->relation : NULL)
+#define SG_REPACK_IS_CLUSTER(s) ((s)->command == REPACK_COMMAND_CLUSTER)
+#define SG_REPACK_BY_INDEX(s) \
+	((s)->command == REPACK_COMMAND_CLUSTER || (s)->usingindex)
+#define SG_REPACK_PARAMS(s) ((s)->params)
+#endif
+
+/*
+ * pushJsonbValue() builds into a JsonbInState from 19 on (the finished
+ * value in its result field); before, into a JsonbParseState stack, and
+ * the finished value is what the last call returns.
+ */
+#include "utils/jsonb.h"
+#if PG_VERSION_NUM < 190000
+typedef struct SGJsonbState
+{
+	JsonbParseState *parse;
+	JsonbValue *result;
+} SGJsonbState;
+
+static inline void
+sg_jsonb_push(SGJsonbState *state, JsonbIteratorToken tok, JsonbValue *v)
+{
+	state->result = pushJsonbValue(&state->parse, tok, v);
+}
+#else
+typedef JsonbInState SGJsonbState;
+#define sg_jsonb_push(state, tok, v) pushJsonbValue((state), (tok), (v))
 #endif
 
 #endif							/* SCHEMAGUARD_COMPAT_H */

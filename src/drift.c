@@ -43,6 +43,7 @@
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
+#include "compat.h"
 #include "snapshot.h"
 
 PG_FUNCTION_INFO_V1(sg_snapshot);
@@ -1066,18 +1067,18 @@ sg_drift(PG_FUNCTION_ARGS)
  */
 
 static void
-sg_push_key(JsonbParseState **state, const char *key)
+sg_push_key(SGJsonbState *state, const char *key)
 {
 	JsonbValue	v;
 
 	v.type = jbvString;
 	v.val.string.val = (char *) key;
 	v.val.string.len = strlen(key);
-	pushJsonbValue(state, WJB_KEY, &v);
+	sg_jsonb_push(state, WJB_KEY, &v);
 }
 
 static void
-sg_push_string(JsonbParseState **state, const char *key, const char *value)
+sg_push_string(SGJsonbState *state, const char *key, const char *value)
 {
 	JsonbValue	v;
 
@@ -1090,18 +1091,18 @@ sg_push_string(JsonbParseState **state, const char *key, const char *value)
 		v.val.string.val = (char *) value;
 		v.val.string.len = strlen(value);
 	}
-	pushJsonbValue(state, WJB_VALUE, &v);
+	sg_jsonb_push(state, WJB_VALUE, &v);
 }
 
 static void
-sg_push_int(JsonbParseState **state, const char *key, int64 value)
+sg_push_int(SGJsonbState *state, const char *key, int64 value)
 {
 	JsonbValue	v;
 
 	sg_push_key(state, key);
 	v.type = jbvNumeric;
 	v.val.numeric = int64_to_numeric(value);
-	pushJsonbValue(state, WJB_VALUE, &v);
+	sg_jsonb_push(state, WJB_VALUE, &v);
 }
 
 Datum
@@ -1109,12 +1110,11 @@ sg_export_manifest(PG_FUNCTION_ARGS)
 {
 	int			facets = sg_facets_arg(fcinfo, 0);
 	SGSnapshot *snap = sg_snapshot_take(facets, NULL, NULL);
-	JsonbParseState *state = NULL;
-	JsonbValue *result;
+	SGJsonbState state = {0};
 	JsonbValue	v;
 	char	   *dbname = get_database_name(MyDatabaseId);
 
-	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+	sg_jsonb_push(&state, WJB_BEGIN_OBJECT, NULL);
 	sg_push_string(&state, "format", SG_MANIFEST_FORMAT);
 	sg_push_int(&state, "format_version", SG_SNAPSHOT_FORMAT);
 	sg_push_int(&state, "server_version_num", PG_VERSION_NUM);
@@ -1123,7 +1123,7 @@ sg_export_manifest(PG_FUNCTION_ARGS)
 	sg_push_string(&state, "exported_at",
 				   timestamptz_to_str(GetCurrentTransactionStartTimestamp()));
 	sg_push_key(&state, "facets");
-	pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
+	sg_jsonb_push(&state, WJB_BEGIN_ARRAY, NULL);
 	{
 		ArrayType  *arr = sg_facets_array(facets);
 		Datum	   *elems;
@@ -1137,32 +1137,32 @@ sg_export_manifest(PG_FUNCTION_ARGS)
 			v.type = jbvString;
 			v.val.string.val = f;
 			v.val.string.len = strlen(f);
-			pushJsonbValue(&state, WJB_ELEM, &v);
+			sg_jsonb_push(&state, WJB_ELEM, &v);
 		}
 	}
-	pushJsonbValue(&state, WJB_END_ARRAY, NULL);
+	sg_jsonb_push(&state, WJB_END_ARRAY, NULL);
 	sg_push_string(&state, "fingerprint",
 				   sg_fingerprint_of(snap->objects, snap->nobjects, facets));
 	sg_push_int(&state, "object_count", snap->nobjects);
 	sg_push_key(&state, "objects");
-	pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
+	sg_jsonb_push(&state, WJB_BEGIN_ARRAY, NULL);
 	for (int i = 0; i < snap->nobjects; i++)
 	{
 		SGObject   *obj = &snap->objects[i];
 
 		if (i % 1024 == 0)
 			CHECK_FOR_INTERRUPTS();
-		pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+		sg_jsonb_push(&state, WJB_BEGIN_OBJECT, NULL);
 		sg_push_string(&state, "type", obj->type);
 		sg_push_string(&state, "schema", obj->schema);
 		sg_push_string(&state, "identity", obj->identity);
 		sg_push_string(&state, "checksum", sg_object_checksum(obj));
 		sg_push_string(&state, "definition", obj->definition);
-		pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+		sg_jsonb_push(&state, WJB_END_OBJECT, NULL);
 	}
-	pushJsonbValue(&state, WJB_END_ARRAY, NULL);
-	result = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
-	PG_RETURN_JSONB_P(JsonbValueToJsonb(result));
+	sg_jsonb_push(&state, WJB_END_ARRAY, NULL);
+	sg_jsonb_push(&state, WJB_END_OBJECT, NULL);
+	PG_RETURN_JSONB_P(JsonbValueToJsonb(state.result));
 }
 
 static void

@@ -67,7 +67,7 @@ const SGRule sg_rules[] = {
 	{"vacuum_full", SG_FAMILY_LOCK, SG_LEVEL_ERROR, {T_VacuumStmt},
 		sg_check_vacuum_full,
 	"VACUUM FULL rewrites the table under an ACCESS EXCLUSIVE lock"},
-	{"cluster", SG_FAMILY_LOCK, SG_LEVEL_ERROR, {T_ClusterStmt},
+	{"cluster", SG_FAMILY_LOCK, SG_LEVEL_ERROR, {T_SGRepackStmt},
 		sg_check_cluster,
 	"CLUSTER rewrites the table under an ACCESS EXCLUSIVE lock"},
 	{"missing_lock_timeout", SG_FAMILY_LOCK, SG_LEVEL_WARN, {T_Invalid},

@@ -76,7 +76,7 @@ sg_statement_may_lock(Node *stmt)
 		case T_RenameStmt:
 		case T_TruncateStmt:
 		case T_ReindexStmt:
-		case T_ClusterStmt:
+		case T_SGRepackStmt:
 		case T_VacuumStmt:
 		case T_RefreshMatViewStmt:
 		case T_CreateTrigStmt:
@@ -165,9 +165,15 @@ sg_statement_lock(SGContext *ctx, Node *stmt)
 									rs->kind == REINDEX_OBJECT_TABLE ? ShareLock : AccessExclusiveLock);
 				break;
 			}
-		case T_ClusterStmt:
-			sg_note_lock_rv(ctx, &sl, ((ClusterStmt *) stmt)->relation, AccessExclusiveLock);
-			break;
+		case T_SGRepackStmt:
+			{
+				SGRepackStmt *rs = (SGRepackStmt *) stmt;
+
+				/* REPACK (CONCURRENTLY) locks out traffic only to swap files */
+				if (!sg_option_is_true(SG_REPACK_PARAMS(rs), "concurrently"))
+					sg_note_lock_rv(ctx, &sl, SG_REPACK_RELATION(rs), AccessExclusiveLock);
+				break;
+			}
 		case T_VacuumStmt:
 			{
 				VacuumStmt *vs = (VacuumStmt *) stmt;
@@ -226,15 +232,19 @@ sg_statement_commits_internally(Node *stmt)
 	{
 		case T_VacuumStmt:
 			return true;
-		case T_ClusterStmt:
+		case T_SGRepackStmt:
 			{
-				ClusterStmt *cs = (ClusterStmt *) stmt;
+				SGRepackStmt *rs = (SGRepackStmt *) stmt;
+				RangeVar   *rv = SG_REPACK_RELATION(rs);
 				Oid			relid;
 
-				/* without a table, or on a partitioned one: one table at a time */
-				if (cs->relation == NULL)
+				/*
+				 * Without a table, or on a partitioned one: one table at a
+				 * time; REPACK (CONCURRENTLY) commits before its last step.
+				 */
+				if (rv == NULL || sg_option_is_true(SG_REPACK_PARAMS(rs), "concurrently"))
 					return true;
-				relid = RangeVarGetRelid(cs->relation, NoLock, true);
+				relid = RangeVarGetRelid(rv, NoLock, true);
 				return OidIsValid(relid) &&
 					get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE;
 			}

@@ -237,7 +237,7 @@ sg_heap_has_rows(Oid relid)
 		rel->rd_rel->relkind != RELKIND_INDEX)
 	{
 		Snapshot	snapshot = RegisterSnapshot(GetLatestSnapshot());
-		TableScanDesc scan = table_beginscan(rel, snapshot, 0, NULL);
+		TableScanDesc scan = SG_TABLE_BEGINSCAN(rel, snapshot, 0, NULL);
 		TupleTableSlot *slot = table_slot_create(rel, NULL);
 
 		found = table_scan_getnextslot(scan, ForwardScanDirection, slot);

@@ -188,34 +188,65 @@ sg_largest_clustered_table(SGContext *ctx)
 	return sg_largest_large_rel(ctx, relids, NULL);
 }
 
+/*
+ * CLUSTER, and from 19 on REPACK: both rewrite the table under an ACCESS
+ * EXCLUSIVE lock unless REPACK is given CONCURRENTLY.
+ */
 void
 sg_check_cluster(SGContext *ctx, Node *stmt)
 {
-	ClusterStmt *cs = castNode(ClusterStmt, stmt);
+	SGRepackStmt *rs = castNode(SGRepackStmt, stmt);
+	RangeVar   *rv = SG_REPACK_RELATION(rs);
+	const char *word = SG_REPACK_IS_CLUSTER(rs) ? "CLUSTER" : "REPACK";
 	SGRelInfo  *ri;
 	char	   *extra = NULL;
+	char	   *recipe;
 
-	if (cs->relation != NULL)
+	/* REPACK (CONCURRENTLY) holds ACCESS EXCLUSIVE only to swap the files */
+	if (sg_option_is_true(SG_REPACK_PARAMS(rs), "concurrently"))
+		return;
+
+	if (rv != NULL)
 	{
-		ri = sg_relinfo_rv(ctx, cs->relation);
+		ri = sg_relinfo_rv(ctx, rv);
 		if (ri == NULL || sg_rel_exempt(ctx, ri) || !sg_rel_is_large(ctx, ri))
 			return;
 	}
-	else
+	else if (SG_REPACK_BY_INDEX(rs))
 	{
 		ri = sg_largest_clustered_table(ctx);
 		if (ri == NULL)
 			return;
-		extra = "CLUSTER without a table name re-clusters every table that was clustered before; this is the largest of them.";
+		extra = psprintf("%s without a table name re-clusters every table that was clustered before; this is the largest of them.",
+						 SG_REPACK_IS_CLUSTER(rs) ? "CLUSTER" : "REPACK USING INDEX");
+	}
+	else
+	{
+		int			ntables;
+
+		ri = sg_largest_table_in(ctx, InvalidOid, &ntables);
+		if (ri == NULL)
+			return;
+		extra = psprintf("REPACK without a table name rewrites all %d tables of the database, one after another; this is the largest.",
+						 ntables);
 	}
 
+	if (SG_REPACK_IS_CLUSTER(rs))
+		recipe = psprintf("Reorder the table online with a repack tool instead, e.g.:\n"
+						  "pg_repack --table=%s --order-by=<index columns>",
+						  ri->qualified);
+	else
+		recipe = psprintf("REPACK (CONCURRENTLY) holds the ACCESS EXCLUSIVE lock only to swap the files at the end (it needs a primary key or replica identity index, and cannot run in a transaction block):\n"
+						  "REPACK (CONCURRENTLY) %s%s%s;",
+						  ri->qualified,
+						  SG_REPACK_BY_INDEX(rs) ? " USING INDEX" : "",
+						  rv != NULL && rs->indexname != NULL ?
+						  psprintf(" %s", quote_identifier(rs->indexname)) : "");
+
 	sg_report(ctx, ri, NULL, AccessExclusiveLock,
-			  psprintf("CLUSTER rewrites table \"%s\" and blocks every read and write until it finishes",
-					   ri->display),
-			  extra,
-			  psprintf("Reorder the table online with a repack tool instead, e.g.:\n"
-					   "pg_repack --table=%s --order-by=<index columns>",
-					   ri->qualified));
+			  psprintf("%s rewrites table \"%s\" and blocks every read and write until it finishes",
+					   word, ri->display),
+			  extra, recipe);
 }
 
 /* ----------------------------------------------------------------

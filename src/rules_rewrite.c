@@ -144,7 +144,7 @@ sg_change_requires_rewrite(Node *expr, AttrNumber varattno)
 		{
 			CoerceToDomain *d = (CoerceToDomain *) expr;
 
-			if (DomainHasConstraints(d->resulttype))
+			if (SG_DOMAIN_HAS_CONSTRAINTS(d->resulttype))
 				return true;
 			expr = (Node *) d->arg;
 		}
@@ -469,7 +469,7 @@ sg_type_is_constrained_domain(TypeName *typname)
 		return false;
 	typid = ((Form_pg_type) GETSTRUCT(tup))->oid;
 	ReleaseSysCache(tup);
-	return get_typtype(typid) == TYPTYPE_DOMAIN && DomainHasConstraints(typid);
+	return get_typtype(typid) == TYPTYPE_DOMAIN && SG_DOMAIN_HAS_CONSTRAINTS(typid);
 }
 
 /* which recipe fits a rewrite */

@@ -54,6 +54,12 @@ PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers 
 # Prefer the Debian PostgreSQL 15 server packages unless told otherwise.
 PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+
+# statements that only newer servers have get suites of their own
+PG_MAJOR := $(shell $(PG_CONFIG) --version 2>/dev/null | sed -E 's/^PostgreSQL ([0-9]+).*/\1/')
+ifeq ($(shell [ "0$(PG_MAJOR)" -ge 19 ] && echo yes),yes)
+REGRESS += guard_repack
+endif
 ifneq ($(PGXS),)
 include $(PGXS)
 # every object is rebuilt when a header changes (PGXS tracks no headers)

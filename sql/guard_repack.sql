@@ -1,0 +1,105 @@
+--
+-- guard_repack: the cluster rule on REPACK, PostgreSQL 19's statement
+-- that CLUSTER is now a form of (run on 19 and later only; CLUSTER itself
+-- is in guard_maint on every version).
+--
+-- REPACK [USING INDEX] rewrites the table under an ACCESS EXCLUSIVE lock,
+-- like CLUSTER and VACUUM FULL; REPACK (CONCURRENTLY) takes that lock only
+-- to swap the files at the end, and is the recipe.
+--
+SET schemaguard.table_size_threshold = '64kB';
+
+-- orders is the database's largest table (larger than schemaguard.changelog)
+CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL, total numeric(10,2));
+CREATE INDEX orders_customer_idx ON orders (customer_id);
+INSERT INTO orders SELECT g, g % 100, g * 1.5 FROM generate_series(1, 40000) g;
+CREATE TABLE tiny (id bigint PRIMARY KEY, note text);
+INSERT INTO tiny VALUES (1, 'one'), (2, 'two');
+VACUUM ANALYZE orders, tiny;
+SELECT relname, pg_size_pretty(pg_relation_size(oid)) AS size, reltuples
+  FROM pg_class WHERE relname IN ('orders', 'tiny') ORDER BY relname;
+
+-- the statement's lock is ACCESS EXCLUSIVE: blocked, with the concurrent recipe
+REPACK orders;
+REPACK (VERBOSE) orders;
+REPACK (ANALYZE) orders;
+-- ordered by an index: the recipe keeps USING INDEX and the index's name
+REPACK orders USING INDEX orders_customer_idx;
+-- CLUSTER on 19 is the same statement, and keeps its own wording and recipe
+CLUSTER orders USING orders_pkey;
+-- REPACK USING INDEX without an index name: the one the table is clustered on
+ALTER TABLE orders CLUSTER ON orders_pkey;
+REPACK orders USING INDEX;
+-- without a table name: every table (the largest is named), or every
+-- clustered table with USING INDEX; neither runs in a transaction block,
+-- so the hint says SET, not SET LOCAL
+REPACK;
+REPACK USING INDEX;
+
+-- the recipe, pasted: runs with no violation, outside a transaction block,
+-- and the table keeps its rows and its clustering index
+SELECT pg_relation_filenode('orders') AS filenode_before \gset
+REPACK (CONCURRENTLY) public.orders;
+SELECT pg_relation_filenode('orders') <> :filenode_before AS rewritten,
+       (SELECT count(*) FROM orders) AS rows;
+REPACK (CONCURRENTLY) public.orders USING INDEX orders_customer_idx;
+SELECT indexrelid::regclass AS clustered_on FROM pg_index
+ WHERE indrelid = 'orders'::regclass AND indisclustered;
+-- (VACUUM drops the empty pages that bulk loading adds)
+VACUUM orders;
+-- CONCURRENTLY false is a plain REPACK
+REPACK (CONCURRENTLY false) orders;
+
+-- exempt: created in this transaction
+BEGIN;
+CREATE TABLE orders_copy AS SELECT * FROM orders;
+REPACK orders_copy;
+ROLLBACK;
+-- exempt: small table
+REPACK tiny;
+-- exempt: temporary table
+CREATE TEMP TABLE orders_tmp AS SELECT * FROM orders;
+REPACK orders_tmp;
+DROP TABLE orders_tmp;
+-- allowed deliberately
+BEGIN;
+SET LOCAL schemaguard.allow = 'cluster';
+REPACK orders;
+COMMIT;
+-- warn mode
+BEGIN;
+SET LOCAL schemaguard.mode = warn;
+REPACK orders;
+COMMIT;
+-- per-rule level
+BEGIN;
+SET LOCAL schemaguard.rules = 'cluster=off';
+REPACK orders;
+COMMIT;
+-- assume_large_tables
+SET schemaguard.assume_large_tables = on;
+REPACK tiny;
+RESET schemaguard.assume_large_tables;
+
+-- missing_lock_timeout: a plain REPACK takes ACCESS EXCLUSIVE, REPACK
+-- (CONCURRENTLY) does not block traffic while it waits
+SET schemaguard.lock_timeout = 0;
+BEGIN;
+SET LOCAL schemaguard.allow = 'cluster';
+REPACK orders;
+ROLLBACK;
+REPACK (CONCURRENTLY) orders;
+RESET schemaguard.lock_timeout;
+
+-- check() judges REPACK like the hook
+SELECT rule, object FROM schemaguard.check($$
+REPACK orders;
+REPACK (CONCURRENTLY) orders;
+REPACK tiny;
+$$);
+
+-- clean up
+SET schemaguard.mode = off;
+DROP TABLE orders, tiny;
+RESET schemaguard.mode;
+RESET schemaguard.table_size_threshold;

@@ -155,6 +155,46 @@ SELECT to_regclass('cl_rolled_back') AS rolled_back, to_regclass('cl_sp_gone') A
        to_regclass('cl_exception_gone') AS exception_gone;
 
 -- =====================================================================
+-- statements that fire no event trigger, and read-only transactions
+-- =====================================================================
+SELECT max(id) AS mark FROM schemaguard.changelog \gset
+-- EXPLAIN ANALYZE of CREATE TABLE AS / MATERIALIZED VIEW creates the
+-- relation without firing ddl_command_end: recorded all the same (the
+-- plans are not shown: their format differs between versions)
+\o /dev/null
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+    CREATE TABLE cl_explained AS SELECT 1 AS a;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+    CREATE MATERIALIZED VIEW cl_explained_mv AS SELECT 1 AS a;
+-- without ANALYZE nothing is created, and nothing recorded
+EXPLAIN (COSTS OFF) CREATE TABLE cl_not_created AS SELECT 1 AS a;
+-- a temporary one is left out, as always
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+    CREATE TEMP TABLE cl_explained_tmp AS SELECT 1 AS a;
+-- IF NOT EXISTS on an existing table creates nothing
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+    CREATE TABLE IF NOT EXISTS cl_explained AS SELECT 1 AS a;
+\o
+-- a transaction made read-only after its DDL still commits it, and so
+-- records it
+BEGIN;
+CREATE TABLE cl_then_read_only (a bigint PRIMARY KEY);
+SET transaction_read_only = on;
+COMMIT;
+-- a read-only transaction may REINDEX, which fires event triggers from 17 on
+BEGIN READ ONLY;
+REINDEX TABLE cl_then_read_only;
+COMMIT;
+SELECT n, command_tag, objects, statement FROM cl
+ WHERE id > :mark AND command_tag <> 'REINDEX' ORDER BY id;
+SELECT (count(*) FILTER (WHERE command_tag = 'REINDEX') > 0) =
+       (current_setting('server_version_num')::int >= 170000) AS reindex_recorded_from_17_on
+  FROM cl WHERE id > :mark;
+SELECT to_regclass('cl_explained') IS NOT NULL AS explained_exists,
+       to_regclass('cl_not_created') IS NULL AS not_created;
+DROP TABLE cl_explained_tmp;
+
+-- =====================================================================
 -- temporary objects are not recorded
 -- =====================================================================
 SELECT max(id) AS mark FROM schemaguard.changelog \gset
@@ -251,7 +291,9 @@ SELECT h.id = (SELECT max(id) FROM schemaguard.changelog) AS head_is_last_id,
 BEGIN;
 SET LOCAL schemaguard.allow = 'drop_table';
 DROP TABLE cl_t, cl_orders, cl_events, cl_from_do, cl_from_do_execute,
-    cl_from_plpgsql, cl_from_sql, cl_sp_kept_1, cl_sp_kept_2, cl_after_exception;
+    cl_from_plpgsql, cl_from_sql, cl_sp_kept_1, cl_sp_kept_2, cl_after_exception,
+    cl_explained, cl_then_read_only;
+DROP MATERIALIZED VIEW cl_explained_mv;
 COMMIT;
 DROP FUNCTION cl_make_table(text), cl_sql_ddl();
 DROP SCHEMA cl_dev CASCADE;

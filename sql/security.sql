@@ -179,6 +179,29 @@ SELECT count(*) AS stored_settings FROM pg_db_role_setting s
 -- a superuser still may, for a role or a function (the control case)
 ALTER ROLE regress_sec_granted SET schemaguard.mode = warn;
 ALTER ROLE regress_sec_granted RESET schemaguard.mode;
+-- A superuser's SECURITY DEFINER function that sets schemaguard.mode = warn
+-- may run a parallel query for any caller: each parallel worker takes over
+-- the leader's settings, which is not an attempt to weaken them.
+CREATE TABLE public.sec_parallel AS SELECT g AS id FROM generate_series(1, 1000) g;
+CREATE FUNCTION public.sec_parallel_plan() RETURNS SETOF text LANGUAGE plpgsql
+SECURITY DEFINER SET schemaguard.mode = warn
+SET parallel_setup_cost = 0 SET parallel_tuple_cost = 0
+SET min_parallel_table_scan_size = 0 SET max_parallel_workers_per_gather = 2
+AS $$
+BEGIN
+    RETURN QUERY EXECUTE 'EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+                          SELECT count(*) FROM public.sec_parallel';
+END
+$$;
+GRANT EXECUTE ON FUNCTION public.sec_parallel_plan() TO regress_sec_user;
+SET ROLE regress_sec_user;
+SELECT count(*) FILTER (WHERE p ~ 'Workers Launched: [1-9]') AS gathers_with_workers
+  FROM public.sec_parallel_plan() p;
+RESET ROLE;
+DROP FUNCTION public.sec_parallel_plan();
+SET schemaguard.mode = off;
+DROP TABLE public.sec_parallel;
+RESET schemaguard.mode;
 
 -- =====================================================================
 -- 2. letting a rule through without the right to

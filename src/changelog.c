@@ -35,6 +35,8 @@
 #include "access/xlog.h"
 #include "catalog/dependency.h"
 #include "catalog/namespace.h"
+#include "catalog/objectaccess.h"
+#include "catalog/objectaddress.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
@@ -112,7 +114,6 @@ sg_may_change_schema(Node *stmt)
 		case T_CheckPointStmt:
 		case T_LoadStmt:
 		case T_CopyStmt:
-		case T_ExplainStmt:
 		case T_FetchStmt:
 		case T_ClosePortalStmt:
 		case T_DeclareCursorStmt:
@@ -122,6 +123,15 @@ sg_may_change_schema(Node *stmt)
 		case T_DoStmt:
 		case T_CallStmt:
 			return false;
+		case T_ExplainStmt:
+			{
+				/* EXPLAIN ANALYZE CREATE TABLE AS / MATERIALIZED VIEW creates it */
+				Node	   *query = ((ExplainStmt *) stmt)->query;
+
+				return query != NULL && IsA(query, Query) &&
+					((Query *) query)->utilityStmt != NULL &&
+					IsA(((Query *) query)->utilityStmt, CreateTableAsStmt);
+			}
 		default:
 			return true;
 	}
@@ -140,6 +150,7 @@ sg_changelog_begin(SGStatementFrame *frame, Node *stmt,
 
 	memset(frame, 0, sizeof(SGStatementFrame));
 	frame->parent = sg_frame;
+	frame->collect_created = IsA(stmt, ExplainStmt);
 	frame->recorded_at = GetCurrentStatementStartTimestamp();
 	/* survives the commits inside CREATE INDEX CONCURRENTLY and the like */
 	frame->cxt = CurrentMemoryContext;
@@ -274,6 +285,63 @@ sg_event_trigger_name(Node *stmt)
 }
 
 /*
+ * Relations created by a statement that fires no event trigger (EXPLAIN
+ * ANALYZE CREATE TABLE AS): noted by the object access hook while the
+ * statement runs, added to its frame once it has ended, when their catalog
+ * rows are visible.  Temporary ones are left out, as the event trigger
+ * leaves them out.
+ */
+static void
+sg_frame_add_created(SGStatementFrame *frame)
+{
+	ListCell   *lc;
+
+	foreach(lc, frame->created_relids)
+	{
+		Oid			relid = lfirst_oid(lc);
+		char		relkind = get_rel_relkind(relid);
+		ObjectAddress addr;
+		char	   *identity;
+
+		if ((relkind != RELKIND_RELATION && relkind != RELKIND_MATVIEW) ||
+			get_rel_persistence(relid) == RELPERSISTENCE_TEMP)
+			continue;
+		ObjectAddressSet(addr, RelationRelationId, relid);
+		identity = getObjectIdentity(&addr, true);
+		if (identity == NULL)
+			continue;
+		sg_frame_add_object(frame, getObjectTypeDescription(&addr, false), identity,
+							get_namespace_name(get_rel_namespace(relid)));
+	}
+}
+
+static object_access_hook_type sg_prev_object_access = NULL;
+
+static void
+sg_object_access(ObjectAccessType access, Oid classId, Oid objectId,
+				 int subId, void *arg)
+{
+	if (sg_prev_object_access)
+		sg_prev_object_access(access, classId, objectId, subId, arg);
+
+	if (access == OAT_POST_CREATE && classId == RelationRelationId &&
+		subId == 0 && sg_frame != NULL && sg_frame->collect_created)
+	{
+		MemoryContext old = MemoryContextSwitchTo(sg_frame->cxt);
+
+		sg_frame->created_relids = lappend_oid(sg_frame->created_relids, objectId);
+		MemoryContextSwitchTo(old);
+	}
+}
+
+void
+sg_changelog_init(void)
+{
+	sg_prev_object_access = object_access_hook;
+	object_access_hook = sg_object_access;
+}
+
+/*
  * The statement ran to completion: if it touched non-temporary objects of
  * this database, it becomes a pending entry of the current subtransaction.
  */
@@ -295,6 +363,9 @@ sg_changelog_end(SGStatementFrame *frame, PlannedStmt *pstmt,
 		if (evtname != NULL)
 			sg_frame_add_object(frame, "event trigger", quote_identifier(evtname), NULL);
 	}
+
+	if (frame->created_relids != NIL && !creating_extension)
+		sg_frame_add_created(frame);
 
 	/* the statements of an extension script belong to CREATE EXTENSION */
 	if (frame->objects == NULL || creating_extension)
@@ -632,6 +703,7 @@ sg_changelog_flush(void)
 	Oid			save_userid;
 	int			save_sec_context;
 	int			nestlevel;
+	bool		save_read_only;
 	int64		id = 0;
 	char	   *prev_hash;
 	ListCell   *lc;
@@ -656,6 +728,15 @@ sg_changelog_flush(void)
 
 	/* serialise writers from here to the end of commit */
 	LockRelationOid(relid, ShareRowExclusiveLock);
+
+	/*
+	 * The schema change is already written; a transaction made read-only
+	 * after it (SET transaction_read_only = on, or a REINDEX, which read-only
+	 * transactions may run) still commits it, and so records it.  An error
+	 * aborts the transaction, which resets the flag.
+	 */
+	save_read_only = XactReadOnly;
+	XactReadOnly = false;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "schemaguard: SPI_connect failed");
@@ -765,6 +846,7 @@ sg_changelog_flush(void)
 
 	PopActiveSnapshot();
 	SPI_finish();
+	XactReadOnly = save_read_only;
 	AtEOXact_GUC(true, nestlevel);
 	SetUserIdAndSecContext(save_userid, save_sec_context);
 }

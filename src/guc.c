@@ -16,6 +16,7 @@
 #include <ctype.h>
 #include <limits.h>
 
+#include "access/parallel.h"
 #include "access/xact.h"
 #include "miscadmin.h"
 #include "schemaguard.h"
@@ -75,6 +76,9 @@ sg_weakening_refused(GucSource source, const char *setting)
 		source != PGC_S_TEST)
 		return false;
 	if (!IsTransactionState() || superuser())
+		return false;
+	/* a parallel worker takes over the leader's settings, checked there */
+	if (InitializingParallelWorker || IsParallelWorker())
 		return false;
 	GUC_check_errcode(ERRCODE_INSUFFICIENT_PRIVILEGE);
 	GUC_check_errmsg("only superusers can weaken %s", setting);

@@ -59,6 +59,8 @@ _PG_init(void)
 	prev_ProcessUtility = ProcessUtility_hook;
 	ProcessUtility_hook = sg_ProcessUtility;
 
+	sg_changelog_init();
+
 	RegisterXactCallback(sg_xact_callback, NULL);
 	RegisterSubXactCallback(sg_subxact_callback, NULL);
 }

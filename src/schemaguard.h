@@ -235,7 +235,11 @@ typedef struct SGStatementFrame
 	TimestampTz recorded_at;	/* statement start */
 	StringInfo	objects;		/* JSON objects, comma-separated */
 	MemoryContext cxt;			/* lives as long as the statement */
+	bool		collect_created;	/* no event trigger fires: note creations */
+	List	   *created_relids; /* relations the statement created */
 } SGStatementFrame;
+
+extern void sg_changelog_init(void);
 
 extern bool sg_changelog_begin(SGStatementFrame *frame, Node *stmt,
 							   ProcessUtilityContext context);

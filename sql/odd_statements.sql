@@ -294,6 +294,38 @@ DROP EXTENSION pg_trgm;
 DROP INDEX CONCURRENTLY orders_status_trgm_idx;
 DROP EXTENSION pg_trgm, hstore, citext;
 
+-- =====================================================================
+-- a statement parsed under other settings than it runs with
+-- =====================================================================
+-- A multi-statement string is parsed before its SET runs: here the
+-- literal 'a\' was read with standard-conforming strings, and the
+-- statement runs after they were turned off (which 19 no longer allows;
+-- the query reports true where it did what the version allows).
+-- schemaguard's own reading of the text must not fail the statement, the
+-- recipe comes from the reading that works, and the changelog redacts
+-- every literal.
+CREATE FOREIGN DATA WRAPPER odd_fdw;
+SELECT CASE WHEN current_setting('server_version_num')::int < 190000
+            THEN set_config('standard_conforming_strings', 'off', false) END
+       IS NOT DISTINCT FROM
+       CASE WHEN current_setting('server_version_num')::int < 190000
+            THEN 'off' END AS conforming_strings_off_where_possible \;
+CREATE SERVER odd_server FOREIGN DATA WRAPPER odd_fdw OPTIONS (host 'a\', dbname 'x');
+SELECT statement FROM schemaguard.changelog ORDER BY id DESC LIMIT 1;
+RESET standard_conforming_strings;
+-- in warn mode, the recipe of a blocked CREATE INDEX with such a literal
+BEGIN;
+SET LOCAL schemaguard.mode = warn;
+SELECT CASE WHEN current_setting('server_version_num')::int < 190000
+            THEN set_config('standard_conforming_strings', 'off', true) END
+       IS NOT DISTINCT FROM
+       CASE WHEN current_setting('server_version_num')::int < 190000
+            THEN 'off' END AS conforming_strings_off_where_possible \;
+CREATE INDEX orders_odd_status_idx ON orders (id) WHERE status <> 'a\';
+ROLLBACK;
+DROP SERVER odd_server;
+DROP FOREIGN DATA WRAPPER odd_fdw;
+
 -- still the same backend: nothing crashed
 SELECT pg_backend_pid() = :first_pid AS same_backend;
 

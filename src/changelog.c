@@ -373,10 +373,10 @@ sg_changelog_end(SGStatementFrame *frame, PlannedStmt *pstmt,
 
 	statement = sg_cut_statement(queryString, pstmt->stmt_location,
 								 pstmt->stmt_len);
+	if (statement != NULL && sg_may_hold_credentials(pstmt->utilityStmt))
+		statement = sg_redact_string_literals(statement);
 	if (statement == NULL)
 		statement = pstrdup(GetCommandTagName(CreateCommandTag(pstmt->utilityStmt)));
-	else if (sg_may_hold_credentials(pstmt->utilityStmt))
-		statement = sg_redact_string_literals(statement);
 
 	old = MemoryContextSwitchTo(TopTransactionContext);
 	e = palloc0(sizeof(SGPendingEntry));

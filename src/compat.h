@@ -131,6 +131,23 @@ typedef RepackStmt SGRepackStmt;
 #endif
 
 /*
+ * The SQL scanner's per-scan settings: from 19 on, string literals always
+ * conform to the standard and there is no warning about escapes in them.
+ */
+#if PG_VERSION_NUM < 190000
+#include "parser/parser.h"
+#define SG_SCANNER_SETTINGS 2
+#define SG_CONFORMING_STRINGS standard_conforming_strings
+#define SG_SCANNER_SET(extra, conforming) \
+	((extra)->standard_conforming_strings = (conforming), \
+	 (extra)->escape_string_warning = false)
+#else
+#define SG_SCANNER_SETTINGS 1
+#define SG_CONFORMING_STRINGS true
+#define SG_SCANNER_SET(extra, conforming) ((void) (conforming))
+#endif
+
+/*
  * pushJsonbValue() builds into a JsonbInState from 19 on (the finished
  * value in its result field); before, into a JsonbParseState stack, and
  * the finished value is what the last call returns.

@@ -15,6 +15,7 @@
 #include "common/keywords.h"
 #include "parser/scanner.h"
 #include "storage/lockdefs.h"
+#include "utils/memutils.h"
 
 #include "schemaguard.h"
 
@@ -114,40 +115,104 @@ sg_statement_text(SGContext *ctx)
 }
 
 /*
- * Split text into tokens with the server's own scanner.  The text has
- * already been parsed, so the scanner accepts it.
+ * Split text into tokens with the server's own scanner, with string
+ * literals read as standard-conforming or not.  False if the scanner
+ * rejects the text.
+ *
+ * The scanner raises an ERROR on text it cannot read.  The text has been
+ * parsed, but maybe under other settings: a multi-statement string is
+ * parsed before its SET standard_conforming_strings runs.  So its errors
+ * are caught here, without a subtransaction: the scanner takes no lock,
+ * buffer or other resource, only memory, which lives in a context of its
+ * own.  Only the scanner's own kinds of error (syntax errors, data
+ * exceptions such as a bad escape, and Unicode escapes in a string that
+ * does not conform) are caught; anything else, such as running out of
+ * memory, is raised again.
  */
-static void
-sg_tokenize(const char *text, int *ntokens, SGToken **tokens)
+static bool
+sg_scan(const char *text, bool conforming, int *ntokens, SGToken **tokens)
 {
-	core_yyscan_t scanner;
-	core_yy_extra_type yyextra;
-	core_YYSTYPE yylval;
-	YYLTYPE		yylloc;
-	int			n = 0;
-	int			cap = 32;
-	SGToken    *toks = palloc(sizeof(SGToken) * cap);
+	MemoryContext caller = CurrentMemoryContext;
+	MemoryContext scancxt = AllocSetContextCreate(caller, "schemaguard scan",
+												  ALLOCSET_SMALL_SIZES);
+	volatile int n = 0;
+	volatile int cap = 32;
+	SGToken    *volatile toks = MemoryContextAlloc(caller, sizeof(SGToken) * cap);
+	volatile bool ok = true;
 
-	scanner = scanner_init(text, &yyextra, &ScanKeywords, ScanKeywordTokens);
-	for (;;)
+	MemoryContextSwitchTo(scancxt);
+	PG_TRY();
 	{
-		int			tok = core_yylex(&yylval, &yylloc, scanner);
+		core_yyscan_t scanner;
+		core_yy_extra_type yyextra;
+		core_YYSTYPE yylval;
+		YYLTYPE		yylloc;
 
-		if (tok == 0)
-			break;
-		if (n == cap)
+		scanner = scanner_init(text, &yyextra, &ScanKeywords, ScanKeywordTokens);
+		SG_SCANNER_SET(&yyextra, conforming);
+		for (;;)
 		{
-			cap *= 2;
-			toks = repalloc(toks, sizeof(SGToken) * cap);
-		}
-		toks[n].token = tok;
-		toks[n].start = yylloc;
-		n++;
-	}
-	scanner_finish(scanner);
+			int			tok = core_yylex(&yylval, &yylloc, scanner);
 
+			if (tok == 0)
+				break;
+			if (n == cap)
+			{
+				cap *= 2;
+				toks = repalloc(toks, sizeof(SGToken) * cap);
+			}
+			toks[n].token = tok;
+			toks[n].start = yylloc;
+			n++;
+		}
+		scanner_finish(scanner);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(caller);
+		edata = CopyErrorData();
+		if (edata->elevel != ERROR ||
+			(ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_SYNTAX_ERROR_OR_ACCESS_RULE_VIOLATION &&
+			 ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_DATA_EXCEPTION &&
+			 edata->sqlerrcode != ERRCODE_FEATURE_NOT_SUPPORTED) ||
+			edata->sqlerrcode == ERRCODE_INSUFFICIENT_PRIVILEGE)
+			PG_RE_THROW();
+		FlushErrorState();
+		FreeErrorData(edata);
+		ok = false;
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(caller);
+	MemoryContextDelete(scancxt);
+
+	if (!ok)
+	{
+		pfree(toks);
+		return false;
+	}
 	*ntokens = n;
 	*tokens = toks;
+	return true;
+}
+
+/*
+ * The statement's tokens, read first as the session's settings say and
+ * then, if the scanner rejects that, the other way.  False if neither way
+ * reads the text: the callers then fall back to a generic recipe.
+ */
+static bool
+sg_tokenize(const char *text, int *ntokens, SGToken **tokens)
+{
+	for (int i = 0; i < SG_SCANNER_SETTINGS; i++)
+	{
+		bool		conforming = (i == 0) == SG_CONFORMING_STRINGS;
+
+		if (sg_scan(text, conforming, ntokens, tokens))
+			return true;
+	}
+	return false;
 }
 
 static int
@@ -173,9 +238,8 @@ sg_insert_after_keyword(SGContext *ctx, const char *keyword,
 	SGToken    *toks;
 	int			i;
 
-	if (text == NULL || want < 0)
+	if (text == NULL || want < 0 || !sg_tokenize(text, &ntok, &toks))
 		return NULL;
-	sg_tokenize(text, &ntok, &toks);
 	for (i = 0; i < ntok; i++)
 	{
 		if (toks[i].token == want)
@@ -215,7 +279,8 @@ sg_token_at(SGContext *ctx, int location, char **text, int *ntok,
 	if (offset < 0 || offset >= (int) strlen(*text))
 		return -1;
 
-	sg_tokenize(*text, ntok, toks);
+	if (!sg_tokenize(*text, ntok, toks))
+		return -1;
 	for (i = 0; i < *ntok && (*toks)[i].start < offset; i++)
 		;
 	if (i >= *ntok || (*toks)[i].start != offset)
@@ -342,40 +407,63 @@ sg_text_clause(SGContext *ctx, int location)
 /*
  * The text with every string literal (quoted, E'', U&'' or dollar-quoted)
  * replaced by '<redacted>', for statements that may carry credentials.
+ * The text is read both with standard-conforming strings and without
+ * (where the server still has both), and whatever is inside a literal in
+ * either reading is redacted: which one the server parsed with is not
+ * known here.  NULL if the scanner reads it neither way; the caller then
+ * records no text at all.
  */
 char *
 sg_redact_string_literals(const char *text)
 {
 	StringInfoData buf;
-	int			ntok;
-	SGToken    *toks;
-	int			copied = 0;
-	int			i;
 	int			len = strlen(text);
+	bool	   *secret = palloc0(len + 1);
+	bool		scanned = false;
+	int			i;
+
+	for (int setting = 0; setting < SG_SCANNER_SETTINGS; setting++)
+	{
+		int			ntok;
+		SGToken    *toks;
+
+		if (!sg_scan(text, setting == 0, &ntok, &toks))
+			continue;
+		scanned = true;
+		for (i = 0; i < ntok; i++)
+		{
+			const char *t = text + toks[i].start;
+			int			end;
+
+			if (!(t[0] == '\'' ||
+				  ((t[0] == 'E' || t[0] == 'e' || t[0] == 'B' || t[0] == 'b' ||
+					t[0] == 'X' || t[0] == 'x' || t[0] == 'N' || t[0] == 'n') && t[1] == '\'') ||
+				  ((t[0] == 'U' || t[0] == 'u') && t[1] == '&' && t[2] == '\'') ||
+				  (t[0] == '$' && !isdigit((unsigned char) t[1]))))
+				continue;
+			end = (i + 1 < ntok) ? toks[i + 1].start : len;
+			while (end > toks[i].start && isspace((unsigned char) text[end - 1]))
+				end--;
+			memset(secret + toks[i].start, true, end - toks[i].start);
+		}
+		pfree(toks);
+	}
+	if (!scanned)
+		return NULL;
 
 	initStringInfo(&buf);
-	sg_tokenize(text, &ntok, &toks);
-	for (i = 0; i < ntok; i++)
+	for (i = 0; i < len;)
 	{
-		const char *t = text + toks[i].start;
-		bool		literal;
-		int			end;
-
-		literal = (t[0] == '\'' ||
-				   ((t[0] == 'E' || t[0] == 'e' || t[0] == 'B' || t[0] == 'b' ||
-					 t[0] == 'X' || t[0] == 'x' || t[0] == 'N' || t[0] == 'n') && t[1] == '\'') ||
-				   ((t[0] == 'U' || t[0] == 'u') && t[1] == '&' && t[2] == '\'') ||
-				   (t[0] == '$' && !isdigit((unsigned char) t[1])));
-		if (!literal)
-			continue;
-		end = (i + 1 < ntok) ? toks[i + 1].start : len;
-		while (end > toks[i].start && isspace((unsigned char) text[end - 1]))
-			end--;
-		appendBinaryStringInfo(&buf, text + copied, toks[i].start - copied);
-		appendStringInfoString(&buf, "'<redacted>'");
-		copied = end;
+		if (!secret[i])
+			appendStringInfoChar(&buf, text[i++]);
+		else
+		{
+			appendStringInfoString(&buf, "'<redacted>'");
+			while (i < len && secret[i])
+				i++;
+		}
 	}
-	appendStringInfoString(&buf, text + copied);
+	pfree(secret);
 	return buf.data;
 }
 

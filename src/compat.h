@@ -107,6 +107,26 @@ sg_nullable_int2(HeapTuple tup, int attnum, TupleDesc desc)
 #endif
 
 /*
+ * Privilege checks on functions became object_aclcheck() in 16; a valid
+ * NOT NULL constraint is told by the compact attribute from 18 on (an
+ * invalid one also sets attnotnull).
+ */
+#if PG_VERSION_NUM < 160000
+#define object_aclcheck_compat(funcid) \
+	pg_proc_aclcheck((funcid), GetUserId(), ACL_EXECUTE)
+#else
+#define object_aclcheck_compat(funcid) \
+	object_aclcheck(ProcedureRelationId, (funcid), GetUserId(), ACL_EXECUTE)
+#endif
+#if PG_VERSION_NUM < 180000
+#define SG_ATT_NOT_NULL_VALID(desc, attnum) \
+	(TupleDescAttr((desc), (attnum) - 1)->attnotnull)
+#else
+#define SG_ATT_NOT_NULL_VALID(desc, attnum) \
+	(TupleDescCompactAttr((desc), (attnum) - 1)->attnullability == ATTNULLABLE_VALID)
+#endif
+
+/*
  * CLUSTER is one form of the REPACK statement from 19 on: RepackStmt has
  * CLUSTER, REPACK [USING INDEX] and REPACK (CONCURRENTLY), which holds its
  * ACCESS EXCLUSIVE lock only to swap the files.  Before 19 there is only

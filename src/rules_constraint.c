@@ -17,6 +17,7 @@
 #include "catalog/partition.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
+#include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "commands/tablecmds.h"
 #include "lib/stringinfo.h"
@@ -24,6 +25,7 @@
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
 #include "parser/parse_node.h"
+#include "parser/parse_type.h"
 #include "parser/parse_utilcmd.h"
 #include "partitioning/partbounds.h"
 #include "utils/builtins.h"
@@ -462,55 +464,110 @@ sg_check_add_unique_constraint(SGContext *ctx, Node *stmt)
  */
 
 /*
- * The constraint the partition must satisfy, in terms of the partition's
- * own columns, if the server would have to scan the partition to check
- * it; NULL when a validated CHECK already implies it (tablecmds.c,
- * ATExecAttachPartition and QueuePartitionConstraintValidation).
+ * Is every value of the bound a literal (a constant, possibly cast to a
+ * type that is not a domain, or MINVALUE / MAXVALUE), and no partition key
+ * column of a domain type?  Then transformPartitionBound() only reads
+ * literals; otherwise it would evaluate expressions (or domain checks),
+ * which the guard must not do.
  */
-static char *
-sg_attach_needs_scan(Oid parentid, Oid partid, PartitionBoundSpec *bound)
+static bool
+sg_bound_is_literal(Relation parent, PartitionBoundSpec *bound)
+{
+	PartitionKey key = RelationGetPartitionKey(parent);
+	List	   *values = list_concat(list_concat(list_copy(bound->listdatums),
+												 bound->lowerdatums),
+									 bound->upperdatums);
+	ListCell   *lc;
+
+	for (int i = 0; key != NULL && i < key->partnatts; i++)
+		if (get_typtype(key->parttypid[i]) == TYPTYPE_DOMAIN)
+			return false;
+	foreach(lc, values)
+	{
+		Node	   *v = lfirst(lc);
+
+		if (IsA(v, A_Const) || IsA(v, ColumnRef))
+			continue;
+		if (IsA(v, TypeCast) && IsA(((TypeCast *) v)->arg, A_Const))
+		{
+			Type		typ = LookupTypeName(NULL, ((TypeCast *) v)->typeName, NULL, true);
+			bool		domain;
+
+			if (typ == NULL)
+				return false;
+			domain = ((Form_pg_type) GETSTRUCT(typ))->typtype == TYPTYPE_DOMAIN;
+			ReleaseSysCache(typ);
+			if (!domain)
+				continue;
+		}
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Would the server scan the partition to check its bound?  If so, the
+ * constraint it checks, in terms of the partition's own columns, is set in
+ * *constraint; it stays NULL when the bound is made of expressions, which
+ * are not evaluated here (then whether a CHECK implies it is not known,
+ * and a scan is assumed).  tablecmds.c, ATExecAttachPartition and
+ * QueuePartitionConstraintValidation, with constants not folded.
+ */
+static bool
+sg_attach_needs_scan(Oid parentid, Oid partid, PartitionBoundSpec *bound,
+					 char **constraint_text)
 {
 	Relation	parent;
 	Relation	part;
 	ParseState *pstate;
 	PartitionBoundSpec *spec;
 	List	   *constraint;
-	char	   *result = NULL;
+	bool		scan = false;
 
+	*constraint_text = NULL;
 	parent = try_relation_open(parentid, AccessShareLock);
 	if (parent == NULL)
-		return NULL;
+		return false;
 	part = try_relation_open(partid, AccessShareLock);
 	if (part == NULL)
 	{
 		relation_close(parent, AccessShareLock);
-		return NULL;
+		return false;
 	}
 
 	if (parent->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
 	{
-		pstate = make_parsestate(NULL);
-		spec = transformPartitionBound(pstate, parent, copyObject(bound));
-		free_parsestate(pstate);
-
-		constraint = list_concat(get_qual_from_partbound(parent, spec),
-								 RelationGetPartitionQual(parent));
-		if (constraint != NIL)
+		if (!bound->is_default && !sg_bound_is_literal(parent, bound))
+			scan = true;
+		else
 		{
-			constraint = (List *) eval_const_expressions(NULL, (Node *) constraint);
-			constraint = list_make1(make_ands_explicit(constraint));
-			constraint = map_partition_varattnos(constraint, 1, part, parent);
-			if (!PartConstraintImpliedByRelConstraint(part, constraint))
-				result = deparse_expression(linitial(constraint),
-											deparse_context_for(RelationGetRelationName(part),
-																partid),
-											false, false);
+			pstate = make_parsestate(NULL);
+			spec = transformPartitionBound(pstate, parent, copyObject(bound));
+			free_parsestate(pstate);
+
+			constraint = list_concat(get_qual_from_partbound(parent, spec),
+									 RelationGetPartitionQual(parent));
+			if (constraint != NIL)
+			{
+				constraint = (List *) sg_expr_simplify((Node *) constraint);
+				constraint = list_make1(make_ands_explicit(constraint));
+				constraint = map_partition_varattnos(constraint, 1, part, parent);
+				if (!sg_constraint_implied(part, constraint, true))
+				{
+					scan = true;
+					*constraint_text =
+						deparse_expression(linitial(constraint),
+										   deparse_context_for(RelationGetRelationName(part),
+															   partid),
+										   false, false);
+				}
+			}
 		}
 	}
 
 	relation_close(part, AccessShareLock);
 	relation_close(parent, AccessShareLock);
-	return result;
+	return scan;
 }
 
 void
@@ -542,9 +599,17 @@ sg_check_attach_partition_scan(SGContext *ctx, Node *stmt)
 			continue;
 		if (!sg_rel_is_large(ctx, part) || !sg_rel_has_rows(ctx, part))
 			continue;
-		constraint = sg_attach_needs_scan(parent->relid, part->relid, pc->bound);
-		if (constraint == NULL)
+		if (!sg_attach_needs_scan(parent->relid, part->relid, pc->bound, &constraint))
 			continue;
+		if (constraint == NULL)
+		{
+			sg_report(ctx, part, NULL, AccessExclusiveLock,
+					  psprintf("ATTACH PARTITION of table \"%s\" to \"%s\" scans it to check the partition bound",
+							   part->display, parent->display),
+					  "The bound is given by expressions, which schemaguard does not evaluate, so it cannot tell whether a validated CHECK constraint implies it; the server scans every row while the lock is held unless one does.",
+					  "Give the bound as literal values, so that schemaguard can check it and name the CHECK constraint that lets the attach skip its scan, or add and validate such a constraint first (ADD CONSTRAINT ... CHECK (...) NOT VALID, then VALIDATE CONSTRAINT), then allow this statement.");
+			continue;
+		}
 
 		conname = ChooseConstraintName(part->relname, NULL, "partition_check",
 									   get_rel_namespace(part->relid), NIL);

@@ -570,44 +570,22 @@ static bool
 sg_not_null_proven(Oid relid, AttrNumber attnum)
 {
 	Relation	rel;
-	TupleConstr *constr;
 	Form_pg_attribute attr;
 	NullTest   *ntest;
-	List	   *exist = NIL;
-	bool		proven = false;
-	int			i;
+	bool		proven;
 
 	rel = try_relation_open(relid, AccessShareLock);
 	if (rel == NULL)
 		return false;
-	constr = RelationGetDescr(rel)->constr;
 	attr = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
 
-	if (constr != NULL)
-	{
-		for (i = 0; i < constr->num_check; i++)
-		{
-			Node	   *cexpr;
-
-			if (!constr->check[i].ccvalid)
-				continue;
-			cexpr = stringToNode(constr->check[i].ccbin);
-			cexpr = eval_const_expressions(NULL, cexpr);
-			cexpr = (Node *) canonicalize_qual((Expr *) cexpr, true);
-			exist = list_concat(exist, make_ands_implicit((Expr *) cexpr));
-		}
-	}
-
-	if (exist != NIL)
-	{
-		ntest = makeNode(NullTest);
-		ntest->arg = (Expr *) makeVar(1, attnum, attr->atttypid,
-									  attr->atttypmod, attr->attcollation, 0);
-		ntest->nulltesttype = IS_NOT_NULL;
-		ntest->argisrow = false;
-		ntest->location = -1;
-		proven = predicate_implied_by(list_make1(ntest), exist, true);
-	}
+	ntest = makeNode(NullTest);
+	ntest->arg = (Expr *) makeVar(1, attnum, attr->atttypid,
+								  attr->atttypmod, attr->attcollation, 0);
+	ntest->nulltesttype = IS_NOT_NULL;
+	ntest->argisrow = false;
+	ntest->location = -1;
+	proven = sg_constraint_implied(rel, list_make1(ntest), false);
 
 	relation_close(rel, AccessShareLock);
 	return proven;
@@ -680,7 +658,6 @@ sg_check_add_column_volatile_default(SGContext *ctx, Node *stmt)
 		ColumnDef  *def;
 		Node	   *raw;
 		Node	   *cooked;
-		Node	   *planned;
 		Oid			typid;
 		int32		typmod;
 		ParseState *pstate;
@@ -726,10 +703,7 @@ sg_check_add_column_volatile_default(SGContext *ctx, Node *stmt)
 		}
 		else
 			cooked = get_typdefault(typid);
-		if (cooked == NULL)
-			continue;
-		planned = (Node *) expression_planner((Expr *) copyObject(cooked));
-		if (!contain_volatile_functions(planned))
+		if (cooked == NULL || !sg_expr_volatile(cooked))
 			continue;
 
 		exprtext = deparse_expression(cooked, NIL, false, false);

@@ -198,7 +198,7 @@ sg_type_change_rewrites(Relation rel, AttrNumber attnum, ColumnDef *def,
 	if (transform == NULL)
 		return true;			/* the statement will fail on its own */
 	assign_expr_collations(pstate, transform);
-	transform = (Node *) expression_planner((Expr *) transform);
+	transform = sg_expr_simplify(transform);
 	free_parsestate(pstate);
 
 	return sg_change_requires_rewrite(transform, attnum);

@@ -18,6 +18,7 @@
 #include "nodes/parsenodes.h"
 #include "storage/lockdefs.h"
 #include "tcop/utility.h"
+#include "utils/relcache.h"
 
 /* SQLSTATEs of violations: SG001 blocks, SG002 warns */
 #define ERRCODE_SCHEMAGUARD_VIOLATION	MAKE_SQLSTATE('S','G','0','0','1')
@@ -186,6 +187,11 @@ extern SGRelInfo *sg_largest_large_rel(SGContext *ctx, List *relids,
 									   int *nconsidered);
 extern char *sg_rel_size_text(SGContext *ctx, SGRelInfo *ri);
 extern bool sg_object_created_in_xact(Oid classid, Oid objid);
+
+/* expressions judged without evaluating them (exprsafe.c) */
+extern Node *sg_expr_simplify(Node *expr);
+extern bool sg_expr_volatile(Node *expr);
+extern bool sg_constraint_implied(Relation rel, List *test, bool with_not_null);
 
 /* statement text helpers (sqltext.c) */
 extern char *sg_statement_text(SGContext *ctx);

@@ -661,6 +661,32 @@ SELECT count(*) AS rows_in_lookalike_changelog FROM sec_own.changelog;
 SELECT * FROM schemaguard.verify_changelog();
 
 -- =====================================================================
+-- 6. learning about a table through the guard without the right to
+-- =====================================================================
+-- The guard judges a statement only where the role passes the server's own
+-- permission checks: a role that may not drop a table gets the server's
+-- error whether or not the table has rows, and the guard neither locks nor
+-- reads it.  A role that may empty a table (TRUNCATE) but not read it is
+-- told it would lose rows, whether or not there are any.
+SET schemaguard.mode = off;
+CREATE TABLE public.sec_secret (v text);
+INSERT INTO public.sec_secret VALUES ('the secret');
+CREATE TABLE public.sec_secret_empty (v text);
+GRANT TRUNCATE ON public.sec_secret, public.sec_secret_empty TO regress_sec_user;
+RESET schemaguard.mode;
+SET ROLE regress_sec_user;
+DROP TABLE public.sec_secret;
+DROP TABLE public.sec_secret_empty;
+ALTER TABLE public.sec_secret ADD COLUMN w text DEFAULT random()::text;
+TRUNCATE public.sec_secret;
+TRUNCATE public.sec_secret_empty;
+RESET ROLE;
+SELECT count(*) AS secret_rows FROM public.sec_secret;
+SET schemaguard.mode = off;
+DROP TABLE public.sec_secret, public.sec_secret_empty;
+RESET schemaguard.mode;
+
+-- =====================================================================
 -- clean up
 -- =====================================================================
 DELETE FROM schemaguard.baseline_objects o USING schemaguard.baselines b

@@ -118,6 +118,12 @@ sg_nullable_int2(HeapTuple tup, int attnum, TupleDesc desc)
 #define object_aclcheck_compat(funcid) \
 	object_aclcheck(ProcedureRelationId, (funcid), GetUserId(), ACL_EXECUTE)
 #endif
+/* the MAINTAIN privilege (VACUUM, CLUSTER, REINDEX, REFRESH, LOCK) is new in 17 */
+#if PG_VERSION_NUM < 170000
+#define SG_ACL_MAINTAIN 0
+#else
+#define SG_ACL_MAINTAIN ACL_MAINTAIN
+#endif
 #if PG_VERSION_NUM < 180000
 #define SG_ATT_NOT_NULL_VALID(desc, attnum) \
 	(TupleDescAttr((desc), (attnum) - 1)->attnotnull)

@@ -197,6 +197,33 @@ sg_context_init(SGContext *ctx, const char *query, int stmt_location,
  * Run every active rule that examines this statement; violations collect
  * in ctx->violations.
  */
+/*
+ * Besides owning it, the privileges of which any one lets this statement
+ * act on a relation, as the server checks them: TRUNCATE and CREATE TRIGGER
+ * take a privilege of their own, LOCK any of several, and the maintenance
+ * statements MAINTAIN (from 17 on); all other DDL needs ownership.
+ */
+static AclMode
+sg_statement_acl(Node *parsetree)
+{
+	switch (nodeTag(parsetree))
+	{
+		case T_TruncateStmt:
+			return ACL_TRUNCATE;
+		case T_CreateTrigStmt:
+			return ACL_TRIGGER;
+		case T_LockStmt:
+			return ACL_SELECT | ACL_UPDATE | ACL_DELETE | ACL_TRUNCATE | SG_ACL_MAINTAIN;
+		case T_VacuumStmt:
+		case T_SGRepackStmt:
+		case T_ReindexStmt:
+		case T_RefreshMatViewStmt:
+			return SG_ACL_MAINTAIN;
+		default:
+			return 0;
+	}
+}
+
 void
 sg_evaluate(SGContext *ctx, Node *parsetree)
 {
@@ -208,6 +235,7 @@ sg_evaluate(SGContext *ctx, Node *parsetree)
 	/* allowing such a statement takes SET, not SET LOCAL */
 	ctx->no_xact_block = sg_statement_commits_internally(parsetree) ||
 		IsA(parsetree, DropdbStmt);
+	ctx->acl_any = sg_statement_acl(parsetree);
 
 	for (i = 0; i < sg_num_rules; i++)
 	{

@@ -26,14 +26,29 @@
 
 #include "schemaguard.h"
 
+/*
+ * "non-empty " when schemaguard saw a row; nothing when the role may not
+ * read the table, so that it was assumed to have rows (see sg_may_read).
+ */
+static const char *
+sg_nonempty(SGRelInfo *ri)
+{
+	return ri->may_read ? "non-empty " : "";
+}
+
+#define SG_UNREAD_DETAIL(ri) \
+	((ri)->may_read ? NULL : \
+	 "This role may not read the table, so schemaguard did not look for rows and assumes it has some.")
+
 static void
 sg_report_drop_table(SGContext *ctx, SGRelInfo *ri, const char *via,
 					 bool cascade)
 {
 	sg_report(ctx, ri, NULL, AccessExclusiveLock,
-			  psprintf("%sdropping non-empty %s \"%s\" loses its data",
-					   via ? via : "", sg_relkind_word(ri->relkind), ri->display),
-			  NULL,
+			  psprintf("%sdropping %s%s \"%s\" loses its data",
+					   via ? via : "", sg_nonempty(ri), sg_relkind_word(ri->relkind),
+					   ri->display),
+			  SG_UNREAD_DETAIL(ri),
 			  psprintf("Make sure nothing uses it and keep a copy, then drop it deliberately:\n"
 					   "pg_dump --table=%s --format=custom --file=%s.dump <database>\n"
 					   "BEGIN; SET LOCAL schemaguard.allow = 'drop_table'; DROP TABLE %s%s; COMMIT;",
@@ -141,8 +156,8 @@ sg_check_drop_column(SGContext *ctx, Node *stmt)
 
 		qcol = quote_identifier(cmd->name);
 		sg_report(ctx, ri, cmd->name, AccessExclusiveLock,
-				  psprintf("dropping column \"%s\" of non-empty table \"%s\" loses its data",
-						   cmd->name, ri->display),
+				  psprintf("dropping column \"%s\" of %stable \"%s\" loses its data",
+						   cmd->name, sg_nonempty(ri), ri->display),
 				  "Running code that still reads or writes the column fails as soon as this commits.",
 				  psprintf("Deploy code that no longer uses the column first, keep a copy of its values, then drop it deliberately:\n"
 						   "CREATE TABLE %s AS SELECT <primary key>, %s FROM %s;\n"
@@ -227,14 +242,14 @@ sg_check_truncate(SGContext *ctx, Node *stmt)
 			continue;
 		if (via_cascade)
 			sg_report_escalated(ctx, ri, NULL, AccessExclusiveLock,
-								psprintf("TRUNCATE ... CASCADE reaches non-empty table \"%s\", which was not named, and empties it",
-										 ri->display),
+								psprintf("TRUNCATE ... CASCADE reaches %stable \"%s\", which was not named, and empties it",
+										 sg_nonempty(ri), ri->display),
 								"CASCADE follows foreign keys to every referencing table.",
 								"Name every table you mean to empty and drop CASCADE, so that nothing else is emptied by accident.");
 		else
 			sg_report(ctx, ri, NULL, AccessExclusiveLock,
-					  psprintf("TRUNCATE empties non-empty table \"%s\"", ri->display),
-					  NULL,
+					  psprintf("TRUNCATE empties %stable \"%s\"", sg_nonempty(ri), ri->display),
+					  SG_UNREAD_DETAIL(ri),
 					  psprintf("If the rows are still needed, keep a copy first:\n"
 							   "CREATE TABLE %s AS TABLE %s;",
 							   quote_qualified_identifier(ri->nspname,

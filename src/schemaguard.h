@@ -73,6 +73,7 @@ typedef struct SGRelInfo
 	double		reltuples;		/* row estimate, -1 if never estimated */
 	int			npartitions;	/* leaf partitions measured, if partitioned */
 	int			has_rows;		/* -1 unknown, 0 empty, 1 has visible rows */
+	bool		may_read;		/* the current role may see its rows */
 } SGRelInfo;
 
 /* ----------------------------------------------------------------
@@ -106,6 +107,8 @@ typedef struct SGContext
 	bool		no_xact_block;	/* statement cannot run in a transaction
 								 * block: allow with SET, not SET LOCAL */
 	List	   *created_rels;	/* check(): RangeVars created by the script */
+	AclMode		acl_any;		/* besides ownership, any of these privileges
+								 * lets the statement act on a relation */
 
 	/* private to the engine */
 	const SGRule *rule;			/* rule being evaluated */

@@ -22,6 +22,7 @@ OBJS = \
 	src/relinfo.o \
 	src/sqltext.o \
 	src/exprsafe.o \
+	src/dropnet.o \
 	src/rules_lock.o \
 	src/rules_compat.o \
 	src/rules_rewrite.o \

@@ -285,6 +285,111 @@ SET LOCAL schemaguard.assume_large_tables = on;
 TRUNCATE empty_tbl;
 ROLLBACK;
 
+-- =====================================================================
+-- what the server drops, whatever the statement's form
+-- =====================================================================
+-- The server reports every object it is about to delete (object access
+-- hook, OAT_DROP): tables and columns that go with an object they depend
+-- on are judged by drop_table and drop_column too, before anything is gone.
+SET client_min_messages = warning;
+DROP ROLE IF EXISTS regress_dl_alice;
+RESET client_min_messages;
+CREATE ROLE regress_dl_alice;
+CREATE SCHEMA dl;
+GRANT ALL ON SCHEMA dl TO regress_dl_alice;
+CREATE TYPE dl.mood AS ENUM ('sad', 'ok', 'happy');
+CREATE DOMAIN dl.positive AS int CHECK (VALUE > 0);
+CREATE TYPE dl.pair AS (a int, b text);
+CREATE TABLE dl.people (id bigint PRIMARY KEY, mood dl.mood, score dl.positive);
+INSERT INTO dl.people SELECT g, 'ok', g FROM generate_series(1, 100) g;
+CREATE TABLE dl.pairs OF dl.pair;
+INSERT INTO dl.pairs VALUES (1, 'one');
+CREATE TABLE dl.empty_people (id bigint, mood dl.mood);
+-- a partitioned table whose partitions live in another schema
+CREATE TABLE dl.events (id bigint, day date) PARTITION BY RANGE (day);
+CREATE SCHEMA dl_parts;
+CREATE TABLE dl_parts.events_2026 PARTITION OF dl.events
+    FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+INSERT INTO dl.events SELECT g, date '2026-01-01' + g % 300 FROM generate_series(1, 1000) g;
+-- an inheritance child
+CREATE TABLE dl.base (id bigint);
+CREATE TABLE dl.child () INHERITS (dl.base);
+INSERT INTO dl.child VALUES (1);
+-- a table of its own for alice
+SET ROLE regress_dl_alice;
+CREATE TABLE dl.alice_notes (id bigint, note text);
+INSERT INTO dl.alice_notes VALUES (1, 'mine');
+-- the guard refuses her DROP TABLE ...
+DROP TABLE dl.alice_notes;
+RESET ROLE;
+-- ... and DROP OWNED BY, which would drop the same table
+DROP OWNED BY regress_dl_alice;
+-- a type, a domain, a composite type's attribute: the columns of that type
+DROP TYPE dl.mood CASCADE;
+DROP DOMAIN dl.positive CASCADE;
+ALTER TYPE dl.pair DROP ATTRIBUTE b CASCADE;
+-- the partitions of a table elsewhere
+DROP SCHEMA dl_parts CASCADE;
+-- an inheritance child that CASCADE reaches
+DROP TABLE dl.base CASCADE;
+-- an extension, and the columns of its type
+CREATE EXTENSION citext;
+CREATE TABLE dl.emails (id bigint, address citext);
+INSERT INTO dl.emails VALUES (1, 'a@example.com');
+DROP EXTENSION citext CASCADE;
+-- the error fields name the table and the column
+SELECT show_violation('DROP TYPE dl.mood CASCADE');
+-- nothing is lost: every table and column is still there
+SELECT count(*) AS people, count(mood) AS moods, count(score) AS scores FROM dl.people;
+SELECT count(*) AS pairs_with_b FROM dl.pairs WHERE b IS NOT NULL;
+SELECT count(*) AS events FROM dl.events;
+SELECT count(*) AS children FROM dl.child;
+SELECT count(*) AS alice_notes FROM dl.alice_notes;
+SELECT count(*) AS emails FROM dl.emails;
+-- exempt: an empty table.  Once people's mood column is gone (allowed),
+-- the type takes only empty_people's with it, which has no row
+BEGIN;
+SET LOCAL schemaguard.allow = 'drop_column';
+ALTER TABLE dl.people DROP COLUMN mood;
+RESET schemaguard.allow;
+DROP TYPE dl.mood CASCADE;
+ROLLBACK;
+-- exempt: created in this transaction
+BEGIN;
+CREATE TYPE dl.color AS ENUM ('red');
+CREATE TABLE dl.paint (id bigint, color dl.color);
+INSERT INTO dl.paint VALUES (1, 'red');
+DROP TYPE dl.color CASCADE;
+ROLLBACK;
+-- allowed deliberately: the statement runs
+BEGIN;
+SET LOCAL schemaguard.allow = 'drop_table';
+DROP SCHEMA dl_parts CASCADE;
+SELECT count(*) AS events_left FROM dl.events;
+ROLLBACK;
+-- warn mode: a warning for each, and the statement runs
+BEGIN;
+SET LOCAL schemaguard.mode = warn;
+DROP TYPE dl.mood CASCADE;
+DROP TABLE dl.base CASCADE;
+ROLLBACK;
+-- per-rule level
+BEGIN;
+SET LOCAL schemaguard.rules = 'drop_column=off';
+ALTER TYPE dl.pair DROP ATTRIBUTE b CASCADE;
+ROLLBACK;
+-- a statement the parse-tree rule judged is not judged twice
+BEGIN;
+SET LOCAL schemaguard.mode = warn;
+DROP TABLE dl.events;
+ROLLBACK;
+SET schemaguard.mode = off;
+DROP SCHEMA dl, dl_parts CASCADE;
+DROP EXTENSION citext CASCADE;
+DROP OWNED BY regress_dl_alice;
+DROP ROLE regress_dl_alice;
+RESET schemaguard.mode;
+
 -- clean up
 SET schemaguard.mode = off;
 DROP TABLE order_lines, orders, customers, supplier_notes, suppliers, tiny, empty_tbl,

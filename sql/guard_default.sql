@@ -148,6 +148,12 @@ BEGIN;
 ALTER TABLE events2 ADD COLUMN sample float8 DEFAULT random();
 ROLLBACK;
 RESET schemaguard.rules;
+-- ADD COLUMN IF NOT EXISTS of a column the table has: the server skips it
+-- with a NOTICE, so nothing is judged; of a new column, it is judged
+ALTER TABLE events2 ADD COLUMN IF NOT EXISTS uid uuid DEFAULT gen_random_uuid();
+ALTER TABLE events2 ADD COLUMN IF NOT EXISTS uid text DEFAULT md5(random()::text),
+    ADD COLUMN IF NOT EXISTS kind text DEFAULT md5(random()::text);
+SELECT show_violation('ALTER TABLE events2 ADD COLUMN IF NOT EXISTS fresh text DEFAULT md5(random()::text)');
 -- assume_large_tables: small and empty tables count as large
 SET schemaguard.assume_large_tables = on;
 ALTER TABLE tiny ADD COLUMN sample float8 DEFAULT random();

@@ -237,6 +237,13 @@ CREATE EVENT TRIGGER show_lock_timeout ON ddl_command_start
 SHOW schemaguard.lock_timeout;
 SHOW lock_timeout;
 ALTER TABLE orders ADD COLUMN note text;
+-- and it stays quiet for the statements schemaguard cannot give its
+-- timeout to (VACUUM FULL runs in transactions of its own; LOCK, which
+-- applications use to wait for each other on purpose, keeps none)
+VACUUM FULL tiny;
+BEGIN;
+LOCK TABLE tiny IN ACCESS EXCLUSIVE MODE;
+ROLLBACK;
 -- the session's setting is untouched
 SHOW lock_timeout;
 -- a lock that does not block reads or writes: nothing applied
@@ -259,6 +266,14 @@ CREATE INDEX CONCURRENTLY orders_note_idx ON orders (note);
 ALTER TABLE tiny ADD COLUMN extra text;
 -- a lock that does not block reads or writes
 ALTER TABLE orders ALTER COLUMN note SET STATISTICS 200;
+-- LOCK TABLE in a mode that blocks traffic waits in the same queue; NOWAIT
+-- does not wait, and ACCESS SHARE blocks no reads or writes
+BEGIN;
+LOCK TABLE orders IN ACCESS EXCLUSIVE MODE;
+LOCK TABLE tiny IN SHARE MODE;
+LOCK TABLE orders IN ACCESS EXCLUSIVE MODE NOWAIT;
+LOCK TABLE orders IN ACCESS SHARE MODE;
+ROLLBACK;
 -- the recipe, as the hint prints it
 SET lock_timeout = '5s';
 ALTER TABLE orders ADD COLUMN note4 text;

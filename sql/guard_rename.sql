@@ -184,6 +184,46 @@ SET schemaguard.rules = 'rename_relation=off';
 ALTER TABLE billing.notes RENAME TO remarks;
 ALTER TABLE billing.remarks RENAME TO notes;
 RESET schemaguard.rules;
+-- The server renames a table with ALTER INDEX, ALTER SEQUENCE or ALTER VIEW
+-- ... RENAME as well: the relation's kind decides, not the statement's form
+ALTER INDEX billing.notes RENAME TO notes_renamed;
+ALTER SEQUENCE billing.notes RENAME TO notes_renamed;
+ALTER VIEW billing.notes RENAME TO notes_renamed;
+-- and the lock is the table's (missing_lock_timeout names it)
+BEGIN;
+SET LOCAL schemaguard.lock_timeout = 0;
+SET LOCAL schemaguard.allow = 'rename_relation';
+ALTER INDEX billing.notes RENAME TO notes_renamed;
+ROLLBACK;
+-- renaming an index, or a sequence, with any form is not reported
+CREATE INDEX notes_id_idx ON billing.notes (id);
+ALTER INDEX billing.notes_id_idx RENAME TO notes_id_index;
+ALTER TABLE billing.notes_id_index RENAME TO notes_id_idx;
+DROP INDEX billing.notes_id_idx;
+CREATE SEQUENCE billing.rename_seq;
+ALTER SEQUENCE billing.rename_seq RENAME TO rename_sequence;
+ALTER TABLE billing.rename_sequence RENAME TO rename_seq;
+DROP SEQUENCE billing.rename_seq;
+-- ALTER TYPE ... RENAME ATTRIBUTE ... CASCADE renames the column of every
+-- table of that type: rename_column judges each
+CREATE TYPE billing.address AS (street text, city text);
+CREATE TABLE billing.addresses OF billing.address;
+INSERT INTO billing.addresses VALUES ('Main St 1', 'Springfield');
+ALTER TYPE billing.address RENAME ATTRIBUTE city TO town CASCADE;
+-- without CASCADE the server refuses on its own
+ALTER TYPE billing.address RENAME ATTRIBUTE city TO town;
+-- a table of the type created in this transaction is exempt
+BEGIN;
+CREATE TYPE billing.point2 AS (x int, y int);
+CREATE TABLE billing.points OF billing.point2;
+ALTER TYPE billing.point2 RENAME ATTRIBUTE x TO px CASCADE;
+ROLLBACK;
+-- allowed deliberately
+BEGIN;
+SET LOCAL schemaguard.allow = 'rename_column';
+ALTER TYPE billing.address RENAME ATTRIBUTE city TO town CASCADE;
+SELECT town FROM billing.addresses;
+ROLLBACK;
 
 -- =====================================================================
 -- rename_schema

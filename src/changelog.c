@@ -315,15 +315,11 @@ sg_frame_add_created(SGStatementFrame *frame)
 	}
 }
 
-static object_access_hook_type sg_prev_object_access = NULL;
-
-static void
-sg_object_access(ObjectAccessType access, Oid classId, Oid objectId,
-				 int subId, void *arg)
+/* called by schemaguard.c's object access hook */
+void
+sg_changelog_object_access(ObjectAccessType access, Oid classId, Oid objectId,
+						   int subId, void *arg)
 {
-	if (sg_prev_object_access)
-		sg_prev_object_access(access, classId, objectId, subId, arg);
-
 	if (access == OAT_POST_CREATE && classId == RelationRelationId &&
 		subId == 0 && sg_frame != NULL && sg_frame->collect_created)
 	{
@@ -332,13 +328,6 @@ sg_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 		sg_frame->created_relids = lappend_oid(sg_frame->created_relids, objectId);
 		MemoryContextSwitchTo(old);
 	}
-}
-
-void
-sg_changelog_init(void)
-{
-	sg_prev_object_access = object_access_hook;
-	object_access_hook = sg_object_access;
 }
 
 /*

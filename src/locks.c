@@ -84,6 +84,7 @@ sg_statement_may_lock(Node *stmt)
 		case T_AlterPolicyStmt:
 		case T_RuleStmt:
 		case T_CreateStmt:
+		case T_LockStmt:
 			return true;
 		default:
 			return false;
@@ -145,10 +146,21 @@ sg_statement_lock(SGContext *ctx, Node *stmt)
 		case T_RenameStmt:
 			{
 				RenameStmt *rs = (RenameStmt *) stmt;
+				SGRelInfo  *ri;
 
-				if (rs->relation != NULL &&
-					rs->renameType != OBJECT_INDEX && rs->renameType != OBJECT_SEQUENCE)
-					sg_note_lock_rv(ctx, &sl, rs->relation, AccessExclusiveLock);
+				/*
+				 * ACCESS EXCLUSIVE, but SHARE UPDATE EXCLUSIVE for ALTER INDEX
+				 * ... RENAME of an index (tablecmds.c, RenameRelation: the
+				 * statement's form does not decide, the relation's kind does).
+				 */
+				if (rs->relation == NULL || (ri = sg_relinfo_rv(ctx, rs->relation)) == NULL)
+					break;
+				if (rs->renameType == OBJECT_INDEX &&
+					(ri->relkind == RELKIND_INDEX || ri->relkind == RELKIND_PARTITIONED_INDEX))
+					break;
+				if (rs->renameType == OBJECT_SEQUENCE && ri->relkind == RELKIND_SEQUENCE)
+					break;
+				sg_note_lock(ctx, &sl, ri, AccessExclusiveLock);
 				break;
 			}
 		case T_TruncateStmt:
@@ -205,6 +217,17 @@ sg_statement_lock(SGContext *ctx, Node *stmt)
 		case T_RuleStmt:
 			sg_note_lock_rv(ctx, &sl, ((RuleStmt *) stmt)->relation, AccessExclusiveLock);
 			break;
+		case T_LockStmt:
+			{
+				LockStmt   *ls = (LockStmt *) stmt;
+
+				/* LOCK ... NOWAIT does not queue */
+				if (ls->nowait)
+					break;
+				foreach(lc, ls->relations)
+					sg_note_lock_rv(ctx, &sl, lfirst_node(RangeVar, lc), ls->mode);
+				break;
+			}
 		case T_CreateStmt:
 			{
 				CreateStmt *cs = (CreateStmt *) stmt;
@@ -313,7 +336,11 @@ sg_apply_lock_timeout(SGContext *ctx, Node *stmt)
 	/* cheap tests first: most sessions never get this far */
 	if (sg_lock_timeout_ms <= 0 || LockTimeout != 0)
 		return -1;
-	if (sg_statement_commits_internally(stmt))
+	/*
+	 * Not for LOCK: applications take explicit locks to wait for each
+	 * other on purpose, and a timeout would break them.
+	 */
+	if (sg_statement_commits_internally(stmt) || IsA(stmt, LockStmt))
 		return -1;
 	sl = sg_statement_lock(ctx, stmt);
 	if (sl.rel == NULL || !sg_lock_blocks_traffic(sl.mode))

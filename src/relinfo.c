@@ -15,8 +15,10 @@
  */
 #include "postgres.h"
 
+#include "access/heapam.h"
 #include "access/htup_details.h"
 #include "access/relation.h"
+#include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
@@ -113,7 +115,7 @@ sg_may_act_on(SGContext *ctx, Oid relid)
 	HeapTuple	tup;
 	Oid			owner;
 
-	if (ctx->dry_run)
+	if (ctx->dry_run || ctx->privileges_checked)
 		return true;
 	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
 	if (!HeapTupleIsValid(tup))
@@ -392,4 +394,41 @@ sg_rel_size_text(SGContext *ctx, SGRelInfo *ri)
 		return psprintf("%s%s (%s), counted as large because schemaguard.assume_large_tables is on",
 						size, parts, rows);
 	return psprintf("%s%s (%s)", size, parts, rows);
+}
+
+/*
+ * ADD COLUMN IF NOT EXISTS of a column the relation already has: the
+ * server skips it with a NOTICE, so no rule judges it.
+ */
+bool
+sg_add_column_skipped(Oid relid, AlterTableCmd *cmd)
+{
+	return cmd->subtype == AT_AddColumn && cmd->missing_ok &&
+		cmd->def != NULL && IsA(cmd->def, ColumnDef) && OidIsValid(relid) &&
+		get_attnum(relid, ((ColumnDef *) cmd->def)->colname) != InvalidAttrNumber;
+}
+
+/*
+ * The OIDs of the relations in pg_class for which pred(form, arg) holds,
+ * by a scan of pg_class (for the few statements that reach relations no
+ * index leads to: the tables of a schema, the tables of a composite type).
+ */
+List *
+sg_relids_where(bool (*pred) (Form_pg_class form, void *arg), void *arg)
+{
+	Relation	classrel = table_open(RelationRelationId, AccessShareLock);
+	TableScanDesc scan = table_beginscan_catalog(classrel, 0, NULL);
+	HeapTuple	tup;
+	List	   *relids = NIL;
+
+	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
+	{
+		Form_pg_class form = (Form_pg_class) GETSTRUCT(tup);
+
+		if (pred(form, arg))
+			relids = lappend_oid(relids, form->oid);
+	}
+	table_endscan(scan);
+	table_close(classrel, AccessShareLock);
+	return relids;
 }

@@ -129,7 +129,8 @@ sg_defined_columns(SGContext *ctx, Node *stmt, SGTableTarget *t)
 			SGColumn   *c;
 
 			if ((cmd->subtype != AT_AddColumn && cmd->subtype != AT_AlterColumnType) ||
-				cmd->def == NULL || !IsA(cmd->def, ColumnDef))
+				cmd->def == NULL || !IsA(cmd->def, ColumnDef) ||
+				sg_add_column_skipped(ri->relid, cmd))
 				continue;
 			c = palloc0(sizeof(SGColumn));
 			c->def = (ColumnDef *) cmd->def;

@@ -57,11 +57,15 @@ sg_is_renamable_relation(char relkind)
  * rename_column
  * ----------------------------------------------------------------
  */
-void
-sg_check_rename_column(SGContext *ctx, Node *stmt)
+/*
+ * Renaming column oldname of a relation to newname; via names the statement
+ * when it does not name the relation (ALTER TYPE ... RENAME ATTRIBUTE ...
+ * CASCADE renames the column of every typed table).
+ */
+static void
+sg_rename_column_of(SGContext *ctx, SGRelInfo *ri, const char *oldname,
+					const char *newname, const char *via)
 {
-	RenameStmt *rs = castNode(RenameStmt, stmt);
-	SGRelInfo  *ri;
 	AttrNumber	attnum;
 	Oid			typid;
 	int32		typmod;
@@ -71,23 +75,24 @@ sg_check_rename_column(SGContext *ctx, Node *stmt)
 	const char *qnew;
 	char	   *recipe;
 
-	if (rs->renameType != OBJECT_COLUMN || rs->subname == NULL ||
-		rs->newname == NULL)
-		return;
-	ri = sg_relinfo_rv(ctx, rs->relation);
 	if (ri == NULL || sg_rel_exempt(ctx, ri) ||
 		!sg_is_renamable_relation(ri->relkind))
 		return;
-	attnum = get_attnum(ri->relid, rs->subname);
+	attnum = get_attnum(ri->relid, oldname);
 	if (attnum == InvalidAttrNumber)
 		return;					/* the statement will report it */
 
 	get_atttypetypmodcoll(ri->relid, attnum, &typid, &typmod, &collid);
 	type = format_type_with_typemod(typid, typmod);
-	qold = quote_identifier(rs->subname);
-	qnew = quote_identifier(rs->newname);
+	qold = quote_identifier(oldname);
+	qnew = quote_identifier(newname);
 
-	if (ri->relkind == RELKIND_VIEW)
+	if (via != NULL)
+		recipe = psprintf("A typed table takes its columns from its type, so it cannot carry both names at once: "
+						  "deploy code that no longer uses %s first (meanwhile a view can offer both: CREATE VIEW ... AS SELECT *, %s AS %s FROM %s), "
+						  "then rename deliberately.",
+						  qold, qold, qnew, ri->qualified);
+	else if (ri->relkind == RELKIND_VIEW)
 		recipe = psprintf("Expand and contract: add %s as an extra output column of %s (CREATE OR REPLACE VIEW may append columns), "
 						  "deploy code that reads %s, then recreate the view without %s once nothing uses it.",
 						  qnew, ri->qualified, qnew, qold);
@@ -104,11 +109,45 @@ sg_check_rename_column(SGContext *ctx, Node *stmt)
 						  qold, qnew, qnew, qnew,
 						  qold, ri->qualified, qold);
 
-	sg_report(ctx, ri, rs->subname, AccessExclusiveLock,
-			  psprintf("renaming column \"%s\" of %s \"%s\" to \"%s\" breaks running code that uses the old name",
-					   rs->subname, sg_relation_word(ri->relkind), ri->display,
-					   rs->newname),
+	sg_report(ctx, ri, oldname, AccessExclusiveLock,
+			  psprintf("%srenaming column \"%s\" of %s \"%s\" to \"%s\" breaks running code that uses the old name",
+					   via ? via : "", oldname, sg_relation_word(ri->relkind), ri->display,
+					   newname),
 			  SG_BREAKS_CLIENTS, recipe);
+}
+
+/* a typed table of the composite type *arg */
+static bool
+sg_is_typed_table_of(Form_pg_class form, void *arg)
+{
+	return form->reloftype == *(Oid *) arg;
+}
+
+void
+sg_check_rename_column(SGContext *ctx, Node *stmt)
+{
+	RenameStmt *rs = castNode(RenameStmt, stmt);
+
+	if (rs->subname == NULL || rs->newname == NULL)
+		return;
+	if (rs->renameType == OBJECT_COLUMN)
+		sg_rename_column_of(ctx, sg_relinfo_rv(ctx, rs->relation),
+							rs->subname, rs->newname, NULL);
+	else if (rs->renameType == OBJECT_ATTRIBUTE && rs->behavior == DROP_CASCADE)
+	{
+		/* the tables of the composite type (tablecmds.c, find_typed_table_dependencies) */
+		Oid			typrelid = RangeVarGetRelid(rs->relation, NoLock, true);
+		Oid			typid = OidIsValid(typrelid) ? get_rel_type_id(typrelid) : InvalidOid;
+		ListCell   *lc;
+
+		if (!OidIsValid(typid))
+			return;
+		foreach(lc, sg_relids_where(sg_is_typed_table_of, &typid))
+			sg_rename_column_of(ctx, sg_relinfo_oid(ctx, lfirst_oid(lc)),
+								rs->subname, rs->newname,
+								psprintf("ALTER TYPE %s RENAME ATTRIBUTE ... CASCADE: ",
+										 quote_identifier(get_rel_name(typrelid))));
+	}
 }
 
 /* ----------------------------------------------------------------
@@ -122,9 +161,14 @@ sg_check_rename_relation(SGContext *ctx, Node *stmt)
 	SGRelInfo  *ri;
 	char	   *qnew;
 
+	/*
+	 * The server renames any relation with any of these forms (ALTER INDEX
+	 * ... RENAME renames a table too): the relation's kind decides.
+	 */
 	if (rs->renameType != OBJECT_TABLE && rs->renameType != OBJECT_VIEW &&
 		rs->renameType != OBJECT_MATVIEW &&
-		rs->renameType != OBJECT_FOREIGN_TABLE)
+		rs->renameType != OBJECT_FOREIGN_TABLE &&
+		rs->renameType != OBJECT_INDEX && rs->renameType != OBJECT_SEQUENCE)
 		return;
 	if (rs->newname == NULL)
 		return;

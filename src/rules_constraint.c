@@ -52,6 +52,7 @@ sg_added_constraints(AlterTableStmt *ats, ConstrType contype)
 {
 	List	   *result = NIL;
 	ListCell   *lc;
+	Oid			relid = RangeVarGetRelid(ats->relation, NoLock, true);
 
 	foreach(lc, ats->cmds)
 	{
@@ -67,7 +68,7 @@ sg_added_constraints(AlterTableStmt *ats, ConstrType contype)
 			result = lappend(result, ac);
 		}
 		else if (cmd->subtype == AT_AddColumn && cmd->def != NULL &&
-				 IsA(cmd->def, ColumnDef))
+				 IsA(cmd->def, ColumnDef) && !sg_add_column_skipped(relid, cmd))
 		{
 			ColumnDef  *def = (ColumnDef *) cmd->def;
 			ListCell   *lc2;

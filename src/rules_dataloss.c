@@ -62,6 +62,14 @@ sg_is_table_kind(char relkind)
 	return relkind == RELKIND_RELATION || relkind == RELKIND_PARTITIONED_TABLE;
 }
 
+/* a table of the schema *arg, partitions counted with their parent */
+static bool
+sg_is_schema_table(Form_pg_class form, void *arg)
+{
+	return form->relnamespace == *(Oid *) arg &&
+		sg_is_table_kind(form->relkind) && !form->relispartition;
+}
+
 /* ----------------------------------------------------------------
  * drop_table
  * ----------------------------------------------------------------
@@ -79,6 +87,8 @@ sg_check_drop_table(SGContext *ctx, Node *stmt)
 			RangeVar   *rv = makeRangeVarFromNameList(castNode(List, lfirst(lc)));
 			SGRelInfo  *ri = sg_relinfo_rv(ctx, rv);
 
+			if (ri != NULL)
+				sg_drop_judged(ri->relid, NULL);
 			if (ri == NULL || sg_rel_exempt(ctx, ri) ||
 				!sg_is_table_kind(ri->relkind) || !sg_rel_has_rows(ctx, ri))
 				continue;
@@ -91,31 +101,19 @@ sg_check_drop_table(SGContext *ctx, Node *stmt)
 		{
 			const char *nspname = strVal(lfirst(lc));
 			Oid			nspid = get_namespace_oid(nspname, true);
-			Relation	classrel;
-			TableScanDesc scan;
-			HeapTuple	tup;
-			List	   *relids = NIL;
+			List	   *relids;
 			ListCell   *lc2;
 
 			if (!OidIsValid(nspid))
 				continue;
-			classrel = table_open(RelationRelationId, AccessShareLock);
-			scan = table_beginscan_catalog(classrel, 0, NULL);
-			while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
-			{
-				Form_pg_class form = (Form_pg_class) GETSTRUCT(tup);
-
-				if (form->relnamespace == nspid && sg_is_table_kind(form->relkind) &&
-					!form->relispartition)
-					relids = lappend_oid(relids, form->oid);
-			}
-			table_endscan(scan);
-			table_close(classrel, AccessShareLock);
+			relids = sg_relids_where(sg_is_schema_table, &nspid);
 
 			foreach(lc2, relids)
 			{
 				SGRelInfo  *ri = sg_relinfo_oid(ctx, lfirst_oid(lc2));
 
+				if (ri != NULL)
+					sg_drop_judged(ri->relid, NULL);
 				if (ri == NULL || sg_rel_exempt(ctx, ri) || !sg_rel_has_rows(ctx, ri))
 					continue;
 				sg_report_drop_table(ctx, ri,
@@ -147,10 +145,12 @@ sg_check_drop_column(SGContext *ctx, Node *stmt)
 		if (ri == NULL)
 		{
 			ri = sg_alter_table_target(ctx, ats);
-			if (ri == NULL || ri->relkind == RELKIND_MATVIEW ||
-				!sg_rel_has_rows(ctx, ri))
+			if (ri == NULL)
 				return;
 		}
+		sg_drop_judged(ri->relid, cmd->name);
+		if (ri->relkind == RELKIND_MATVIEW || !sg_rel_has_rows(ctx, ri))
+			continue;
 		if (get_attnum(ri->relid, cmd->name) == InvalidAttrNumber)
 			continue;			/* IF EXISTS, or the statement reports it */
 

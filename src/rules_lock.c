@@ -533,6 +533,8 @@ sg_check_add_column_not_null_no_default(SGContext *ctx, Node *stmt)
 				!sg_rel_has_rows(ctx, ri))
 				return;
 		}
+		if (sg_add_column_skipped(ri->relid, cmd))
+			continue;
 
 		type = sg_coldef_type_text(def);
 		qcol = quote_identifier(def->colname);
@@ -687,6 +689,8 @@ sg_check_add_column_volatile_default(SGContext *ctx, Node *stmt)
 				!sg_rel_is_large(ctx, ri))
 				return;
 		}
+		if (sg_add_column_skipped(ri->relid, cmd))
+			continue;
 
 		/*
 		 * Decide on the cooked expression, as the server does before it

@@ -258,13 +258,16 @@ sg_check_missing_lock_timeout(SGContext *ctx, Node *stmt)
 {
 	SGStatementLock sl;
 
-	/* a session lock_timeout, or schemaguard's own for this statement */
-	if (LockTimeout != 0 ||
-		(sg_lock_timeout_ms > 0 && !sg_statement_commits_internally(stmt)))
+	/*
+	 * A session lock_timeout, or schemaguard's own: an installation that
+	 * sets schemaguard.lock_timeout has chosen it, also where it cannot
+	 * apply (statements that commit internally, LOCK).  Not size-aware: the
+	 * lock queue forms behind a statement on a tiny table just as well.
+	 */
+	if (LockTimeout != 0 || sg_lock_timeout_ms > 0)
 		return;
 	sl = sg_statement_lock(ctx, stmt);
-	if (sl.rel == NULL || !sg_lock_blocks_traffic(sl.mode) ||
-		!sg_rel_is_large(ctx, sl.rel))
+	if (sl.rel == NULL || !sg_lock_blocks_traffic(sl.mode))
 		return;
 
 	sg_report(ctx, sl.rel, NULL, sl.mode,
@@ -273,9 +276,6 @@ sg_check_missing_lock_timeout(SGContext *ctx, Node *stmt)
 					   (sl.mode == AccessExclusiveLock || sl.mode == ExclusiveLock) ? "an" : "a",
 					   sg_lock_name(sl.mode), sl.rel->display),
 			  "If a long transaction holds any lock on the relation, this statement waits in the lock queue, and every query on the relation waits behind it.",
-			  sg_lock_timeout_ms > 0 ?
-			  "schemaguard.lock_timeout does not apply to statements that run in several transactions. Set a lock timeout and retry on failure:\n"
-			  "SET lock_timeout = '5s';" :
 			  "Set a lock timeout and retry on failure:\n"
 			  "SET lock_timeout = '5s';\n"
 			  "or let schemaguard apply one: ALTER SYSTEM SET schemaguard.lock_timeout = '5s';");

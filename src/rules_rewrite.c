@@ -563,6 +563,9 @@ sg_cmd_is_noop(AlterTableCmd *cmd, SGRelInfo *ri)
 	form = (Form_pg_class) GETSTRUCT(tup);
 	switch (cmd->subtype)
 	{
+		case AT_AddColumn:
+			noop = sg_add_column_skipped(ri->relid, cmd);
+			break;
 		case AT_SetLogged:
 			noop = (form->relpersistence == RELPERSISTENCE_PERMANENT);
 			break;

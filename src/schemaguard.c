@@ -51,6 +51,23 @@ static void sg_xact_callback(XactEvent event, void *arg);
 static void sg_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 								SubTransactionId parentSubid, void *arg);
 
+static object_access_hook_type sg_prev_object_access = NULL;
+
+/*
+ * The server is about to create, alter or drop an object: the changelog
+ * notes relations created where no event trigger fires, and the data-loss
+ * rules judge what is dropped (dropnet.c).
+ */
+static void
+sg_object_access(ObjectAccessType access, Oid classId, Oid objectId,
+				 int subId, void *arg)
+{
+	if (sg_prev_object_access)
+		sg_prev_object_access(access, classId, objectId, subId, arg);
+	sg_drop_object_access(access, classId, objectId, subId, arg);
+	sg_changelog_object_access(access, classId, objectId, subId, arg);
+}
+
 void
 _PG_init(void)
 {
@@ -59,7 +76,8 @@ _PG_init(void)
 	prev_ProcessUtility = ProcessUtility_hook;
 	ProcessUtility_hook = sg_ProcessUtility;
 
-	sg_changelog_init();
+	sg_prev_object_access = object_access_hook;
+	object_access_hook = sg_object_access;
 
 	RegisterXactCallback(sg_xact_callback, NULL);
 	RegisterSubXactCallback(sg_subxact_callback, NULL);
@@ -78,6 +96,7 @@ sg_xact_callback(XactEvent event, void *arg)
 			/* the list's memory goes away with TopTransactionContext */
 			sg_created_objects = NIL;
 			sg_rewrite_reset();
+			sg_drop_reset();
 			break;
 		default:
 			break;
@@ -266,13 +285,25 @@ sg_ProcessUtility(SG_PROCESS_UTILITY_ARGS)
 	bool		framed;
 	MemoryContext cxt = CurrentMemoryContext;
 
+	SGDropStatement outer;
+
+	/* what the parse-tree rules judged in an earlier statement is done */
+	if (context == PROCESS_UTILITY_TOPLEVEL)
+		sg_drop_reset();
+	sg_drop_enter(GetCommandTagName(CreateCommandTag(stmt)), queryString,
+				  pstmt->stmt_location, pstmt->stmt_len, &outer);
+
 	if (sg_statement_has_rules(stmt) && sg_guard_active())
 		sg_guard_statement(pstmt, queryString, context, &guard);
 
 	framed = sg_changelog_begin(&frame, stmt, context);
 
 	if (!framed && guard.nestlevel < 0)
+	{
 		sg_call_next(SG_PROCESS_UTILITY_CALL_ARGS);
+		/* nothing records what the drop rules let through here */
+		sg_drop_take_results(&guard.allowed, &guard.warnings);
+	}
 	else
 	{
 		PG_TRY();
@@ -291,10 +322,13 @@ sg_ProcessUtility(SG_PROCESS_UTILITY_ARGS)
 		PG_END_TRY();
 		if (guard.nestlevel >= 0)
 			AtEOXact_GUC(true, guard.nestlevel);
+		sg_drop_take_results(&guard.allowed, &guard.warnings);
 		if (framed)
 			sg_changelog_end(&frame, pstmt, queryString, guard.allowed,
 							 guard.warnings);
 	}
+
+	sg_drop_leave(&outer);
 
 	if (IsA(stmt, CreateSchemaStmt) || IsA(stmt, CreateEnumStmt))
 		sg_note_statement_creations(stmt);

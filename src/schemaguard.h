@@ -13,6 +13,8 @@
 
 #include "compat.h"
 #include "access/xact.h"
+#include "catalog/pg_class.h"
+#include "catalog/objectaccess.h"
 #include "datatype/timestamp.h"
 #include "lib/stringinfo.h"
 #include "nodes/parsenodes.h"
@@ -109,6 +111,7 @@ typedef struct SGContext
 	List	   *created_rels;	/* check(): RangeVars created by the script */
 	AclMode		acl_any;		/* besides ownership, any of these privileges
 								 * lets the statement act on a relation */
+	bool		privileges_checked; /* the server has checked them already */
 
 	/* private to the engine */
 	const SGRule *rule;			/* rule being evaluated */
@@ -186,6 +189,8 @@ extern SGRelInfo *sg_relinfo_oid(SGContext *ctx, Oid relid);
 extern bool sg_rel_exempt(SGContext *ctx, SGRelInfo *ri);
 extern bool sg_rel_is_large(SGContext *ctx, SGRelInfo *ri);
 extern bool sg_rel_has_rows(SGContext *ctx, SGRelInfo *ri);
+extern bool sg_add_column_skipped(Oid relid, AlterTableCmd *cmd);
+extern List *sg_relids_where(bool (*pred) (Form_pg_class form, void *arg), void *arg);
 extern SGRelInfo *sg_largest_large_rel(SGContext *ctx, List *relids,
 									   int *nconsidered);
 extern char *sg_rel_size_text(SGContext *ctx, SGRelInfo *ri);
@@ -248,7 +253,26 @@ typedef struct SGStatementFrame
 	List	   *created_relids; /* relations the statement created */
 } SGStatementFrame;
 
-extern void sg_changelog_init(void);
+extern void sg_changelog_object_access(ObjectAccessType access, Oid classId,
+									   Oid objectId, int subId, void *arg);
+
+/* the data-loss rules on what the server drops (dropnet.c) */
+typedef struct SGDropStatement
+{
+	const char *tag;			/* command tag */
+	const char *query;			/* source text holding the statement */
+	int			location;
+	int			len;
+} SGDropStatement;
+
+extern void sg_drop_reset(void);
+extern void sg_drop_enter(const char *tag, const char *query, int location,
+						  int len, SGDropStatement *saved);
+extern void sg_drop_leave(SGDropStatement *saved);
+extern void sg_drop_judged(Oid relid, const char *column);
+extern void sg_drop_take_results(List **allowed, List **warnings);
+extern void sg_drop_object_access(ObjectAccessType access, Oid classId,
+								  Oid objectId, int subId, void *arg);
 
 extern bool sg_changelog_begin(SGStatementFrame *frame, Node *stmt,
 							   ProcessUtilityContext context);

@@ -120,14 +120,40 @@ sg_constraint_name(SGRelInfo *ri, Constraint *con, const char *column,
 								get_rel_namespace(ri->relid), NIL);
 }
 
-/* "ALTER TABLE t ADD COLUMN c type;" for the recipe of a column constraint */
+/*
+ * "ALTER TABLE t ADD COLUMN <the column as written, without con>;" for the
+ * recipe of a column constraint that moves to a statement of its own; the
+ * constraint's own text is set in *con_text (NULL if it cannot be cut).
+ * Without the statement's text, the column is written from the parse tree
+ * when it has nothing but a type, and otherwise a comment says what to
+ * keep.
+ */
 static char *
-sg_add_plain_column(SGRelInfo *ri, ColumnDef *def)
+sg_add_column_without(SGContext *ctx, SGRelInfo *ri, ColumnDef *def,
+					  Constraint *con, char **con_text)
 {
-	return psprintf("ALTER TABLE %s ADD COLUMN %s %s%s;\n",
+	char	   *column;
+	ListCell   *lc;
+	bool		plain = def->collClause == NULL;
+
+	if (sg_split_column_constraint(ctx, def, con, &column, con_text))
+		return psprintf("ALTER TABLE %s ADD COLUMN %s;\n", ri->qualified, column);
+	*con_text = NULL;
+	foreach(lc, def->constraints)
+	{
+		Node	   *item = lfirst(lc);
+
+		if (item != (Node *) con && IsA(item, Constraint) &&
+			((Constraint *) item)->contype != CONSTR_ATTR_DEFERRABLE &&
+			((Constraint *) item)->contype != CONSTR_ATTR_NOT_DEFERRABLE &&
+			((Constraint *) item)->contype != CONSTR_ATTR_DEFERRED &&
+			((Constraint *) item)->contype != CONSTR_ATTR_IMMEDIATE)
+			plain = false;
+	}
+	return psprintf("ALTER TABLE %s ADD COLUMN %s %s;%s\n",
 					ri->qualified, quote_identifier(def->colname),
 					sg_coldef_type_text(def),
-					sg_coldef_raw_default(def) ? " DEFAULT ...  -- the same default as before, without the constraint" : "");
+					plain ? "" : "  -- with the column's other clauses as in your statement");
 }
 
 /* the referenced table, schema-qualified when it exists */
@@ -172,6 +198,7 @@ sg_check_add_foreign_key_validated(SGContext *ctx, Node *stmt)
 		char	   *qcon;
 		char	   *pktable;
 		StringInfoData recipe;
+		LOCKMODE	lockmode;
 
 		if (con->skip_validation)
 			continue;			/* NOT VALID */
@@ -188,14 +215,29 @@ sg_check_add_foreign_key_validated(SGContext *ctx, Node *stmt)
 							   "Add the constraint NOT VALID (brief lock, no scan), then validate it in its own transaction (SHARE UPDATE EXCLUSIVE: reads and writes continue):\n");
 		if (ac->column != NULL)
 		{
-			appendStringInfoString(&recipe, sg_add_plain_column(ri, ac->column));
-			appendStringInfo(&recipe,
-							 "ALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY (%s) REFERENCES %s%s%s%s NOT VALID;\n",
-							 ri->qualified, qcon, quote_identifier(ac->column->colname),
-							 pktable,
-							 con->pk_attrs ? " (" : "",
-							 con->pk_attrs ? sg_name_list(con->pk_attrs, ", ", true) : "",
-							 con->pk_attrs ? ")" : "");
+			char	   *con_text;
+			char	   *table_form;
+
+			appendStringInfoString(&recipe,
+								   sg_add_column_without(ctx, ri, ac->column, con, &con_text));
+			/* "[CONSTRAINT n] REFERENCES ..." -> "... FOREIGN KEY (c) REFERENCES ..." */
+			table_form = con_text == NULL ? NULL :
+				sg_text_before_keyword(con_text, "references",
+									   psprintf("FOREIGN KEY (%s) ",
+												quote_identifier(ac->column->colname)));
+			if (table_form != NULL)
+				appendStringInfo(&recipe, "ALTER TABLE %s ADD %s%s NOT VALID;\n",
+								 ri->qualified,
+								 con->conname ? "" : psprintf("CONSTRAINT %s ", qcon),
+								 table_form);
+			else
+				appendStringInfo(&recipe,
+								 "ALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY (%s) REFERENCES %s%s%s%s NOT VALID;\n",
+								 ri->qualified, qcon, quote_identifier(ac->column->colname),
+								 pktable,
+								 con->pk_attrs ? " (" : "",
+								 con->pk_attrs ? sg_name_list(con->pk_attrs, ", ", true) : "",
+								 con->pk_attrs ? ")" : "");
 		}
 		else
 		{
@@ -217,11 +259,16 @@ sg_check_add_foreign_key_validated(SGContext *ctx, Node *stmt)
 		appendStringInfo(&recipe, "ALTER TABLE %s VALIDATE CONSTRAINT %s;",
 						 ri->qualified, qcon);
 
+		/* the lock of the whole statement: ADD COLUMN takes ACCESS EXCLUSIVE */
+		lockmode = AlterTableGetLockLevel(ats->cmds);
 		sg_report(ctx, ri, ac->column ? ac->column->colname : NULL,
-				  ShareRowExclusiveLock,
-				  psprintf("adding foreign key \"%s\" to table \"%s\" validates every row while blocking writes",
-						   conname, ri->display),
-				  psprintf("The referenced table %s is locked the same way while the check runs.", pktable),
+				  lockmode,
+				  psprintf("adding foreign key \"%s\" to table \"%s\" validates every row while blocking %s",
+						   conname, ri->display,
+						   lockmode >= AccessExclusiveLock ? "reads and writes" : "writes"),
+				  lockmode == ShareRowExclusiveLock ?
+				  psprintf("The referenced table %s is locked the same way while the check runs.", pktable) :
+				  psprintf("The referenced table %s is locked in SHARE ROW EXCLUSIVE mode (writes blocked) while the check runs.", pktable),
 				  recipe.data);
 	}
 }
@@ -261,34 +308,6 @@ sg_first_column(Node *raw_expr)
 	return list_length(names) == 1 ? strVal(linitial(names)) : NULL;
 }
 
-/*
- * Text of a column CHECK constraint: from its start to the parenthesis
- * that closes its expression.
- */
-static char *
-sg_column_check_text(SGContext *ctx, Constraint *con)
-{
-	char	   *clause = sg_text_clause(ctx, con->location);
-	int			depth = 0;
-	char	   *p;
-
-	if (clause == NULL)
-		return NULL;
-	/* the expression was scanned already, so plain parenthesis counting on
-	 * a clause that starts with CHECK or CONSTRAINT name CHECK is enough
-	 * unless the expression contains quoted parentheses */
-	for (p = clause; *p; p++)
-	{
-		if (*p == '\'' || *p == '"')
-			return NULL;
-		if (*p == '(')
-			depth++;
-		else if (*p == ')' && --depth == 0)
-			return pnstrdup(clause, p - clause + 1);
-	}
-	return NULL;
-}
-
 void
 sg_check_add_check_validated(SGContext *ctx, Node *stmt)
 {
@@ -320,14 +339,14 @@ sg_check_add_check_validated(SGContext *ctx, Node *stmt)
 									 sg_first_column(con->raw_expr),
 									 "check");
 		qcon = quote_identifier(conname);
-		clause = ac->column ? sg_column_check_text(ctx, con) :
-			sg_text_clause(ctx, con->location);
-
 		initStringInfo(&recipe);
 		appendStringInfoString(&recipe,
 							   "Add the constraint NOT VALID (brief lock, no scan), then validate it in its own transaction (SHARE UPDATE EXCLUSIVE: reads and writes continue):\n");
 		if (ac->column != NULL)
-			appendStringInfoString(&recipe, sg_add_plain_column(ri, ac->column));
+			appendStringInfoString(&recipe,
+								   sg_add_column_without(ctx, ri, ac->column, con, &clause));
+		else
+			clause = sg_text_clause(ctx, con->location);
 		if (clause != NULL)
 			appendStringInfo(&recipe, "ALTER TABLE %s ADD %s%s%s NOT VALID;\n",
 							 ri->qualified,
@@ -417,7 +436,12 @@ sg_check_add_unique_constraint(SGContext *ctx, Node *stmt)
 			appendStringInfoString(&recipe,
 								   "Build the index without blocking writes (outside a transaction block), then attach it to the constraint:\n");
 			if (ac->column != NULL)
-				appendStringInfoString(&recipe, sg_add_plain_column(ri, ac->column));
+			{
+				char	   *con_text;
+
+				appendStringInfoString(&recipe,
+									   sg_add_column_without(ctx, ri, ac->column, con, &con_text));
+			}
 			/* a primary key needs NOT NULL columns: prove them first */
 			if (con->contype == CONSTR_PRIMARY && ac->column == NULL)
 			{

@@ -207,6 +207,11 @@ extern char *sg_insert_after_keyword(SGContext *ctx, const char *keyword,
 									 const char *insertion);
 extern char *sg_text_after_name(SGContext *ctx, int name_location);
 extern char *sg_text_clause(SGContext *ctx, int location);
+extern bool sg_split_column_constraint(SGContext *ctx, ColumnDef *def,
+									   Constraint *con, char **column,
+									   char **constraint);
+extern char *sg_text_before_keyword(const char *text, const char *keyword,
+									const char *insertion);
 extern char *sg_redact_string_literals(const char *text);
 extern char *sg_cut_statement(const char *query, int location, int len);
 extern const char *sg_lock_name(LOCKMODE mode);

@@ -288,6 +288,135 @@ sg_token_at(SGContext *ctx, int location, char **text, int *ntok,
 	return i;
 }
 
+/* trim blanks at both ends of text[start, end) and copy it */
+static char *
+sg_trimmed(const char *text, int start, int end)
+{
+	while (start < end && isspace((unsigned char) text[start]))
+		start++;
+	while (end > start && isspace((unsigned char) text[end - 1]))
+		end--;
+	return pnstrdup(text + start, end - start);
+}
+
+static bool
+sg_is_constraint_attr(Node *node)
+{
+	if (!IsA(node, Constraint))
+		return false;
+	switch (((Constraint *) node)->contype)
+	{
+		case CONSTR_ATTR_DEFERRABLE:
+		case CONSTR_ATTR_NOT_DEFERRABLE:
+		case CONSTR_ATTR_DEFERRED:
+		case CONSTR_ATTR_IMMEDIATE:
+			return true;
+		default:
+			return false;
+	}
+}
+
+/*
+ * An ADD COLUMN's column definition split in two, both cut from the
+ * statement's text at the locations the parser recorded: the column as
+ * written without one of its constraints (and the DEFERRABLE / INITIALLY
+ * clauses that follow that constraint), and the constraint's own text.
+ * False if the text cannot be cut so.
+ */
+bool
+sg_split_column_constraint(SGContext *ctx, ColumnDef *def, Constraint *con,
+						   char **column, char **constraint)
+{
+	char	   *text;
+	int			ntok;
+	SGToken    *toks;
+	int			i = sg_token_at(ctx, def->location, &text, &ntok, &toks);
+	int			start;
+	int			end;
+	int			depth = 0;
+	int			textstart;
+	int			len;
+	int			ms = -1;
+	int			me;
+	ListCell   *lc;
+	bool		after = false;
+
+	if (i < 0 || con->location < 0)
+		return false;
+	start = toks[i].start;
+	/* the definition ends at the next comma outside parentheses */
+	for (end = -1; i < ntok && end < 0; i++)
+	{
+		if (toks[i].token == '(')
+			depth++;
+		else if (toks[i].token == ')')
+			depth--;
+		else if (toks[i].token == ',' && depth == 0)
+			end = toks[i].start;
+	}
+	if (end < 0)
+		end = strlen(text);
+
+	/* the constraint runs to the next clause that is not its attribute */
+	textstart = sg_statement_start(ctx, &len) - ctx->query;
+	me = end;
+	foreach(lc, def->constraints)
+	{
+		Node	   *item = lfirst(lc);
+		int			off;
+
+		if (!IsA(item, Constraint) || ((Constraint *) item)->location < 0)
+			return false;
+		off = ((Constraint *) item)->location - textstart;
+		if (off < start || off >= end)
+			return false;
+		if ((Constraint *) item == con)
+		{
+			ms = off;
+			after = true;
+		}
+		else if (after && !sg_is_constraint_attr(item))
+		{
+			if (off > ms && off < me)
+				me = off;
+			after = false;
+		}
+	}
+	if (def->collClause != NULL && def->collClause->location - textstart > ms &&
+		def->collClause->location - textstart < me)
+		me = def->collClause->location - textstart;
+	if (ms < 0)
+		return false;
+
+	*constraint = sg_trimmed(text, ms, me);
+	*column = psprintf("%s%s%s", sg_trimmed(text, start, ms),
+					   me < end ? " " : "", me < end ? sg_trimmed(text, me, end) : "");
+	return true;
+}
+
+/*
+ * text with insertion placed before the first occurrence of the keyword
+ * (e.g. "FOREIGN KEY (c) " before REFERENCES), or NULL.
+ */
+char *
+sg_text_before_keyword(const char *text, const char *keyword,
+					   const char *insertion)
+{
+	int			want = sg_keyword_token(keyword);
+	int			ntok;
+	SGToken    *toks;
+
+	if (want < 0 || !sg_tokenize(text, &ntok, &toks))
+		return NULL;
+	for (int i = 0; i < ntok; i++)
+	{
+		if (toks[i].token == want)
+			return psprintf("%.*s%s%s", toks[i].start, text, insertion,
+							text + toks[i].start);
+	}
+	return NULL;
+}
+
 /*
  * The rest of the statement after a (possibly qualified) name that starts
  * at name_location in the source text, e.g. "USING btree (a, b)" after

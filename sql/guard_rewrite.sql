@@ -251,6 +251,40 @@ ALTER TABLE items SET ACCESS METHOD heap;
 ALTER TABLE items SET TABLESPACE pg_default;
 ALTER TABLE items SET LOGGED, SET TABLESPACE pg_default;
 SELECT pg_relation_filenode('items') = :items_node AS not_rewritten;
+-- ALTER TABLE ALL IN TABLESPACE moves every table of a tablespace (OWNED
+-- BY: of some roles), each copied under an ACCESS EXCLUSIVE lock: judged on
+-- the tables it would move, and the largest is named
+SET allow_in_place_tablespaces = on;
+CREATE TABLESPACE regress_sg_ts LOCATION '';
+RESET allow_in_place_tablespaces;
+SET client_min_messages = warning;
+DROP ROLE IF EXISTS regress_rw_owner;
+RESET client_min_messages;
+CREATE ROLE regress_rw_owner;
+CREATE TABLE rw_small (id int);
+CREATE TABLE rw_large AS SELECT g AS id, repeat('x', 100) AS pad FROM generate_series(1, 3000) g;
+-- VACUUM drops the empty pages that bulk loading adds on PostgreSQL 16+
+VACUUM ANALYZE rw_large;
+ALTER TABLE rw_small OWNER TO regress_rw_owner;
+ALTER TABLE rw_large OWNER TO regress_rw_owner;
+ALTER TABLE ALL IN TABLESPACE pg_default OWNED BY regress_rw_owner SET TABLESPACE regress_sg_ts;
+ALTER TABLE ALL IN TABLESPACE pg_default OWNED BY regress_rw_owner SET TABLESPACE regress_sg_ts NOWAIT;
+-- nothing to move, or the same tablespace: nothing copied
+ALTER TABLE ALL IN TABLESPACE regress_sg_ts OWNED BY regress_rw_owner SET TABLESPACE pg_default;
+ALTER TABLE ALL IN TABLESPACE pg_default OWNED BY regress_rw_owner SET TABLESPACE pg_default;
+ALTER INDEX ALL IN TABLESPACE pg_default OWNED BY regress_rw_owner SET TABLESPACE regress_sg_ts;
+-- allowed deliberately: the tables move
+BEGIN;
+SET LOCAL schemaguard.allow = 'table_rewrite';
+ALTER TABLE ALL IN TABLESPACE pg_default OWNED BY regress_rw_owner SET TABLESPACE regress_sg_ts;
+SELECT relname, spcname FROM pg_class c JOIN pg_tablespace t ON t.oid = c.reltablespace
+ WHERE relname LIKE 'rw\_%' ORDER BY relname;
+ROLLBACK;
+SET schemaguard.mode = off;
+DROP TABLE rw_small, rw_large;
+RESET schemaguard.mode;
+DROP ROLE regress_rw_owner;
+DROP TABLESPACE regress_sg_ts;
 
 -- =====================================================================
 -- table_rewrite: exemptions

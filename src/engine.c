@@ -43,7 +43,7 @@ const SGRule sg_rules[] = {
 	{"alter_column_type", SG_FAMILY_LOCK, SG_LEVEL_ERROR, {T_AlterTableStmt},
 		sg_check_alter_column_type,
 	"ALTER COLUMN ... TYPE that rewrites the table or rebuilds its indexes"},
-	{"table_rewrite", SG_FAMILY_LOCK, SG_LEVEL_ERROR, {T_AlterTableStmt},
+	{"table_rewrite", SG_FAMILY_LOCK, SG_LEVEL_ERROR, {T_AlterTableStmt, T_AlterTableMoveAllStmt},
 		sg_check_table_rewrite,
 	"any other full table rewrite: identity, serial or stored generated columns, SET LOGGED/UNLOGGED, SET ACCESS METHOD, SET TABLESPACE"},
 	{"add_foreign_key_validated", SG_FAMILY_LOCK, SG_LEVEL_ERROR, {T_AlterTableStmt},

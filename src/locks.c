@@ -85,6 +85,7 @@ sg_statement_may_lock(Node *stmt)
 		case T_RuleStmt:
 		case T_CreateStmt:
 		case T_LockStmt:
+		case T_AlterTableMoveAllStmt:
 			return true;
 		default:
 			return false;
@@ -216,6 +217,12 @@ sg_statement_lock(SGContext *ctx, Node *stmt)
 			break;
 		case T_RuleStmt:
 			sg_note_lock_rv(ctx, &sl, ((RuleStmt *) stmt)->relation, AccessExclusiveLock);
+			break;
+		case T_AlterTableMoveAllStmt:
+			if (!((AlterTableMoveAllStmt *) stmt)->nowait)
+				foreach(lc, sg_move_all_relids((AlterTableMoveAllStmt *) stmt))
+					sg_note_lock(ctx, &sl, sg_relinfo_oid(ctx, lfirst_oid(lc)),
+								 AccessExclusiveLock);
 			break;
 		case T_LockStmt:
 			{

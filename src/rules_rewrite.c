@@ -17,6 +17,7 @@
 
 #include "access/htup_details.h"
 #include "access/relation.h"
+#include "catalog/catalog.h"
 #include "catalog/index.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_am.h"
@@ -43,6 +44,7 @@
 #include "parser/parse_node.h"
 #include "parser/parse_relation.h"
 #include "parser/parse_type.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
@@ -592,12 +594,96 @@ sg_cmd_is_noop(AlterTableCmd *cmd, SGRelInfo *ri)
 	return noop;
 }
 
+/* what ALTER ... ALL IN TABLESPACE moves (tablecmds.c, AlterTableMoveAll) */
+typedef struct SGMoveAll
+{
+	AlterTableMoveAllStmt *stmt;
+	Oid			orig;			/* reltablespace of the relations it moves */
+	List	   *roles;			/* OWNED BY, or NIL */
+} SGMoveAll;
+
+static bool
+sg_is_moved(Form_pg_class form, void *arg)
+{
+	SGMoveAll  *m = (SGMoveAll *) arg;
+	ObjectType	objtype = m->stmt->objtype;
+
+	if (form->reltablespace != m->orig || form->relisshared ||
+		IsCatalogNamespace(form->relnamespace) ||
+		IsToastNamespace(form->relnamespace) ||
+		isAnyTempNamespace(form->relnamespace))
+		return false;
+	if ((objtype == OBJECT_TABLE && form->relkind != RELKIND_RELATION &&
+		 form->relkind != RELKIND_PARTITIONED_TABLE) ||
+		(objtype == OBJECT_INDEX && form->relkind != RELKIND_INDEX &&
+		 form->relkind != RELKIND_PARTITIONED_INDEX) ||
+		(objtype == OBJECT_MATVIEW && form->relkind != RELKIND_MATVIEW))
+		return false;
+	return m->roles == NIL || list_member_oid(m->roles, form->relowner);
+}
+
+/*
+ * The relations ALTER TABLE | INDEX | MATERIALIZED VIEW ALL IN TABLESPACE
+ * would move, each copied under an ACCESS EXCLUSIVE lock.
+ */
+List *
+sg_move_all_relids(AlterTableMoveAllStmt *stmt)
+{
+	SGMoveAll	m;
+	Oid			orig = get_tablespace_oid(stmt->orig_tablespacename, true);
+	Oid			target = get_tablespace_oid(stmt->new_tablespacename, true);
+	ListCell   *lc;
+
+	if (!OidIsValid(orig) || !OidIsValid(target) || orig == target)
+		return NIL;
+	m.stmt = stmt;
+	/* relations in the database's default tablespace say 0 */
+	m.orig = (orig == MyDatabaseTableSpace) ? InvalidOid : orig;
+	m.roles = NIL;
+	foreach(lc, stmt->roles)
+	{
+		Oid			role = get_rolespec_oid(lfirst(lc), true);
+
+		if (OidIsValid(role))
+			m.roles = lappend_oid(m.roles, role);
+	}
+	if (stmt->roles != NIL && m.roles == NIL)
+		return NIL;
+	return sg_relids_where(sg_is_moved, &m);
+}
+
+static void
+sg_check_move_all(SGContext *ctx, AlterTableMoveAllStmt *stmt)
+{
+	int			n;
+	SGRelInfo  *ri = sg_largest_large_rel(ctx, sg_move_all_relids(stmt), &n);
+
+	if (ri == NULL)
+		return;
+	sg_report(ctx, ri, NULL, AccessExclusiveLock,
+			  psprintf("ALL IN TABLESPACE \"%s\" moves %s \"%s\" to tablespace \"%s\", copying it",
+					   stmt->orig_tablespacename, sg_relkind_word(ri->relkind),
+					   ri->display, stmt->new_tablespacename),
+			  psprintf("The statement moves %d relations one after another, each copied block by block under an ACCESS EXCLUSIVE lock held to the end of the transaction; this is the largest.",
+					   n),
+			  psprintf("Move the relations one at a time, the large ones with an online repack tool that supports tablespaces "
+					   "(e.g. pg_repack --table=%s --tablespace=%s), or in a maintenance window.",
+					   ri->qualified, quote_identifier(stmt->new_tablespacename)));
+}
+
 void
 sg_check_table_rewrite(SGContext *ctx, Node *stmt)
 {
-	AlterTableStmt *ats = castNode(AlterTableStmt, stmt);
+	AlterTableStmt *ats;
 	SGRelInfo  *ri = NULL;
 	ListCell   *lc;
+
+	if (IsA(stmt, AlterTableMoveAllStmt))
+	{
+		sg_check_move_all(ctx, (AlterTableMoveAllStmt *) stmt);
+		return;
+	}
+	ats = castNode(AlterTableStmt, stmt);
 
 	foreach(lc, ats->cmds)
 	{

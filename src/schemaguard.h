@@ -190,6 +190,7 @@ extern bool sg_rel_exempt(SGContext *ctx, SGRelInfo *ri);
 extern bool sg_rel_is_large(SGContext *ctx, SGRelInfo *ri);
 extern bool sg_rel_has_rows(SGContext *ctx, SGRelInfo *ri);
 extern bool sg_add_column_skipped(Oid relid, AlterTableCmd *cmd);
+extern List *sg_move_all_relids(AlterTableMoveAllStmt *stmt);
 extern List *sg_relids_where(bool (*pred) (Form_pg_class form, void *arg), void *arg);
 extern SGRelInfo *sg_largest_large_rel(SGContext *ctx, List *relids,
 									   int *nconsidered);

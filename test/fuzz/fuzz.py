@@ -316,7 +316,7 @@ _BANNED_SUBSTR = [
     "dblink", "pg_switch_wal", "replication_slot", "replication_origin",
     "pg_logical_emit", "pg_log_backend", "allow_system_table_mods",
     "zero_damaged_pages", "ignore_system_indexes", "ignore_checksum",
-    "ignore_invalid_pages", "client_encoding", "standard_conforming",
+    "ignore_invalid_pages", "client_encoding",
     "without function", "pg_create_restore_point", "pg_backup_",
     "pg_import_system_collations", "pg_wal_replay", "lo_unlink", "set_config",
     "pg_advisory", "pg_try_advisory", "post_auth_delay", "pre_auth_delay",
@@ -344,6 +344,11 @@ _DML = {"insert", "update", "delete", "merge", "truncate"}
 def allowed(stmt, autocommit):
     low = stmt.lower()
     if "\x00" in stmt:
+        return False
+    # how the client quotes: only for the statement's own transaction
+    if "standard_conforming" in low and (
+            autocommit or re.search(r"standard_conforming", re.sub(
+                r"set\s+local\s+standard_conforming_strings", "", low))):
         return False
     for s in _BANNED_SUBSTR:
         if s in low:
@@ -665,14 +670,62 @@ class Gen:
             self.nested(self.nested(self.nested(self.statement()))),
         ])
 
+    def effect_ddl(self):
+        """Statements whose effect their form hides: drops through
+        dependencies, renames through another relation kind, moves of
+        whole tablespaces, statements that fire no event trigger, text
+        parsed under other settings, expressions the guard must not run."""
+        t = self.c(TABLES)
+        return self.c([
+            "DROP OWNED BY fz_owner%s" % self.maybe(" CASCADE"),
+            "REASSIGN OWNED BY fz_owner TO postgres",
+            "DROP SCHEMA fz_parts%s" % self.maybe(" CASCADE", 0.8),
+            "DROP TABLE public.t2%s" % self.maybe(" CASCADE", 0.8),
+            "DROP TYPE app.pair CASCADE", "DROP DOMAIN app.posint CASCADE",
+            "DROP TYPE app.mood CASCADE", "DROP EXTENSION citext%s" % self.maybe(" CASCADE", 0.8),
+            "ALTER TYPE app.pair %s ATTRIBUTE %s CASCADE" % (
+                self.c(["DROP", "DROP IF EXISTS"]), self.c(["x", "y", "z"])),
+            "ALTER TYPE app.pair RENAME ATTRIBUTE %s TO %s%s" % (
+                self.c(["x", "y"]), self.c(["xx", "yy"]), self.maybe(" CASCADE", 0.8)),
+            "ALTER %s %s RENAME TO renamed" % (
+                self.c(["INDEX", "SEQUENCE", "VIEW", "MATERIALIZED VIEW", "FOREIGN TABLE"]),
+                self.c(TABLES + INDEXES + VIEWS + MATVIEWS)),
+            "ALTER %s ALL IN TABLESPACE pg_default%s SET TABLESPACE %s%s" % (
+                self.c(["TABLE", "INDEX", "MATERIALIZED VIEW"]),
+                self.maybe(" OWNED BY %s" % self.c(["fz_owner", "postgres", "nosuch"])),
+                self.c(["pg_default", "pg_global", "nosuch_ts"]), self.maybe(" NOWAIT")),
+            "EXPLAIN (ANALYZE%s) CREATE %s newtab AS SELECT * FROM %s" % (
+                self.maybe(", BUFFERS OFF"), self.c(["TABLE", "MATERIALIZED VIEW",
+                                                     "TABLE IF NOT EXISTS"]), t),
+            "SET LOCAL transaction_read_only = on; %s" % self.relation_ddl(),
+            "REPACK%s %s%s" % (self.maybe(" (CONCURRENTLY)"), t,
+                               self.maybe(" USING INDEX %s" % self.c(INDEXES).split(".")[-1])),
+            "ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s int DEFAULT %s" % (
+                t, self.c(COLUMNS), self.c(["app.vol()", "random()::int", "app.imm()"])),
+            "ALTER TABLE app.events ATTACH PARTITION app.events_2027 FOR VALUES FROM (%s) TO ('2028-01-01')"
+            % self.c(["app.imm()::text::date", "(now())::date", "'2027-01-01'::date",
+                      "app.vol()::text::date"]),
+            "CREATE TABLE newtab PARTITION OF app.events FOR VALUES FROM (%s) TO (MAXVALUE)"
+            % self.c(["(app.vol() || '')::date", "current_date"]),
+            "SET LOCAL standard_conforming_strings = off; CREATE INDEX ON %s (id) WHERE %s <> 'a\\'"
+            % (t, self.c(COLUMNS)),
+            "SET LOCAL standard_conforming_strings = off; CREATE SERVER fz_s2 FOREIGN DATA WRAPPER fz_fdw "
+            "OPTIONS (host 'a\\', dbname 'x')",
+            "ALTER TABLE %s ADD COLUMN %s bigint REFERENCES app.accounts (id) ON DELETE %s%s" % (
+                t, self.c(["z", "z2"]), self.c(["SET NULL", "CASCADE", "RESTRICT"]),
+                self.maybe(" DEFERRABLE INITIALLY DEFERRED")),
+        ])
+
     def statement(self):
         r = self.r.random()
         if r < 0.01:
             return self.deep()
-        if r < 0.42:
+        if r < 0.40:
             return self.relation_ddl()
-        if r < 0.62:
+        if r < 0.58:
             return self.index_ddl()
+        if r < 0.70:
+            return self.effect_ddl()
         if r < 0.97:
             return self.type_ddl()
         return self.api_call()

@@ -121,3 +121,25 @@ ANALYZE;
 CREATE FOREIGN DATA WRAPPER fz_fdw;
 CREATE SERVER fz_server FOREIGN DATA WRAPPER fz_fdw;
 CREATE FOREIGN TABLE app.ft1 (id int, v text) SERVER fz_server;
+
+-- objects that other statement forms drop or rename (DROP OWNED BY, a
+-- partition in a schema of its own, an inheritance child, a typed table,
+-- a citext column)
+DO $$BEGIN
+	IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'fz_owner') THEN
+		CREATE ROLE fz_owner;
+	END IF;
+END$$;
+CREATE TABLE app.fz_owned (id int, v text);
+INSERT INTO app.fz_owned VALUES (1, 'one');
+ALTER TABLE app.fz_owned OWNER TO fz_owner;
+CREATE SCHEMA fz_parts;
+CREATE TABLE fz_parts.events_2030 PARTITION OF app.events
+	FOR VALUES FROM ('2030-01-01') TO ('2031-01-01');
+INSERT INTO app.events (kind, at) VALUES ('k', '2030-06-01');
+CREATE TABLE public.child2 (extra text) INHERITS (public.t2);
+INSERT INTO public.child2 (t1_id, payload, extra) VALUES (1, 'p', 'x');
+INSERT INTO public.typed1 VALUES (1, 'one');
+CREATE EXTENSION IF NOT EXISTS citext;
+CREATE TABLE app.emails (id int, address citext);
+INSERT INTO app.emails VALUES (1, 'a@example.com');

@@ -522,6 +522,23 @@ BEGIN
     END LOOP;
 END
 $$;
+-- A column foreign key NOT ENFORCED (18 and later) checks no row, and a
+-- column definition with a comma in brackets is cut whole
+DO $$
+BEGIN
+    IF current_setting('server_version_num')::int >= 180000 THEN
+        BEGIN
+            EXECUTE 'ALTER TABLE shop_order ADD COLUMN ne_fk bigint REFERENCES shop_customer (id) NOT ENFORCED';
+            RAISE EXCEPTION USING ERRCODE = 'P0003';
+        EXCEPTION WHEN SQLSTATE 'P0003' THEN
+            NULL;
+        END;
+    END IF;
+    RAISE NOTICE 'a NOT ENFORCED column foreign key passes where the server has it';
+END
+$$;
+SELECT split_part(hint_of('ALTER TABLE shop_order ADD COLUMN arr int[] DEFAULT ARRAY[1,2] CHECK (cardinality(arr) < 5)'),
+                  E'\n', 2) AS add_column_line;
 SET schemaguard.mode = off;
 DROP TABLE shop_order, shop_customer;
 DROP FUNCTION table_shape(regclass), hint_of(text), run_recipe(text);

@@ -378,6 +378,26 @@ BEGIN;
 SET LOCAL schemaguard.rules = 'drop_column=off';
 ALTER TYPE dl.pair DROP ATTRIBUTE b CASCADE;
 ROLLBACK;
+-- what a statement judged is forgotten when it is done: a DROP TABLE the
+-- guard refused in an exception block, or one check() linted, does not
+-- let DROP OWNED through afterwards
+DO $$
+BEGIN
+    BEGIN
+        DROP TABLE dl.alice_notes;
+    EXCEPTION WHEN SQLSTATE 'SG001' THEN
+        RAISE NOTICE 'DROP TABLE refused';
+    END;
+    DROP OWNED BY regress_dl_alice;
+END
+$$;
+DO $$
+BEGIN
+    PERFORM schemaguard.check('DROP TABLE dl.alice_notes');
+    DROP OWNED BY regress_dl_alice;
+END
+$$;
+SELECT count(*) AS alice_notes FROM dl.alice_notes;
 -- a statement the parse-tree rule judged is not judged twice
 BEGIN;
 SET LOCAL schemaguard.mode = warn;

@@ -47,6 +47,14 @@ CREATE FUNCTION f_volatile_sql() RETURNS float8 LANGUAGE sql VOLATILE
     AS 'SELECT random()';
 -- declared VOLATILE, but a SQL body the planner inlines to a constant
 CREATE FUNCTION f_volatile_inlined() RETURNS int LANGUAGE sql VOLATILE AS 'SELECT 7';
+-- inlined after the planner puts named arguments and defaults in order
+CREATE FUNCTION f_named(a int, b text DEFAULT 'x') RETURNS int LANGUAGE sql VOLATILE
+    AS 'SELECT $1 + length($2)';
+CREATE FUNCTION f_poly(a anyelement, b text) RETURNS anyelement LANGUAGE sql VOLATILE
+    AS 'SELECT $1';
+-- not inlined: STRICT with a body that is not strict, so the call stays VOLATILE
+CREATE FUNCTION f_strict_body(x int) RETURNS int LANGUAGE sql STRICT VOLATILE
+    AS 'SELECT coalesce(x, 0)';
 CREATE SEQUENCE events_seq;
 
 SELECT pg_relation_filenode('events') AS filenode_before \gset
@@ -63,6 +71,9 @@ ALTER TABLE events ADD COLUMN answer int DEFAULT f_immutable();
 ALTER TABLE events ADD COLUMN seen_at timestamptz DEFAULT f_stable();
 ALTER TABLE events ADD COLUMN created_by text DEFAULT f_stable_plpgsql();
 ALTER TABLE events ADD COLUMN lucky int DEFAULT f_volatile_inlined();
+ALTER TABLE events ADD COLUMN lucky_named int DEFAULT f_named(b => 'yy', a => 1);
+ALTER TABLE events ADD COLUMN lucky_default int DEFAULT f_named(2);
+ALTER TABLE events ADD COLUMN lucky_poly int DEFAULT f_poly(b => 'x', a => 1);
 ALTER TABLE events ADD COLUMN tags text[] DEFAULT '{}';
 ALTER TABLE events ADD COLUMN note text DEFAULT NULL;
 SELECT pg_relation_filenode('events') = :filenode_before AS not_rewritten;
@@ -72,6 +83,8 @@ SELECT pg_relation_filenode('events') = :filenode_before AS not_rewritten;
 -- =====================================================================
 ALTER TABLE events ADD COLUMN logged_at timestamptz DEFAULT clock_timestamp();
 SELECT show_violation('ALTER TABLE events ADD COLUMN logged_at timestamptz DEFAULT clock_timestamp()');
+-- the planner does not inline this call: it rewrites the table
+SELECT show_violation('ALTER TABLE events ADD COLUMN lucky_strict int DEFAULT f_strict_body(1)');
 ALTER TABLE events ADD COLUMN uid uuid DEFAULT gen_random_uuid();
 ALTER TABLE events ADD COLUMN sample float8 DEFAULT random();
 ALTER TABLE events ADD COLUMN bucket int DEFAULT (random() * 10)::int;
@@ -175,6 +188,7 @@ ALTER TABLE metrics ADD COLUMN created_at timestamptz DEFAULT now();
 SET schemaguard.mode = off;
 DROP TABLE events, events2, tiny, empty_tbl, metrics;
 DROP FUNCTION show_violation(text), f_immutable(), f_stable(), f_stable_plpgsql(),
-    f_volatile(), f_volatile_sql(), f_volatile_inlined();
+    f_volatile(), f_volatile_sql(), f_volatile_inlined(), f_named(int, text),
+    f_poly(anyelement, text), f_strict_body(int);
 DROP SEQUENCE events_seq;
 RESET schemaguard.mode;

@@ -133,6 +133,19 @@ sg_nullable_int2(HeapTuple tup, int attnum, TupleDesc desc)
 #endif
 
 /*
+ * ENFORCED / NOT ENFORCED constraint attributes are new in 18: in the raw
+ * parse tree of a column constraint they follow it as nodes of their own.
+ */
+#if PG_VERSION_NUM < 180000
+#define SG_CONSTR_IS_ENFORCEMENT_ATTR(con) false
+#define SG_CONSTR_IS_NOT_ENFORCED_ATTR(con) false
+#else
+#define SG_CONSTR_IS_ENFORCEMENT_ATTR(con) \
+	((con)->contype == CONSTR_ATTR_ENFORCED || (con)->contype == CONSTR_ATTR_NOT_ENFORCED)
+#define SG_CONSTR_IS_NOT_ENFORCED_ATTR(con) ((con)->contype == CONSTR_ATTR_NOT_ENFORCED)
+#endif
+
+/*
  * CLUSTER is one form of the REPACK statement from 19 on: RepackStmt has
  * CLUSTER, REPACK [USING INDEX] and REPACK (CONCURRENTLY), which holds its
  * ACCESS EXCLUSIVE lock only to swap the files.  Before 19 there is only

@@ -31,6 +31,7 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/dependency.h"
 #include "catalog/objectaccess.h"
 #include "catalog/pg_class.h"
@@ -47,6 +48,7 @@ typedef struct SGJudgedDrop
 {
 	Oid			relid;
 	AttrNumber	attnum;			/* 0: the whole relation */
+	SubTransactionId subid;		/* forgotten when it aborts */
 } SGJudgedDrop;
 
 static List *sg_judged_drops = NIL;
@@ -56,7 +58,7 @@ static List *sg_judged_drops = NIL;
  * source text belongs to the caller of ProcessUtility and lives as long as
  * the statement; it is cut only for a message.
  */
-static SGDropStatement sg_drop_current = {NULL, NULL, -1, 0};
+static SGDropStatement sg_drop_current = {NULL, NULL, -1, 0, 0, InvalidSubTransactionId};
 
 /* rules the net let through or warned about, for the changelog entry */
 static List *sg_net_allowed = NIL;
@@ -68,6 +70,7 @@ sg_drop_reset(void)
 {
 	list_free_deep(sg_judged_drops);
 	sg_judged_drops = NIL;
+	sg_drop_current.njudged = 0;
 	list_free(sg_net_allowed);
 	list_free(sg_net_warnings);
 	sg_net_allowed = NIL;
@@ -90,12 +93,47 @@ sg_drop_enter(const char *tag, const char *query, int location, int len,
 	sg_drop_current.query = query;
 	sg_drop_current.location = location;
 	sg_drop_current.len = len;
+	sg_drop_current.njudged = list_length(sg_judged_drops);
+	sg_drop_current.subid = GetCurrentSubTransactionId();
 }
 
+/* the statement has run: what its rules judged is done with */
 void
 sg_drop_leave(SGDropStatement *saved)
 {
+	while (list_length(sg_judged_drops) > sg_drop_current.njudged)
+	{
+		pfree(llast(sg_judged_drops));
+		sg_judged_drops = list_delete_last(sg_judged_drops);
+	}
 	sg_drop_current = *saved;
+}
+
+/*
+ * A subtransaction aborted: what was judged in it did not happen, and a
+ * statement that started in it is gone (its text with it).
+ */
+void
+sg_drop_subxact_abort(SubTransactionId subid)
+{
+	ListCell   *lc;
+
+	foreach(lc, sg_judged_drops)
+	{
+		SGJudgedDrop *j = lfirst(lc);
+
+		if (j->subid == subid)
+		{
+			pfree(j);
+			sg_judged_drops = foreach_delete_current(sg_judged_drops, lc);
+		}
+	}
+	if (sg_drop_current.subid == subid)
+	{
+		sg_drop_current.tag = NULL;
+		sg_drop_current.query = NULL;
+		sg_drop_current.njudged = list_length(sg_judged_drops);
+	}
 }
 
 static void
@@ -106,6 +144,7 @@ sg_note_judged(Oid relid, AttrNumber attnum)
 
 	j->relid = relid;
 	j->attnum = attnum;
+	j->subid = GetCurrentSubTransactionId();
 	sg_judged_drops = lappend(sg_judged_drops, j);
 	MemoryContextSwitchTo(old);
 }
@@ -118,11 +157,16 @@ sg_note_judged(Oid relid, AttrNumber attnum)
  * them.
  */
 void
-sg_drop_judged(Oid relid, const char *column)
+sg_drop_judged(SGContext *ctx, Oid relid, const char *column)
 {
-	List	   *rels = get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE ?
-		find_all_inheritors(relid, NoLock, NULL) : list_make1_oid(relid);
+	List	   *rels;
 	ListCell   *lc;
+
+	/* check() only lints: nothing of it will be dropped */
+	if (ctx->dry_run)
+		return;
+	rels = get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE ?
+		find_all_inheritors(relid, NoLock, NULL) : list_make1_oid(relid);
 
 	foreach(lc, rels)
 	{

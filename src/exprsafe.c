@@ -52,6 +52,7 @@
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "nodes/supportnodes.h"
+#include "optimizer/clauses.h"
 #include "optimizer/optimizer.h"
 #include "parser/analyze.h"
 #include "parser/parse_node.h"
@@ -116,6 +117,63 @@ sg_expr_simplify(Node *expr)
 
 static bool sg_volatile_walker(Node *node, void *context);
 
+/* how often the body uses each of the function's parameters */
+typedef struct SGParamUses
+{
+	int			nargs;
+	int		   *uses;
+} SGParamUses;
+
+static bool
+sg_param_uses_walker(Node *node, SGParamUses *pu)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Param))
+	{
+		Param	   *p = (Param *) node;
+
+		if (p->paramkind == PARAM_EXTERN && p->paramid >= 1 && p->paramid <= pu->nargs)
+			pu->uses[p->paramid - 1]++;
+		return false;
+	}
+	return expression_tree_walker(node, sg_param_uses_walker, (void *) pu);
+}
+
+/*
+ * Would inline_function() substitute these arguments into this body?  It
+ * gives up on a STRICT function whose body is not strict or leaves a
+ * parameter unused, and on an argument that is used more than once unless
+ * it is cheap (here: only a constant, parameter or column counts as that).
+ */
+static bool
+sg_substitution_ok(Form_pg_proc proc, List *args, Node *body)
+{
+	SGParamUses pu;
+	ListCell   *lc;
+	int			i = 0;
+
+	if (proc->proisstrict && contain_nonstrict_functions(body))
+		return false;
+	pu.nargs = list_length(args);
+	pu.uses = palloc0(sizeof(int) * Max(pu.nargs, 1));
+	(void) sg_param_uses_walker(body, &pu);
+	foreach(lc, args)
+	{
+		Node	   *arg = lfirst(lc);
+
+		if (pu.uses[i] == 0 && proc->proisstrict)
+			return false;
+		if (pu.uses[i] > 1 && !IsA(arg, Const) && !IsA(arg, Param) && !IsA(arg, Var))
+			return false;
+		/* a volatile argument (a default among them) leaves the call volatile */
+		if (sg_expr_volatile(arg))
+			return false;
+		i++;
+	}
+	return true;
+}
+
 /*
  * The single expression a SQL function's body returns, if the planner
  * could inline the call (clauses.c, inline_function()), or NULL.  The body
@@ -131,11 +189,28 @@ sg_inlinable_body(FuncExpr *fexpr)
 	bool		isnull;
 	Query	   *query = NULL;
 	Node	   *result = NULL;
+	ListCell   *lc;
+	bool		expand;
 
 	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fexpr->funcid));
 	if (!HeapTupleIsValid(tup))
 		return NULL;
 	proc = (Form_pg_proc) GETSTRUCT(tup);
+
+	/*
+	 * Named arguments and defaults: the planner puts the arguments in the
+	 * function's order first (simplify_function), and so does this, on a
+	 * copy; the defaults are expressions from pg_proc, not evaluated.
+	 */
+	expand = list_length(fexpr->args) < proc->pronargs;
+	foreach(lc, fexpr->args)
+		expand |= IsA(lfirst(lc), NamedArgExpr);
+	if (expand)
+	{
+		fexpr = copyObject(fexpr);
+		fexpr->args = expand_function_arguments(fexpr->args, false,
+												fexpr->funcresulttype, tup);
+	}
 	if (proc->prolang != SQLlanguageId ||
 		proc->prokind != PROKIND_FUNCTION ||
 		proc->prosecdef || proc->proretset ||
@@ -196,8 +271,6 @@ sg_inlinable_body(FuncExpr *fexpr)
 			free_parsestate(pstate);
 		}
 	}
-	ReleaseSysCache(tup);
-
 	if (query != NULL && query->commandType == CMD_SELECT &&
 		!query->hasAggs && !query->hasWindowFuncs && !query->hasTargetSRFs &&
 		!query->hasSubLinks && query->cteList == NIL && query->rtable == NIL &&
@@ -208,7 +281,12 @@ sg_inlinable_body(FuncExpr *fexpr)
 		query->sortClause == NIL && query->limitOffset == NULL &&
 		query->limitCount == NULL && query->setOperations == NULL &&
 		list_length(query->targetList) == 1)
+	{
 		result = (Node *) linitial_node(TargetEntry, query->targetList)->expr;
+		if (!sg_substitution_ok(proc, fexpr->args, result))
+			result = NULL;
+	}
+	ReleaseSysCache(tup);
 	return result;
 }
 

@@ -159,8 +159,6 @@ sg_statement_lock(SGContext *ctx, Node *stmt)
 				if (rs->renameType == OBJECT_INDEX &&
 					(ri->relkind == RELKIND_INDEX || ri->relkind == RELKIND_PARTITIONED_INDEX))
 					break;
-				if (rs->renameType == OBJECT_SEQUENCE && ri->relkind == RELKIND_SEQUENCE)
-					break;
 				sg_note_lock(ctx, &sl, ri, AccessExclusiveLock);
 				break;
 			}

@@ -12,6 +12,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/transam.h"
 #include "access/relation.h"
 #include "catalog/namespace.h"
 #include "catalog/partition.h"
@@ -76,8 +77,26 @@ sg_added_constraints(AlterTableStmt *ats, ConstrType contype)
 			foreach(lc2, def->constraints)
 			{
 				Constraint *con = lfirst_node(Constraint, lc2);
+				ListCell   *lc3;
+				bool		enforced = true;
 
-				if (con->contype == contype)
+				if (con->contype != contype)
+					continue;
+				/* a NOT ENFORCED attribute after it: nothing is checked (18+) */
+				for_each_cell(lc3, def->constraints, lnext(def->constraints, lc2))
+				{
+					Constraint *attr = lfirst_node(Constraint, lc3);
+
+					if (SG_CONSTR_IS_NOT_ENFORCED_ATTR(attr))
+						enforced = false;
+					else if (!SG_CONSTR_IS_ENFORCEMENT_ATTR(attr) &&
+							 attr->contype != CONSTR_ATTR_DEFERRABLE &&
+							 attr->contype != CONSTR_ATTR_NOT_DEFERRABLE &&
+							 attr->contype != CONSTR_ATTR_DEFERRED &&
+							 attr->contype != CONSTR_ATTR_IMMEDIATE)
+						break;
+				}
+				if (enforced)
 				{
 					SGAddedConstraint *ac = palloc0(sizeof(SGAddedConstraint));
 
@@ -488,12 +507,27 @@ sg_check_add_unique_constraint(SGContext *ctx, Node *stmt)
  * ----------------------------------------------------------------
  */
 
+/* a type with no domain or composite anywhere in it (arrays followed) */
+static bool
+sg_type_is_plain(Oid typid)
+{
+	char		typtype = get_typtype(typid);
+	Oid			elem;
+
+	if (typtype != TYPTYPE_BASE && typtype != TYPTYPE_ENUM && typtype != TYPTYPE_PSEUDO)
+		return false;
+	elem = get_element_type(typid);
+	return !OidIsValid(elem) || sg_type_is_plain(elem);
+}
+
 /*
- * Is every value of the bound a literal (a constant, possibly cast to a
- * type that is not a domain, or MINVALUE / MAXVALUE), and no partition key
- * column of a domain type?  Then transformPartitionBound() only reads
- * literals; otherwise it would evaluate expressions (or domain checks),
- * which the guard must not do.
+ * Can transformPartitionBound() read this bound without running anything
+ * of the user's?  Every value must be MINVALUE / MAXVALUE or a literal:
+ * a quoted string (read by the key type's input function, which only a
+ * superuser can write), or a number or boolean, or a literal cast to a
+ * built-in type, when every key type is built-in (a user's cast could
+ * convert it otherwise).  No key type may have a domain or composite in
+ * it, whose checks the coercion would run.
  */
 static bool
 sg_bound_is_literal(Relation parent, PartitionBoundSpec *bound)
@@ -502,27 +536,42 @@ sg_bound_is_literal(Relation parent, PartitionBoundSpec *bound)
 	List	   *values = list_concat(list_concat(list_copy(bound->listdatums),
 												 bound->lowerdatums),
 									 bound->upperdatums);
+	bool		builtin_keys = true;
 	ListCell   *lc;
 
-	for (int i = 0; key != NULL && i < key->partnatts; i++)
-		if (get_typtype(key->parttypid[i]) == TYPTYPE_DOMAIN)
+	if (key == NULL)
+		return false;
+	for (int i = 0; i < key->partnatts; i++)
+	{
+		if (!sg_type_is_plain(key->parttypid[i]))
 			return false;
+		if (key->parttypid[i] >= FirstNormalObjectId)
+			builtin_keys = false;
+	}
 	foreach(lc, values)
 	{
 		Node	   *v = lfirst(lc);
 
-		if (IsA(v, A_Const) || IsA(v, ColumnRef))
+		if (IsA(v, ColumnRef))
 			continue;
-		if (IsA(v, TypeCast) && IsA(((TypeCast *) v)->arg, A_Const))
+		if (IsA(v, A_Const))
+		{
+			A_Const    *c = (A_Const *) v;
+
+			if (c->isnull || IsA(&c->val, String) || builtin_keys)
+				continue;
+			return false;
+		}
+		if (IsA(v, TypeCast) && IsA(((TypeCast *) v)->arg, A_Const) && builtin_keys)
 		{
 			Type		typ = LookupTypeName(NULL, ((TypeCast *) v)->typeName, NULL, true);
-			bool		domain;
+			Oid			target;
 
 			if (typ == NULL)
 				return false;
-			domain = ((Form_pg_type) GETSTRUCT(typ))->typtype == TYPTYPE_DOMAIN;
+			target = ((Form_pg_type) GETSTRUCT(typ))->oid;
 			ReleaseSysCache(typ);
-			if (!domain)
+			if (target < FirstNormalObjectId && sg_type_is_plain(target))
 				continue;
 		}
 		return false;

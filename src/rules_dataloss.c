@@ -88,7 +88,7 @@ sg_check_drop_table(SGContext *ctx, Node *stmt)
 			SGRelInfo  *ri = sg_relinfo_rv(ctx, rv);
 
 			if (ri != NULL)
-				sg_drop_judged(ri->relid, NULL);
+				sg_drop_judged(ctx, ri->relid, NULL);
 			if (ri == NULL || sg_rel_exempt(ctx, ri) ||
 				!sg_is_table_kind(ri->relkind) || !sg_rel_has_rows(ctx, ri))
 				continue;
@@ -113,7 +113,7 @@ sg_check_drop_table(SGContext *ctx, Node *stmt)
 				SGRelInfo  *ri = sg_relinfo_oid(ctx, lfirst_oid(lc2));
 
 				if (ri != NULL)
-					sg_drop_judged(ri->relid, NULL);
+					sg_drop_judged(ctx, ri->relid, NULL);
 				if (ri == NULL || sg_rel_exempt(ctx, ri) || !sg_rel_has_rows(ctx, ri))
 					continue;
 				sg_report_drop_table(ctx, ri,
@@ -148,7 +148,7 @@ sg_check_drop_column(SGContext *ctx, Node *stmt)
 			if (ri == NULL)
 				return;
 		}
-		sg_drop_judged(ri->relid, cmd->name);
+		sg_drop_judged(ctx, ri->relid, cmd->name);
 		if (ri->relkind == RELKIND_MATVIEW || !sg_rel_has_rows(ctx, ri))
 			continue;
 		if (get_attnum(ri->relid, cmd->name) == InvalidAttrNumber)

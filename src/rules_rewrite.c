@@ -656,8 +656,15 @@ static void
 sg_check_move_all(SGContext *ctx, AlterTableMoveAllStmt *stmt)
 {
 	int			n;
-	SGRelInfo  *ri = sg_largest_large_rel(ctx, sg_move_all_relids(stmt), &n);
+	SGRelInfo  *ri;
 
+	/*
+	 * With NOWAIT the statement fails at once on a relation another session
+	 * holds; measuring the relations would wait for it instead.
+	 */
+	if (stmt->nowait)
+		return;
+	ri = sg_largest_large_rel(ctx, sg_move_all_relids(stmt), &n);
 	if (ri == NULL)
 		return;
 	sg_report(ctx, ri, NULL, AccessExclusiveLock,

@@ -109,6 +109,8 @@ sg_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 					SubTransactionId parentSubid, void *arg)
 {
 	sg_changelog_subxact(event, mySubid, parentSubid);
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		sg_drop_subxact_abort(mySubid);
 }
 
 /*

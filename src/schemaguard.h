@@ -269,13 +269,16 @@ typedef struct SGDropStatement
 	const char *query;			/* source text holding the statement */
 	int			location;
 	int			len;
+	int			njudged;		/* judged drops before it started */
+	SubTransactionId subid;		/* where it started */
 } SGDropStatement;
 
 extern void sg_drop_reset(void);
 extern void sg_drop_enter(const char *tag, const char *query, int location,
 						  int len, SGDropStatement *saved);
 extern void sg_drop_leave(SGDropStatement *saved);
-extern void sg_drop_judged(Oid relid, const char *column);
+extern void sg_drop_judged(SGContext *ctx, Oid relid, const char *column);
+extern void sg_drop_subxact_abort(SubTransactionId subid);
 extern void sg_drop_take_results(List **allowed, List **warnings);
 extern void sg_drop_object_access(ObjectAccessType access, Oid classId,
 								  Oid objectId, int subId, void *arg);

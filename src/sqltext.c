@@ -312,7 +312,7 @@ sg_is_constraint_attr(Node *node)
 		case CONSTR_ATTR_IMMEDIATE:
 			return true;
 		default:
-			return false;
+			return SG_CONSTR_IS_ENFORCEMENT_ATTR((Constraint *) node);
 	}
 }
 
@@ -344,12 +344,12 @@ sg_split_column_constraint(SGContext *ctx, ColumnDef *def, Constraint *con,
 	if (i < 0 || con->location < 0)
 		return false;
 	start = toks[i].start;
-	/* the definition ends at the next comma outside parentheses */
+	/* the definition ends at the next comma outside parentheses and brackets */
 	for (end = -1; i < ntok && end < 0; i++)
 	{
-		if (toks[i].token == '(')
+		if (toks[i].token == '(' || toks[i].token == '[')
 			depth++;
-		else if (toks[i].token == ')')
+		else if (toks[i].token == ')' || toks[i].token == ']')
 			depth--;
 		else if (toks[i].token == ',' && depth == 0)
 			end = toks[i].start;

@@ -59,6 +59,19 @@ CREATE TABLE ne_events (id bigint NOT NULL, day date NOT NULL) PARTITION BY RANG
 CREATE TABLE ne_events_2026 (id bigint NOT NULL, day date NOT NULL,
     CONSTRAINT ne_day_check CHECK (day >= ne_hostile_date('2026-01-01')));
 INSERT INTO ne_events_2026 SELECT g, date '2026-01-01' + g % 300 FROM generate_series(1, 5000) g;
+-- an enum partition key with a role's own cast from integer into it
+CREATE TYPE ne_level AS ENUM ('low', 'high');
+CREATE FUNCTION ne_level_of(i int) RETURNS ne_level LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    PERFORM nextval('ne_calls');
+    RAISE NOTICE 'ne_level_of(%) was called', i;
+    RETURN 'low';
+END
+$$;
+CREATE CAST (int AS ne_level) WITH FUNCTION ne_level_of(int) AS ASSIGNMENT;
+CREATE TABLE ne_levels (id bigint, l ne_level) PARTITION BY LIST (l);
+CREATE TABLE ne_levels_low (id bigint, l ne_level);
+INSERT INTO ne_levels_low SELECT g, 'low' FROM generate_series(1, 5000) g;
 GRANT ALL ON ne_orders, ne_events, ne_events_2026 TO regress_ne_user;
 VACUUM ANALYZE ne_orders, ne_events_2026;
 -- setting up called them (the server validated the constraints): start afresh
@@ -84,6 +97,7 @@ ALTER TABLE ne_events ATTACH PARTITION ne_events_2026
     FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
 CREATE TABLE ne_events_2027 PARTITION OF ne_events
     FOR VALUES FROM (ne_hostile_date('2027-01-01')) TO (ne_hostile_date(('2028-01-01'::date + ne_hostile_v())));
+ALTER TABLE ne_levels ATTACH PARTITION ne_levels_low FOR VALUES IN (1);
 $script$ AS script;
 
 -- check(), as a superuser
@@ -150,7 +164,10 @@ SELECT is_called AS sequence_called FROM ne_calls;
 -- clean up
 SET schemaguard.mode = off;
 DROP FUNCTION ne_run_each(), ne_stop();
-DROP TABLE ne_orders, ne_events, ne_effects, ne_script;
+DROP TABLE ne_orders, ne_events, ne_effects, ne_script, ne_levels, ne_levels_low;
+DROP CAST (int AS ne_level);
+DROP FUNCTION ne_level_of(int);
+DROP TYPE ne_level;
 DROP TABLE IF EXISTS ne_events_2026;
 DROP DOMAIN ne_positive;
 DROP FUNCTION ne_hostile_sql(int), ne_hostile(int), ne_hostile_date(date), ne_hostile_v();

@@ -194,10 +194,6 @@ sg_context_init(SGContext *ctx, const char *query, int stmt_location,
 }
 
 /*
- * Run every active rule that examines this statement; violations collect
- * in ctx->violations.
- */
-/*
  * Besides owning it, the privileges of which any one lets this statement
  * act on a relation, as the server checks them: TRUNCATE and CREATE TRIGGER
  * take a privilege of their own, LOCK any of several, and the maintenance
@@ -224,6 +220,10 @@ sg_statement_acl(Node *parsetree)
 	}
 }
 
+/*
+ * Run every active rule that examines this statement; violations collect
+ * in ctx->violations.
+ */
 void
 sg_evaluate(SGContext *ctx, Node *parsetree)
 {

@@ -286,7 +286,6 @@ sg_ProcessUtility(SG_PROCESS_UTILITY_ARGS)
 	SGStatementFrame frame;
 	bool		framed;
 	MemoryContext cxt = CurrentMemoryContext;
-
 	SGDropStatement outer;
 
 	/* what the parse-tree rules judged in an earlier statement is done */

@@ -456,7 +456,12 @@ sg_append_not_null_recipe(StringInfo buf, SGRelInfo *ri, const char *column)
 	char	   *conname;
 	const char *qcol = quote_identifier(column);
 
-	conname = ChooseConstraintName(ri->relname, column, "not_null",
+	/*
+	 * Not "<table>_<column>_not_null": from 18 on, SET NOT NULL names its own
+	 * constraint so, and would have to choose another name while this one
+	 * exists (the recipe would leave "..._not_null1" behind).
+	 */
+	conname = ChooseConstraintName(ri->relname, column, "not_null_check",
 								   get_rel_namespace(ri->relid), NIL);
 	appendStringInfo(buf,
 					 "ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT NULL) NOT VALID;\n"

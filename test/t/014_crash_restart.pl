@@ -118,7 +118,9 @@ sub gone
 }
 
 # --- 2. run, and kill the postmaster ------------------------------------------
-my $connstr = $node->connstr('postgres');
+# The clients name themselves, so that the backends counted below are
+# theirs and not, say, that of a poll query still exiting.
+my $connstr = $node->connstr('postgres') . ' application_name=sg_crash_client';
 my @runs;
 for my $c (1 .. $clients)
 {
@@ -138,7 +140,7 @@ $node->poll_query_until('postgres',
 
 my @backends = split /\n/, $node->safe_psql('postgres', q{
 SELECT pid FROM pg_stat_activity
- WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()});
+ WHERE backend_type = 'client backend' AND application_name = 'sg_crash_client'});
 my $postmaster = $node->{_pid};
 my @server_pids = children_of($postmaster);
 my $log_offset = -s $node->logfile;

@@ -37,6 +37,7 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
 #include "commands/extension.h"
+#include "tcop/utility.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -75,7 +76,7 @@ sg_drop_reset(void)
 	list_free(sg_net_warnings);
 	sg_net_allowed = NIL;
 	sg_net_warnings = NIL;
-	sg_drop_current.tag = NULL;
+	sg_drop_current.stmt = NULL;
 	sg_drop_current.query = NULL;
 }
 
@@ -85,11 +86,11 @@ sg_drop_reset(void)
  * the next reset forgets both).
  */
 void
-sg_drop_enter(const char *tag, const char *query, int location, int len,
+sg_drop_enter(Node *stmt, const char *query, int location, int len,
 			  SGDropStatement *saved)
 {
 	*saved = sg_drop_current;
-	sg_drop_current.tag = tag;
+	sg_drop_current.stmt = stmt;
 	sg_drop_current.query = query;
 	sg_drop_current.location = location;
 	sg_drop_current.len = len;
@@ -130,7 +131,7 @@ sg_drop_subxact_abort(SubTransactionId subid)
 	}
 	if (sg_drop_current.subid == subid)
 	{
-		sg_drop_current.tag = NULL;
+		sg_drop_current.stmt = NULL;
 		sg_drop_current.query = NULL;
 		sg_drop_current.njudged = list_length(sg_judged_drops);
 	}
@@ -270,7 +271,8 @@ sg_drop_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 	{
 		/* judged once, even if the server reaches it again */
 		sg_note_judged(objectId, (AttrNumber) subId);
-		via = sg_drop_current.tag ? sg_drop_current.tag : "the statement";
+		via = sg_drop_current.stmt ?
+			GetCommandTagName(CreateCommandTag(sg_drop_current.stmt)) : "the statement";
 		ctx.rule = &sg_rules[rule];
 		ctx.rule_index = rule;
 		if (column == NULL)

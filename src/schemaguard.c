@@ -291,8 +291,8 @@ sg_ProcessUtility(SG_PROCESS_UTILITY_ARGS)
 	/* what the parse-tree rules judged in an earlier statement is done */
 	if (context == PROCESS_UTILITY_TOPLEVEL)
 		sg_drop_reset();
-	sg_drop_enter(GetCommandTagName(CreateCommandTag(stmt)), queryString,
-				  pstmt->stmt_location, pstmt->stmt_len, &outer);
+	sg_drop_enter(stmt, queryString, pstmt->stmt_location, pstmt->stmt_len,
+				  &outer);
 
 	if (sg_statement_has_rules(stmt) && sg_guard_active())
 		sg_guard_statement(pstmt, queryString, context, &guard);

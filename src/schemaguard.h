@@ -265,7 +265,7 @@ extern void sg_changelog_object_access(ObjectAccessType access, Oid classId,
 /* the data-loss rules on what the server drops (dropnet.c) */
 typedef struct SGDropStatement
 {
-	const char *tag;			/* command tag */
+	Node	   *stmt;			/* the statement (its command tag, when needed) */
 	const char *query;			/* source text holding the statement */
 	int			location;
 	int			len;
@@ -274,7 +274,7 @@ typedef struct SGDropStatement
 } SGDropStatement;
 
 extern void sg_drop_reset(void);
-extern void sg_drop_enter(const char *tag, const char *query, int location,
+extern void sg_drop_enter(Node *stmt, const char *query, int location,
 						  int len, SGDropStatement *saved);
 extern void sg_drop_leave(SGDropStatement *saved);
 extern void sg_drop_judged(SGContext *ctx, Oid relid, const char *column);

@@ -21,6 +21,7 @@ OBJS = \
 	src/engine.o \
 	src/relinfo.o \
 	src/sqltext.o \
+	src/recipe.o \
 	src/exprsafe.o \
 	src/dropnet.o \
 	src/rules_lock.o \

@@ -212,18 +212,6 @@ sg_drop_take_results(List **allowed, List **warnings)
 	sg_net_warnings = NIL;
 }
 
-/* "BEGIN; SET LOCAL schemaguard.allow = '<rule>'; <the statement>; COMMIT;" */
-static char *
-sg_allow_line(const char *rule)
-{
-	char	   *text = sg_drop_current.query == NULL ? NULL :
-		sg_cut_statement(sg_drop_current.query, sg_drop_current.location,
-						 sg_drop_current.len);
-
-	return psprintf("BEGIN; SET LOCAL schemaguard.allow = '%s'; %s; COMMIT;",
-					rule, text ? text : "<the statement>");
-}
-
 void
 sg_drop_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 					  int subId, void *arg)
@@ -263,7 +251,8 @@ sg_drop_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 								ALLOCSET_SMALL_SIZES);
 	old = MemoryContextSwitchTo(cxt);
 
-	sg_context_init(&ctx, NULL, -1, 0, PROCESS_UTILITY_QUERY);
+	sg_context_init(&ctx, sg_drop_current.query, sg_drop_current.location,
+					sg_drop_current.len, PROCESS_UTILITY_QUERY);
 	/* the server has checked the statement's permissions */
 	ctx.privileges_checked = true;
 	ri = sg_relinfo_oid(&ctx, objectId);
@@ -282,20 +271,17 @@ sg_drop_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 							   sg_relkind_word(ri->relkind), ri->display),
 					  psprintf("The statement does not name it: it goes with an object it depends on.%s",
 							   ri->may_read ? "" : " This role may not read it, so schemaguard did not look for rows and assumes it has some."),
-					  psprintf("Find everything the statement would drop, keep a copy of the data, then run it deliberately:\n"
-							   "pg_dump --table=%s --format=custom --file=%s.dump <database>\n%s",
-							   ri->qualified, ri->relname, sg_allow_line("drop_table")));
+					  psprintf("Find everything the statement would drop, keep a copy of the data, then run it deliberately:\n%s\n%s",
+							   sg_recipe_dump_line(ri, false),
+							   sg_recipe_allowed(&ctx, NULL, false)));
 		else
 			sg_report(&ctx, ri, column, AccessExclusiveLock,
 					  psprintf("%s drops column \"%s\" of %stable \"%s\", which loses its data",
 							   via, column, ri->may_read ? "non-empty " : "", ri->display),
 					  "The statement does not name the column: it goes with an object it depends on, such as its type.",
-					  psprintf("Move the data out of the column first, or keep a copy of its values, then run the statement deliberately:\n"
-							   "CREATE TABLE %s AS SELECT <primary key>, %s FROM %s;\n%s",
-							   quote_qualified_identifier(ri->nspname,
-														  psprintf("%s_%s_backup", ri->relname, column)),
-							   quote_identifier(column), ri->qualified,
-							   sg_allow_line("drop_column")));
+					  psprintf("Move the data out of the column first, or keep a copy of its values, then run the statement deliberately:\n%s\n%s",
+							   sg_recipe_copy_column_line(ri, column),
+							   sg_recipe_allowed(&ctx, NULL, false)));
 		sg_raise_violations(&ctx);
 
 		/* not an error: note what the changelog entry records */

@@ -66,54 +66,22 @@ static void
 sg_rename_column_of(SGContext *ctx, SGRelInfo *ri, const char *oldname,
 					const char *newname, const char *via)
 {
-	AttrNumber	attnum;
-	Oid			typid;
-	int32		typmod;
-	Oid			collid;
-	char	   *type;
-	const char *qold;
-	const char *qnew;
-	char	   *recipe;
-
 	if (ri == NULL || sg_rel_exempt(ctx, ri) ||
 		!sg_is_renamable_relation(ri->relkind))
 		return;
-	attnum = get_attnum(ri->relid, oldname);
-	if (attnum == InvalidAttrNumber)
+	if (get_attnum(ri->relid, oldname) == InvalidAttrNumber)
 		return;					/* the statement will report it */
-
-	get_atttypetypmodcoll(ri->relid, attnum, &typid, &typmod, &collid);
-	type = format_type_with_typemod(typid, typmod);
-	qold = quote_identifier(oldname);
-	qnew = quote_identifier(newname);
-
-	if (via != NULL)
-		recipe = psprintf("A typed table takes its columns from its type, so it cannot carry both names at once: "
-						  "deploy code that no longer uses %s first (meanwhile a view can offer both: CREATE VIEW ... AS SELECT *, %s AS %s FROM %s), "
-						  "then rename deliberately.",
-						  qold, qold, qnew, ri->qualified);
-	else if (ri->relkind == RELKIND_VIEW)
-		recipe = psprintf("Expand and contract: add %s as an extra output column of %s (CREATE OR REPLACE VIEW may append columns), "
-						  "deploy code that reads %s, then recreate the view without %s once nothing uses it.",
-						  qnew, ri->qualified, qnew, qold);
-	else if (ri->relkind == RELKIND_MATVIEW)
-		recipe = psprintf("Expand and contract: create a second materialized view with %s instead of %s, "
-						  "deploy code that reads it, then drop %s once nothing uses it.",
-						  qnew, qold, ri->qualified);
-	else
-		recipe = psprintf("Expand and contract instead of renaming in place:\n"
-						  "ALTER TABLE %s ADD COLUMN %s %s;\n"
-						  "-- keep %s and %s in step with a trigger, backfill %s in batches, deploy code that uses %s,\n"
-						  "-- and only when nothing uses %s any more: ALTER TABLE %s DROP COLUMN %s;",
-						  ri->qualified, qnew, type,
-						  qold, qnew, qnew, qnew,
-						  qold, ri->qualified, qold);
 
 	sg_report(ctx, ri, oldname, AccessExclusiveLock,
 			  psprintf("%srenaming column \"%s\" of %s \"%s\" to \"%s\" breaks running code that uses the old name",
 					   via ? via : "", oldname, sg_relation_word(ri->relkind), ri->display,
 					   newname),
-			  SG_BREAKS_CLIENTS, recipe);
+			  SG_BREAKS_CLIENTS,
+			  psprintf("Deploy code that no longer depends on the old name first (code that reads the column under either name, "
+					   "or a view that offers both: SELECT *, %s AS %s), then rename it in one short transaction:\n"
+					   "-- once no running code needs the name %s:\n%s",
+					   quote_identifier(oldname), quote_identifier(newname),
+					   quote_identifier(oldname), sg_recipe_allowed(ctx, NULL, true)));
 }
 
 /* a typed table of the composite type *arg */
@@ -159,7 +127,7 @@ sg_check_rename_relation(SGContext *ctx, Node *stmt)
 {
 	RenameStmt *rs = castNode(RenameStmt, stmt);
 	SGRelInfo  *ri;
-	char	   *qnew;
+	const char *qnew;
 
 	/*
 	 * The server renames any relation with any of these forms (ALTER INDEX
@@ -178,38 +146,40 @@ sg_check_rename_relation(SGContext *ctx, Node *stmt)
 		return;
 
 	qnew = quote_qualified_identifier(ri->nspname, rs->newname);
-	if (ri->relkind == RELKIND_MATVIEW)
-	{
-		sg_report(ctx, ri, NULL, AccessExclusiveLock,
-				  psprintf("renaming materialized view \"%s\" to \"%s\" breaks running code that uses the old name",
-						   ri->display, rs->newname),
-				  SG_BREAKS_CLIENTS,
-				  psprintf("Expand and contract: make the new name available first, move clients, and drop the old name when nothing uses it:\n"
-						   "CREATE VIEW %s AS SELECT * FROM %s;\n"
-						   "-- deploy code that reads %s, then, once nothing uses %s, swap them in one transaction (deliberately allowed).",
-						   qnew, ri->qualified, qnew, ri->qualified));
-		return;
-	}
 	sg_report(ctx, ri, NULL, AccessExclusiveLock,
 			  psprintf("renaming %s \"%s\" to \"%s\" breaks running code that uses the old name",
 					   sg_relation_word(ri->relkind), ri->display, rs->newname),
 			  SG_BREAKS_CLIENTS,
 			  psprintf("Expand and contract: make the new name available first, move clients, and rename only when nothing uses the old name:\n"
 					   "CREATE VIEW %s AS SELECT * FROM %s;\n"
-					   "-- deploy code that uses %s (a simple view is updatable), then, once nothing uses %s:\n"
-					   "-- BEGIN; SET LOCAL schemaguard.allow = 'rename_relation'; DROP VIEW %s; ALTER %s %s RENAME TO %s; COMMIT;",
-					   qnew, ri->qualified, qnew, ri->qualified,
-					   qnew,
-					   ri->relkind == RELKIND_VIEW ? "VIEW" :
-					   ri->relkind == RELKIND_MATVIEW ? "MATERIALIZED VIEW" :
-					   ri->relkind == RELKIND_FOREIGN_TABLE ? "FOREIGN TABLE" : "TABLE",
-					   ri->qualified, quote_identifier(rs->newname)));
+					   "-- deploy code that uses %s%s; once nothing uses %s:\n%s",
+					   qnew, ri->qualified, qnew,
+					   ri->relkind == RELKIND_RELATION || ri->relkind == RELKIND_PARTITIONED_TABLE ?
+					   " (a simple view is updatable)" : "",
+					   ri->qualified,
+					   sg_recipe_allowed(ctx, psprintf("DROP VIEW %s; %s", qnew,
+													   sg_statement_text(ctx) ? sg_statement_text(ctx) : "<the statement>"),
+										 true)));
 }
 
 /* ----------------------------------------------------------------
  * rename_schema
  * ----------------------------------------------------------------
  */
+static int
+sg_compare_names(const ListCell *a, const ListCell *b)
+{
+	return strcmp(lfirst(a), lfirst(b));
+}
+
+/* a relation of the schema *arg that clients may name (partitions go with their parent) */
+static bool
+sg_is_schema_relation(Form_pg_class form, void *arg)
+{
+	return form->relnamespace == *(Oid *) arg &&
+		sg_is_renamable_relation(form->relkind) && !form->relispartition;
+}
+
 void
 sg_check_rename_schema(SGContext *ctx, Node *stmt)
 {
@@ -217,6 +187,10 @@ sg_check_rename_schema(SGContext *ctx, Node *stmt)
 	Oid			nspid;
 	const char *qold;
 	const char *qnew;
+	StringInfoData views;
+	StringInfoData drops;
+	List	   *names = NIL;
+	ListCell   *lc;
 
 	if (rs->renameType != OBJECT_SCHEMA || rs->subname == NULL ||
 		rs->newname == NULL)
@@ -229,17 +203,31 @@ sg_check_rename_schema(SGContext *ctx, Node *stmt)
 
 	qold = quote_identifier(rs->subname);
 	qnew = quote_identifier(rs->newname);
+	initStringInfo(&views);
+	initStringInfo(&drops);
+	foreach(lc, sg_relids_where(sg_is_schema_relation, &nspid))
+		names = lappend(names, get_rel_name(lfirst_oid(lc)));
+	list_sort(names, sg_compare_names);
+	foreach(lc, names)
+	{
+		const char *qrel = quote_identifier(lfirst(lc));
+
+		appendStringInfo(&views, "CREATE VIEW %s.%s AS SELECT * FROM %s.%s;\n",
+						 qnew, qrel, qold, qrel);
+		appendStringInfo(&drops, "DROP VIEW %s.%s; ", qnew, qrel);
+	}
+	appendStringInfo(&drops, "DROP SCHEMA %s; %s", qnew,
+					 sg_statement_text(ctx) ? sg_statement_text(ctx) : "<the statement>");
 	sg_report_object(ctx, rs->subname,
 					 psprintf("renaming schema \"%s\" to \"%s\" breaks running code that uses the old name",
 							  rs->subname, rs->newname),
 					 psprintf("Queries, functions and search_path settings that name schema \"%s\" fail as soon as this commits.",
 							  rs->subname),
-					 psprintf("Expand and contract: create the new schema with views over the old one, move clients, and move the objects only when nothing uses the old name:\n"
-							  "CREATE SCHEMA %s;\n"
-							  "CREATE VIEW %s.<table> AS SELECT * FROM %s.<table>;  -- for each table clients use\n"
-							  "-- deploy code that uses %s, then move each table in one short transaction:\n"
-							  "-- BEGIN; DROP VIEW %s.<table>; ALTER TABLE %s.<table> SET SCHEMA %s; COMMIT;",
-							  qnew, qnew, qold, qnew, qnew, qold, qnew));
+					 psprintf("Expand and contract: create the new schema with a view over each of its relations, move clients, and rename only when nothing uses the old name:\n"
+							  "CREATE SCHEMA %s;\n%s"
+							  "-- deploy code that uses %s; once nothing uses %s:\n%s",
+							  qnew, views.data, qnew, qold,
+							  sg_recipe_allowed(ctx, drops.data, true)));
 	sg_last_violation(ctx)->schema_name = pstrdup(rs->subname);
 }
 
@@ -290,13 +278,11 @@ sg_check_rename_enum_value(SGContext *ctx, Node *stmt)
 							  quote_literal_cstr(aes->newVal)),
 					 psprintf("Code that writes or compares %s fails or silently matches nothing as soon as this commits.",
 							  quote_literal_cstr(aes->oldVal)),
-					 psprintf("Enum labels cannot be dropped, so add the new label next to the old one:\n"
-							  "ALTER TYPE %s ADD VALUE IF NOT EXISTS %s;\n"
-							  "-- deploy code that writes %s and accepts both, then update rows in batches: UPDATE <table> SET <column> = %s WHERE <column> = %s;",
-							  typname, quote_literal_cstr(aes->newVal),
-							  quote_literal_cstr(aes->newVal),
-							  quote_literal_cstr(aes->newVal),
-							  quote_literal_cstr(aes->oldVal)));
+					 psprintf("Deploy code that no longer writes or compares %s (and reads either label) first, then rename it in one short transaction:\n"
+							  "-- once no running code writes or compares %s:\n%s",
+							  quote_literal_cstr(aes->oldVal),
+							  quote_literal_cstr(aes->oldVal),
+							  sg_recipe_allowed(ctx, NULL, true)));
 	sg_last_violation(ctx)->schema_name = get_namespace_name(typnamespace);
 	sg_last_violation(ctx)->datatype_name = typbasename;
 }

@@ -711,6 +711,41 @@ sg_check_attach_partition_scan(SGContext *ctx, Node *stmt)
  * detach_partition_not_concurrent
  * ----------------------------------------------------------------
  */
+/*
+ * DETACH ... CONCURRENTLY leaves the partition's bound behind as a CHECK
+ * constraint on the table, unless a constraint already implies it
+ * (tablecmds.c, DetachAddConstraintIfNeeded), named as the server names a
+ * CHECK constraint it is given without a name (heap.c,
+ * AddRelationNewConstraints).  The recipe line that drops it, or "".
+ */
+static char *
+sg_detach_constraint_line(SGRelInfo *part)
+{
+	Relation	rel = try_relation_open(part->relid, AccessShareLock);
+	List	   *qual;
+	List	   *vars;
+	char	   *colname = NULL;
+	char	   *conname;
+
+	if (rel == NULL)
+		return "";
+	qual = (List *) sg_expr_simplify((Node *) RelationGetPartitionQual(rel));
+	if (qual == NIL || sg_constraint_implied(rel, qual, true))
+	{
+		relation_close(rel, AccessShareLock);
+		return "";
+	}
+	vars = list_union(NIL, pull_var_clause((Node *) make_ands_explicit(qual), 0));
+	if (list_length(vars) == 1)
+		colname = get_attname(part->relid, ((Var *) linitial(vars))->varattno, true);
+	conname = ChooseConstraintName(part->relname, colname, "check",
+								   RelationGetNamespace(rel), NIL);
+	relation_close(rel, AccessShareLock);
+	return psprintf("\n-- it leaves the bound behind as a CHECK constraint on the table; drop it unless the table is to be attached again:\n"
+					"ALTER TABLE %s DROP CONSTRAINT %s;",
+					part->qualified, quote_identifier(conname));
+}
+
 void
 sg_check_detach_partition_not_concurrent(SGContext *ctx, Node *stmt)
 {
@@ -746,8 +781,9 @@ sg_check_detach_partition_not_concurrent(SGContext *ctx, Node *stmt)
 							  parent->qualified, parent->qualified, part->qualified);
 		else
 			recipe = psprintf("Detach it without blocking queries on the parent, outside a transaction block:\n"
-							  "ALTER TABLE %s DETACH PARTITION %s CONCURRENTLY;",
-							  parent->qualified, part->qualified);
+							  "ALTER TABLE %s DETACH PARTITION %s CONCURRENTLY;%s",
+							  parent->qualified, part->qualified,
+							  sg_detach_constraint_line(part));
 
 		sg_report(ctx, parent, NULL, AccessExclusiveLock,
 				  psprintf("DETACH PARTITION \"%s\" blocks every query on partitioned table \"%s\"",

@@ -41,19 +41,16 @@ sg_nonempty(SGRelInfo *ri)
 	 "This role may not read the table, so schemaguard did not look for rows and assumes it has some.")
 
 static void
-sg_report_drop_table(SGContext *ctx, SGRelInfo *ri, const char *via,
-					 bool cascade)
+sg_report_drop_table(SGContext *ctx, SGRelInfo *ri, const char *via)
 {
 	sg_report(ctx, ri, NULL, AccessExclusiveLock,
 			  psprintf("%sdropping %s%s \"%s\" loses its data",
 					   via ? via : "", sg_nonempty(ri), sg_relkind_word(ri->relkind),
 					   ri->display),
 			  SG_UNREAD_DETAIL(ri),
-			  psprintf("Make sure nothing uses it and keep a copy, then drop it deliberately:\n"
-					   "pg_dump --table=%s --format=custom --file=%s.dump <database>\n"
-					   "BEGIN; SET LOCAL schemaguard.allow = 'drop_table'; DROP TABLE %s%s; COMMIT;",
-					   ri->qualified, ri->relname, ri->qualified,
-					   cascade ? " CASCADE" : ""));
+			  psprintf("Make sure nothing uses it and keep a copy, then drop it deliberately:\n%s\n%s",
+					   sg_recipe_dump_line(ri, false),
+					   sg_recipe_allowed(ctx, NULL, false)));
 }
 
 static bool
@@ -92,7 +89,7 @@ sg_check_drop_table(SGContext *ctx, Node *stmt)
 			if (ri == NULL || sg_rel_exempt(ctx, ri) ||
 				!sg_is_table_kind(ri->relkind) || !sg_rel_has_rows(ctx, ri))
 				continue;
-			sg_report_drop_table(ctx, ri, NULL, ds->behavior == DROP_CASCADE);
+			sg_report_drop_table(ctx, ri, NULL);
 		}
 	}
 	else if (ds->removeType == OBJECT_SCHEMA && ds->behavior == DROP_CASCADE)
@@ -117,8 +114,7 @@ sg_check_drop_table(SGContext *ctx, Node *stmt)
 				if (ri == NULL || sg_rel_exempt(ctx, ri) || !sg_rel_has_rows(ctx, ri))
 					continue;
 				sg_report_drop_table(ctx, ri,
-									 psprintf("DROP SCHEMA \"%s\" CASCADE: ", nspname),
-									 true);
+									 psprintf("DROP SCHEMA \"%s\" CASCADE: ", nspname));
 			}
 		}
 	}
@@ -138,8 +134,6 @@ sg_check_drop_column(SGContext *ctx, Node *stmt)
 	foreach(lc, ats->cmds)
 	{
 		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
-		const char *qcol;
-
 		if (cmd->subtype != AT_DropColumn || cmd->name == NULL)
 			continue;
 		if (ri == NULL)
@@ -154,17 +148,13 @@ sg_check_drop_column(SGContext *ctx, Node *stmt)
 		if (get_attnum(ri->relid, cmd->name) == InvalidAttrNumber)
 			continue;			/* IF EXISTS, or the statement reports it */
 
-		qcol = quote_identifier(cmd->name);
 		sg_report(ctx, ri, cmd->name, AccessExclusiveLock,
 				  psprintf("dropping column \"%s\" of %stable \"%s\" loses its data",
 						   cmd->name, sg_nonempty(ri), ri->display),
 				  "Running code that still reads or writes the column fails as soon as this commits.",
-				  psprintf("Deploy code that no longer uses the column first, keep a copy of its values, then drop it deliberately:\n"
-						   "CREATE TABLE %s AS SELECT <primary key>, %s FROM %s;\n"
-						   "BEGIN; SET LOCAL schemaguard.allow = 'drop_column'; ALTER TABLE %s DROP COLUMN %s; COMMIT;",
-						   quote_qualified_identifier(ri->nspname,
-													  psprintf("%s_%s_backup", ri->relname, cmd->name)),
-						   qcol, ri->qualified, ri->qualified, qcol));
+				  psprintf("Deploy code that no longer uses the column first, keep a copy of its values, then drop it deliberately:\n%s\n%s",
+						   sg_recipe_copy_column_line(ri, cmd->name),
+						   sg_recipe_allowed(ctx, NULL, false)));
 	}
 }
 
@@ -184,15 +174,55 @@ sg_check_drop_database(SGContext *ctx, Node *stmt)
 					 psprintf("DROP DATABASE \"%s\" loses every object and row in it",
 							  dd->dbname),
 					 "A dropped database cannot be recovered except from a backup.",
-					 psprintf("Keep a copy first:\n"
-							  "pg_dump --format=custom --file=%s.dump %s",
-							  dd->dbname, quote_identifier(dd->dbname)));
+					 psprintf("Keep a copy first, then drop it deliberately:\n"
+							  "-- in a shell: pg_dump --format=custom --file=%s %s\n%s",
+							  sg_shell_word(psprintf("%s.dump", dd->dbname)),
+							  sg_shell_word(dd->dbname),
+							  sg_recipe_allowed(ctx, NULL, false)));
 }
 
 /* ----------------------------------------------------------------
  * truncate
  * ----------------------------------------------------------------
  */
+/*
+ * The TRUNCATE that empties what "TRUNCATE ... CASCADE" does, naming every
+ * table: those named, as they were named (ONLY kept), and those the
+ * cascade reaches.
+ */
+static char *
+sg_truncate_named(SGContext *ctx, TruncateStmt *ts, List *reached)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+	int			i = 0;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "TRUNCATE ");
+	foreach(lc, ts->relations)
+	{
+		RangeVar   *rv = lfirst_node(RangeVar, lc);
+		Oid			relid = RangeVarGetRelid(rv, NoLock, true);
+
+		if (!OidIsValid(relid))
+			continue;
+		appendStringInfo(&buf, "%s%s%s", i++ > 0 ? ", " : "",
+						 rv->inh ? "" : "ONLY ",
+						 quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+													get_rel_name(relid)));
+	}
+	foreach(lc, reached)
+	{
+		SGRelInfo  *ri = sg_relinfo_oid(ctx, lfirst_oid(lc));
+
+		if (ri != NULL)
+			appendStringInfo(&buf, "%s%s", i++ > 0 ? ", " : "", ri->qualified);
+	}
+	if (ts->restart_seqs)
+		appendStringInfoString(&buf, " RESTART IDENTITY");
+	return buf.data;
+}
+
 void
 sg_check_truncate(SGContext *ctx, Node *stmt)
 {
@@ -245,15 +275,14 @@ sg_check_truncate(SGContext *ctx, Node *stmt)
 								psprintf("TRUNCATE ... CASCADE reaches %stable \"%s\", which was not named, and empties it",
 										 sg_nonempty(ri), ri->display),
 								"CASCADE follows foreign keys to every referencing table.",
-								"Name every table you mean to empty and drop CASCADE, so that nothing else is emptied by accident.");
+								psprintf("Name every table you mean to empty, without CASCADE, so that nothing else is emptied by accident:\n%s",
+										 sg_recipe_allowed(ctx, sg_truncate_named(ctx, ts, reached), false)));
 		else
 			sg_report(ctx, ri, NULL, AccessExclusiveLock,
 					  psprintf("TRUNCATE empties %stable \"%s\"", sg_nonempty(ri), ri->display),
 					  SG_UNREAD_DETAIL(ri),
-					  psprintf("If the rows are still needed, keep a copy first:\n"
-							   "CREATE TABLE %s AS TABLE %s;",
-							   quote_qualified_identifier(ri->nspname,
-														  psprintf("%s_backup", ri->relname)),
-							   ri->qualified));
+					  psprintf("If the rows are still needed, keep a copy first, then empty it deliberately:\n%s\n%s",
+							   sg_recipe_dump_line(ri, true),
+							   sg_recipe_allowed(ctx, NULL, false)));
 	}
 }

@@ -545,15 +545,12 @@ sg_check_add_column_not_null_no_default(SGContext *ctx, Node *stmt)
 		qcol = quote_identifier(def->colname);
 		initStringInfo(&recipe);
 		appendStringInfo(&recipe,
-						 "Add the column as nullable, backfill it in batches, then make it NOT NULL without a long lock:\n"
-						 "ALTER TABLE %s ADD COLUMN %s %s;\n"
-						 "-- backfill in batches: UPDATE %s SET %s = ... WHERE %s IS NULL AND <key range>;\n",
-						 ri->qualified, qcol, type, ri->qualified, qcol, qcol);
-		sg_append_not_null_recipe(&recipe, ri, def->colname);
-		appendStringInfo(&recipe,
-						 "\nOr, if one value suits every existing row, give it a non-volatile default (metadata only):\n"
-						 "ALTER TABLE %s ADD COLUMN %s %s NOT NULL DEFAULT <value>;",
-						 ri->qualified, qcol, type);
+						 "Every existing row needs a value, which only you can choose: as written, the statement fails on this table. "
+						 "Give the column that value as a non-volatile default (no rewrite, no scan), then drop the default if new rows must always supply one:\n"
+						 "ALTER TABLE %s ADD COLUMN %s %s NOT NULL DEFAULT <value>;\n"
+						 "ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT;\n"
+						 "-- or, if rows need different values: add the column without NOT NULL, backfill it, and prove it non-null with a validated CHECK before SET NOT NULL",
+						 ri->qualified, qcol, type, ri->qualified, qcol);
 
 		sg_report(ctx, ri, def->colname, AccessExclusiveLock,
 				  psprintf("ADD COLUMN \"%s\" NOT NULL without a default on non-empty table \"%s\"",
@@ -652,6 +649,23 @@ sg_check_set_not_null(SGContext *ctx, Node *stmt)
  * add_column_volatile_default
  * ----------------------------------------------------------------
  */
+/* constraints of a column definition besides DEFAULT, NULL and NOT NULL */
+static bool
+sg_coldef_other_constraints(ColumnDef *def)
+{
+	ListCell   *lc;
+
+	foreach(lc, def->constraints)
+	{
+		Constraint *con = lfirst(lc);
+
+		if (IsA(con, Constraint) && con->contype != CONSTR_DEFAULT &&
+			con->contype != CONSTR_NULL && con->contype != CONSTR_NOTNULL)
+			return true;
+	}
+	return false;
+}
+
 void
 sg_check_add_column_volatile_default(SGContext *ctx, Node *stmt)
 {
@@ -719,21 +733,30 @@ sg_check_add_column_volatile_default(SGContext *ctx, Node *stmt)
 		type = format_type_with_typemod(typid, typmod);
 		qcol = quote_identifier(def->colname);
 
+		if (def->collClause != NULL)
+			type = psprintf("%s COLLATE %s", type,
+							NameListToQuotedString(def->collClause->collname));
 		initStringInfo(&recipe);
 		appendStringInfo(&recipe,
 						 "Add the column without a default, set the default for new rows, then backfill existing rows in batches:\n"
 						 "ALTER TABLE %s ADD COLUMN %s %s%s;\n"
-						 "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s;\n"
-						 "-- backfill in batches: UPDATE %s SET %s = %s WHERE %s IS NULL AND <key range>;",
+						 "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s;\n",
 						 ri->qualified, qcol, type,
 						 raw == NULL ? " DEFAULT NULL" : "",
-						 ri->qualified, qcol, exprtext,
-						 ri->qualified, qcol, exprtext, qcol);
+						 ri->qualified, qcol, exprtext);
+		sg_append_backfill(&recipe, ri, psprintf("%s = DEFAULT", qcol),
+						   psprintf("%s IS NULL", qcol));
+		/* the domain's own default applies again */
+		if (raw == NULL)
+			appendStringInfo(&recipe, "ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT;\n",
+							 ri->qualified, qcol);
 		if (def->is_not_null || sg_coldef_constraint(def, CONSTR_NOTNULL) != NULL)
-		{
-			appendStringInfoChar(&recipe, '\n');
 			sg_append_not_null_recipe(&recipe, ri, def->colname);
-		}
+		else
+			recipe.data[--recipe.len] = '\0';	/* the last newline */
+		if (sg_coldef_other_constraints(def))
+			appendStringInfoString(&recipe,
+								   "\n-- then add the column's other constraints as statements of their own, each the way its rule's recipe shows");
 
 		sg_report(ctx, ri, def->colname, AccessExclusiveLock,
 				  psprintf("ADD COLUMN \"%s\" with volatile default %s rewrites table \"%s\"",

@@ -97,10 +97,10 @@ sg_check_refresh_matview_not_concurrent(SGContext *ctx, Node *stmt)
 		recipe = psprintf("Refresh it without blocking readers:\n"
 						  "REFRESH MATERIALIZED VIEW CONCURRENTLY %s;", ri->qualified);
 	else
-		recipe = psprintf("REFRESH ... CONCURRENTLY needs a unique index on plain columns; create one first, then refresh without blocking readers:\n"
-						  "CREATE UNIQUE INDEX CONCURRENTLY ON %s (<columns that identify a row>);\n"
+		recipe = psprintf("REFRESH ... CONCURRENTLY needs a unique index on plain columns; create one first (on the columns that identify a row: all of them work when no two rows are equal), then refresh without blocking readers:\n"
+						  "CREATE UNIQUE INDEX CONCURRENTLY ON %s (%s);\n"
 						  "REFRESH MATERIALIZED VIEW CONCURRENTLY %s;",
-						  ri->qualified, ri->qualified);
+						  ri->qualified, sg_column_list(ri->relid), ri->qualified);
 
 	sg_report(ctx, ri, NULL, AccessExclusiveLock,
 			  psprintf("REFRESH MATERIALIZED VIEW \"%s\" blocks every read of the view until the query finishes",
@@ -121,8 +121,9 @@ sg_report_vacuum_full(SGContext *ctx, SGRelInfo *ri, const char *extra)
 			  extra,
 			  psprintf("Plain VACUUM makes the space reusable without blocking:\n"
 					   "VACUUM (ANALYZE) %s;\n"
-					   "To give the space back to the operating system online, use an online repack tool (e.g. pg_repack --table=%s).",
-					   ri->qualified, ri->qualified));
+					   "-- to give the space back to the operating system online, use an online repack tool, e.g. in a shell: pg_repack --table=%s --dbname=%s",
+					   ri->qualified, sg_shell_word(ri->qualified),
+					   sg_database_word()));
 }
 
 void
@@ -232,9 +233,17 @@ sg_check_cluster(SGContext *ctx, Node *stmt)
 	}
 
 	if (SG_REPACK_IS_CLUSTER(rs))
-		recipe = psprintf("Reorder the table online with a repack tool instead, e.g.:\n"
-						  "pg_repack --table=%s --order-by=<index columns>",
-						  ri->qualified);
+	{
+		/* CLUSTER ... USING marks the index clustered; pg_repack orders by it */
+		recipe = psprintf("Reorder the table online with a repack tool instead: mark the index (a brief SHARE UPDATE EXCLUSIVE lock, no rewrite), then repack:\n"
+						  "%s"
+						  "-- in a shell: pg_repack --table=%s --dbname=%s (it orders the rows by the clustered index)",
+						  rv != NULL && rs->indexname != NULL ?
+						  psprintf("ALTER TABLE %s CLUSTER ON %s;\n", ri->qualified,
+								   quote_identifier(rs->indexname)) : "",
+						  sg_shell_word(ri->qualified),
+						  sg_database_word());
+	}
 	else
 		recipe = psprintf("REPACK (CONCURRENTLY) holds the ACCESS EXCLUSIVE lock only to swap the files at the end (it needs a primary key or replica identity index, and cannot run in a transaction block):\n"
 						  "REPACK (CONCURRENTLY) %s%s%s;",
@@ -276,7 +285,10 @@ sg_check_missing_lock_timeout(SGContext *ctx, Node *stmt)
 					   (sl.mode == AccessExclusiveLock || sl.mode == ExclusiveLock) ? "an" : "a",
 					   sg_lock_name(sl.mode), sl.rel->display),
 			  "If a long transaction holds any lock on the relation, this statement waits in the lock queue, and every query on the relation waits behind it.",
-			  "Set a lock timeout and retry on failure:\n"
-			  "SET lock_timeout = '5s';\n"
-			  "or let schemaguard apply one: ALTER SYSTEM SET schemaguard.lock_timeout = '5s';");
+			  psprintf("Set a lock timeout, and retry on failure:\n"
+					   "SET lock_timeout = '5s';\n"
+					   "%s;\n"
+					   "RESET lock_timeout;\n"
+					   "-- or let schemaguard apply one to every statement: ALTER SYSTEM SET schemaguard.lock_timeout = '5s'; SELECT pg_reload_conf();",
+					   sg_statement_text(ctx) ? sg_statement_text(ctx) : "<the statement>"));
 }

@@ -17,6 +17,14 @@
 
 #include "access/htup_details.h"
 #include "access/relation.h"
+#include "utils/ruleutils.h"
+#include "catalog/pg_depend.h"
+#include "catalog/pg_attrdef.h"
+#include "catalog/objectaddress.h"
+#include "catalog/indexing.h"
+#include "catalog/dependency.h"
+#include "access/table.h"
+#include "access/genam.h"
 #include "catalog/catalog.h"
 #include "catalog/index.h"
 #include "catalog/namespace.h"
@@ -173,7 +181,7 @@ sg_change_requires_rewrite(Node *expr, AttrNumber varattno)
  */
 static bool
 sg_type_change_rewrites(Relation rel, AttrNumber attnum, ColumnDef *def,
-						Oid newtype, int32 newtypmod)
+						Oid newtype, int32 newtypmod, char **conversion)
 {
 	Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
 	ParseState *pstate = make_parsestate(NULL);
@@ -200,6 +208,11 @@ sg_type_change_rewrites(Relation rel, AttrNumber attnum, ColumnDef *def,
 	if (transform == NULL)
 		return true;			/* the statement will fail on its own */
 	assign_expr_collations(pstate, transform);
+	/* the old value converted, as an expression over the table's columns */
+	*conversion = deparse_expression(transform,
+									 deparse_context_for(RelationGetRelationName(rel),
+														 RelationGetRelid(rel)),
+									 false, false);
 	transform = sg_expr_simplify(transform);
 	free_parsestate(pstate);
 
@@ -349,6 +362,236 @@ sg_type_change_rechecks(Relation rel, AttrNumber attnum)
 	return NULL;
 }
 
+/* a constraint's type, or '\0' */
+static char
+sg_constraint_type(Oid conoid)
+{
+	HeapTuple	tup = SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid));
+	char		result = '\0';
+
+	if (HeapTupleIsValid(tup))
+	{
+		result = ((Form_pg_constraint) GETSTRUCT(tup))->contype;
+		ReleaseSysCache(tup);
+	}
+	return result;
+}
+
+/*
+ * What a column's type change cannot carry over to a new column: the
+ * description of the first object that depends on the column other than
+ * its default, its NOT NULL constraint (a catalog row from 18 on), CHECK
+ * constraints (added to *checks) and indexes that belong to no constraint
+ * (added to *indexes), or NULL.
+ */
+static char *
+sg_column_dependent(Oid relid, AttrNumber attnum, List **indexes, List **checks)
+{
+	Relation	depRel = table_open(DependRelationId, AccessShareLock);
+	ScanKeyData key[3];
+	SysScanDesc scan;
+	HeapTuple	tup;
+	char	   *found = NULL;
+
+	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(RelationRelationId));
+	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	ScanKeyInit(&key[2], Anum_pg_depend_refobjsubid, BTEqualStrategyNumber,
+				F_INT4EQ, Int32GetDatum((int32) attnum));
+	scan = systable_beginscan(depRel, DependReferenceIndexId, true, NULL, 3, key);
+	while (found == NULL && HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tup);
+		ObjectAddress obj = {dep->classid, dep->objid, dep->objsubid};
+
+		if (dep->classid == AttrDefaultRelationId)
+			continue;
+		if (dep->classid == ConstraintRelationId &&
+			sg_constraint_type(dep->objid) == 'n')
+			continue;
+		if (dep->classid == ConstraintRelationId &&
+			sg_constraint_type(dep->objid) == CONSTRAINT_CHECK)
+		{
+			*checks = list_append_unique_oid(*checks, dep->objid);
+			continue;
+		}
+		if (dep->classid == RelationRelationId &&
+			get_rel_relkind(dep->objid) == RELKIND_INDEX &&
+			!OidIsValid(get_index_constraint(dep->objid)))
+		{
+			*indexes = list_append_unique_oid(*indexes, dep->objid);
+			continue;
+		}
+		found = getObjectDescription(&obj, true);
+		if (found == NULL)
+			found = pstrdup("an object that depends on it");
+	}
+	systable_endscan(scan);
+	table_close(depRel, AccessShareLock);
+	return found;
+}
+
+/*
+ * The recipe of a type change that rewrites the table: the data moves to a
+ * new column, kept in step by a trigger and backfilled in batches, its
+ * indexes are built CONCURRENTLY, and one short transaction switches the
+ * columns.  The result differs from the statement's only in the column's
+ * position, which moves to the end.  A column that other objects depend on
+ * (constraints, views, policies, ...), an identity or generated column,
+ * or one with column privileges cannot be moved so: the recipe says which
+ * object is in the way and runs the statement in a quiet moment instead.
+ */
+static char *
+sg_alter_type_recipe(SGContext *ctx, SGRelInfo *ri, const char *col,
+					 AttrNumber attnum, const char *newtypename,
+					 const char *conversion)
+{
+	StringInfoData buf;
+	StringInfoData sw;
+	HeapTuple	atttup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(ri->relid),
+										 Int16GetDatum(attnum));
+	Form_pg_attribute att;
+	bool		notnull;
+	bool		special;
+	bool		has_acl = false;
+	List	   *indexes = NIL;
+	List	   *checks = NIL;
+	char	   *blocker;
+	char	   *tmpcol;
+	const char *qcol = quote_identifier(col);
+	const char *qtmp;
+	char	   *func;
+	char	   *trig;
+	char	   *defexpr = NULL;
+	char	   *conname = NULL;
+	ListCell   *lc;
+
+	if (!HeapTupleIsValid(atttup))
+		return NULL;
+	att = (Form_pg_attribute) GETSTRUCT(atttup);
+	notnull = att->attnotnull;
+	special = att->attidentity != '\0' || att->attgenerated != '\0';
+	(void) SysCacheGetAttr(ATTNUM, atttup, Anum_pg_attribute_attacl, &has_acl);
+	has_acl = !has_acl;
+	ReleaseSysCache(atttup);
+
+	blocker = sg_column_dependent(ri->relid, attnum, &indexes, &checks);
+	if (blocker == NULL && special)
+		blocker = psprintf("it is an identity or generated column");
+	if (blocker == NULL && has_acl)
+		blocker = psprintf("it has column privileges");
+	if (blocker == NULL && conversion == NULL)
+		blocker = psprintf("its conversion cannot be written out");
+	if (blocker != NULL)
+		return psprintf("The column cannot be moved to a new one (%s), so the change needs the lock for the whole rewrite: "
+						"make it when traffic is low, with a lock timeout so that it does not queue behind long transactions:\n%s",
+						blocker, sg_recipe_allowed(ctx, NULL, true));
+
+	tmpcol = psprintf("%s_new", col);
+	qtmp = quote_identifier(tmpcol);
+	func = quote_qualified_identifier(ri->nspname, psprintf("%s_%s_sync", ri->relname, tmpcol));
+	trig = (char *) quote_identifier(psprintf("%s_%s_sync", ri->relname, tmpcol));
+	{
+		Relation	rel = try_relation_open(ri->relid, AccessShareLock);
+
+		if (rel != NULL)
+		{
+			TupleConstr *constr = RelationGetDescr(rel)->constr;
+
+			for (int i = 0; constr != NULL && i < constr->num_defval; i++)
+			{
+				if (constr->defval[i].adnum == attnum)
+					defexpr = deparse_expression(stringToNode(constr->defval[i].adbin),
+												 deparse_context_for(ri->relname, ri->relid),
+												 false, false);
+			}
+			relation_close(rel, AccessShareLock);
+		}
+	}
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf,
+					 "Move the data to a new column kept in step by a trigger, then switch the columns in one short transaction (the column moves to the end of the table):\n"
+					 "ALTER TABLE %s ADD COLUMN %s %s;\n"
+					 "CREATE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql AS $sg$ BEGIN NEW.%s := (SELECT %s FROM (SELECT NEW.*) AS %s); RETURN NEW; END $sg$;\n"
+					 "CREATE TRIGGER %s BEFORE INSERT OR UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION %s();\n",
+					 ri->qualified, qtmp, newtypename,
+					 func, qtmp, conversion, quote_identifier(ri->relname),
+					 trig, ri->qualified, func);
+	sg_append_backfill(&buf, ri, psprintf("%s = %s", qtmp, conversion), NULL);
+	if (notnull)
+	{
+		conname = ChooseConstraintName(ri->relname, tmpcol, "not_null_check",
+									   get_rel_namespace(ri->relid), NIL);
+		appendStringInfo(&buf,
+						 "ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT NULL) NOT VALID;\n"
+						 "ALTER TABLE %s VALIDATE CONSTRAINT %s;\n",
+						 ri->qualified, quote_identifier(conname), qtmp,
+						 ri->qualified, quote_identifier(conname));
+	}
+
+	initStringInfo(&sw);
+	appendStringInfo(&sw,
+					 "BEGIN; SET LOCAL lock_timeout = '5s'; SET LOCAL schemaguard.allow = 'drop_column, rename_column';\n"
+					 "DROP TRIGGER %s ON %s; DROP FUNCTION %s();\n"
+					 "ALTER TABLE %s DROP COLUMN %s;\n"
+					 "ALTER TABLE %s RENAME COLUMN %s TO %s;\n",
+					 trig, ri->qualified, func,
+					 ri->qualified, qcol,
+					 ri->qualified, qtmp, qcol);
+	foreach(lc, checks)
+	{
+		Oid			conoid = lfirst_oid(lc);
+		char	   *name = get_constraint_name(conoid);
+		char	   *tmpname = psprintf("%s_new", name);
+		char	   *def = TextDatumGetCString(DirectFunctionCall1(pg_get_constraintdef,
+																  ObjectIdGetDatum(conoid)));
+		size_t		len = strlen(def);
+		bool		valid = !(len > 10 && strcmp(def + len - 10, " NOT VALID") == 0);
+
+		if (!valid)
+			def[len - 10] = '\0';
+		def = sg_check_def_on_column(def, col, tmpcol);
+		if (def == NULL)
+			continue;
+		appendStringInfo(&buf, "ALTER TABLE %s ADD CONSTRAINT %s %s NOT VALID;\n",
+						 ri->qualified, quote_identifier(tmpname), def);
+		if (valid)
+			appendStringInfo(&buf, "ALTER TABLE %s VALIDATE CONSTRAINT %s;\n",
+							 ri->qualified, quote_identifier(tmpname));
+		appendStringInfo(&sw, "ALTER TABLE %s RENAME CONSTRAINT %s TO %s;\n",
+						 ri->qualified, quote_identifier(tmpname),
+						 quote_identifier(name));
+	}
+	foreach(lc, indexes)
+	{
+		Oid			indexoid = lfirst_oid(lc);
+		char	   *name = get_rel_name(indexoid);
+		char	   *tmpname = psprintf("%s_new", name);
+		char	   *def = sg_index_def_on_column(pg_get_indexdef_string(indexoid),
+												 col, tmpcol, tmpname);
+
+		if (def == NULL)
+			continue;
+		appendStringInfo(&buf, "%s;\n", def);
+		appendStringInfo(&sw, "ALTER INDEX %s RENAME TO %s;\n",
+						 quote_qualified_identifier(ri->nspname, tmpname),
+						 quote_identifier(name));
+	}
+	if (defexpr != NULL)
+		appendStringInfo(&sw, "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s;\n",
+						 ri->qualified, qcol, defexpr);
+	if (notnull)
+		appendStringInfo(&sw,
+						 "ALTER TABLE %s ALTER COLUMN %s SET NOT NULL;\n"
+						 "ALTER TABLE %s DROP CONSTRAINT %s;\n",
+						 ri->qualified, qcol, ri->qualified, quote_identifier(conname));
+	appendStringInfoString(&sw, "COMMIT;");
+	appendStringInfoString(&buf, sw.data);
+	return buf.data;
+}
+
 void
 sg_check_alter_column_type(SGContext *ctx, Node *stmt)
 {
@@ -369,12 +612,11 @@ sg_check_alter_column_type(SGContext *ctx, Node *stmt)
 		bool		rewrites;
 		Oid			rebuilt = InvalidOid;
 		char	   *rechecked = NULL;
+		char	   *conversion = NULL;
 		char	   *oldtype;
 		char	   *newtypename;
 		char	   *what;
-		const char *qcol;
-		const char *qtmp;
-		StringInfoData recipe;
+		char	   *recipe;
 
 		if (cmd->subtype != AT_AlterColumnType || cmd->name == NULL ||
 			cmd->def == NULL || !IsA(cmd->def, ColumnDef))
@@ -410,7 +652,8 @@ sg_check_alter_column_type(SGContext *ctx, Node *stmt)
 		else
 			newcoll = get_typcollation(newtype);
 
-		rewrites = sg_type_change_rewrites(rel, attnum, def, newtype, newtypmod);
+		rewrites = sg_type_change_rewrites(rel, attnum, def, newtype, newtypmod,
+										   &conversion);
 		if (!rewrites)
 		{
 			rebuilt = sg_type_change_rebuilds_index(rel, attnum, newtype, newcoll);
@@ -436,23 +679,15 @@ sg_check_alter_column_type(SGContext *ctx, Node *stmt)
 			what = psprintf("changing column \"%s\" of table \"%s\" from %s to %s re-validates CHECK constraint \"%s\" with a full scan",
 							cmd->name, ri->display, oldtype, newtypename, rechecked);
 
-		qcol = quote_identifier(cmd->name);
-		qtmp = quote_identifier(psprintf("%s_new", cmd->name));
-		initStringInfo(&recipe);
-		appendStringInfo(&recipe,
-						 "Move the data to a new column instead of converting it in place:\n"
-						 "ALTER TABLE %s ADD COLUMN %s %s;\n"
-						 "-- keep %s in step with %s by a trigger, backfill it in batches, build its indexes CONCURRENTLY,\n"
-						 "-- then switch in one short transaction: drop %s and rename %s to %s (deliberately allowed).",
-						 ri->qualified, qtmp, newtypename,
-						 qtmp, qcol, qcol, qtmp, qcol);
+		recipe = sg_alter_type_recipe(ctx, ri, cmd->name, attnum, newtypename,
+									  conversion);
 
 		sg_report(ctx, ri, cmd->name, AccessExclusiveLock, what,
 				  rewrites ? (def->raw_default != NULL ?
 							  "The USING expression is computed for every row, so the whole table is rewritten while the lock is held." :
 							  "The new type is not binary-coercible from the old one, so every row is rewritten while the lock is held.") :
 				  "The table is not rewritten, but the work above reads all of it while the lock is held.",
-				  recipe.data);
+				  recipe);
 	}
 }
 
@@ -673,9 +908,92 @@ sg_check_move_all(SGContext *ctx, AlterTableMoveAllStmt *stmt)
 					   ri->display, stmt->new_tablespacename),
 			  psprintf("The statement moves %d relations one after another, each copied block by block under an ACCESS EXCLUSIVE lock held to the end of the transaction; this is the largest.",
 					   n),
-			  psprintf("Move the relations one at a time, the large ones with an online repack tool that supports tablespaces "
-					   "(e.g. pg_repack --table=%s --tablespace=%s), or in a maintenance window.",
-					   ri->qualified, quote_identifier(stmt->new_tablespacename)));
+			  psprintf("Move the large relations online with a repack tool that supports tablespaces, then the rest when traffic is low, with a lock timeout so that the statement does not queue behind long transactions:\n"
+					   "-- online, in a shell: pg_repack --table=%s --tablespace=%s --dbname=%s\n%s",
+					   sg_shell_word(ri->qualified), sg_shell_word(stmt->new_tablespacename),
+					   sg_database_word(),
+					   sg_recipe_allowed(ctx, NULL, true)));
+}
+
+/*
+ * The recipe for adding an identity or serial column: the column is added
+ * without values, new rows get theirs from a sequence at once, existing
+ * rows are backfilled in batches, and one short transaction makes it what
+ * the statement makes it (NOT NULL proven by a validated CHECK first).  An
+ * identity column gets its own sequence at the end, set past the values
+ * handed out.  NULL when the column definition has more to it than the
+ * recipe carries over (sequence options, other constraints).
+ */
+static char *
+sg_sequence_column_recipe(SGContext *ctx, SGRelInfo *ri, ColumnDef *def)
+{
+	Constraint *ident = sg_coldef_constraint(def, CONSTR_IDENTITY);
+	StringInfoData buf;
+	const char *qcol = quote_identifier(def->colname);
+	char	   *type;
+	char	   *seq;
+	ListCell   *lc;
+
+	foreach(lc, def->constraints)
+	{
+		Constraint *con = lfirst(lc);
+
+		if (con != ident && con->contype != CONSTR_NOTNULL &&
+			con->contype != CONSTR_NULL)
+			return NULL;
+	}
+	if (def->identity || (ident != NULL && ident->options != NIL) ||
+		def->collClause != NULL)
+		return NULL;
+
+	if (ident != NULL)
+	{
+		type = sg_coldef_type_text(def);
+		seq = quote_qualified_identifier(ri->nspname,
+										 ChooseRelationName(ri->relname, def->colname, "fill",
+															get_rel_namespace(ri->relid), false));
+	}
+	else
+	{
+		const char *serial = strVal(llast(def->typeName->names));
+
+		type = strcmp(serial, "smallserial") == 0 || strcmp(serial, "serial2") == 0 ? "smallint" :
+			strcmp(serial, "serial") == 0 || strcmp(serial, "serial4") == 0 ? "integer" : "bigint";
+		seq = quote_qualified_identifier(ri->nspname,
+										 ChooseRelationName(ri->relname, def->colname, "seq",
+															get_rel_namespace(ri->relid), false));
+	}
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf,
+					 "Add the column without values, give new rows theirs from a sequence, backfill the existing rows in batches, then finish in one short transaction:\n"
+					 "CREATE SEQUENCE %s AS %s;\n"
+					 "ALTER TABLE %s ADD COLUMN %s %s;\n"
+					 "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT nextval(%s::regclass);\n",
+					 seq, type, ri->qualified, qcol, type,
+					 ri->qualified, qcol, quote_literal_cstr(seq));
+	sg_append_backfill(&buf, ri, psprintf("%s = DEFAULT", qcol),
+					   psprintf("%s IS NULL", qcol));
+	sg_append_not_null_recipe(&buf, ri, def->colname);
+	appendStringInfoChar(&buf, '\n');
+	if (ident != NULL)
+		appendStringInfo(&buf,
+						 "BEGIN; SET LOCAL lock_timeout = '5s';\n"
+						 "ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT;\n"
+						 "ALTER TABLE %s ALTER COLUMN %s ADD GENERATED %s AS IDENTITY;\n"
+						 "SELECT setval(pg_get_serial_sequence(%s, %s), nextval(%s), false);\n"
+						 "DROP SEQUENCE %s;\n"
+						 "COMMIT;",
+						 ri->qualified, qcol,
+						 ri->qualified, qcol,
+						 ident->generated_when == ATTRIBUTE_IDENTITY_ALWAYS ? "ALWAYS" : "BY DEFAULT",
+						 quote_literal_cstr(ri->qualified), quote_literal_cstr(def->colname),
+						 quote_literal_cstr(seq), seq);
+	else
+		appendStringInfo(&buf, "ALTER SEQUENCE %s OWNED BY %s.%s;",
+						 seq, ri->qualified, qcol);
+	(void) ctx;
+	return buf.data;
 }
 
 void
@@ -717,39 +1035,26 @@ sg_check_table_rewrite(SGContext *ctx, Node *stmt)
 			column = ((ColumnDef *) cmd->def)->colname;
 
 		if (kind == SG_REWRITE_SEQUENCE)
-		{
-			const char *qcol = quote_identifier(column);
-			char	   *seq = quote_qualified_identifier(ri->nspname,
-														 psprintf("%s_%s_seq", ri->relname, column));
-
-			recipe = psprintf("Add the column without values, fill it in batches, then attach the sequence:\n"
-							  "CREATE SEQUENCE %s;\n"
-							  "ALTER TABLE %s ADD COLUMN %s bigint;\n"
-							  "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT nextval('%s');\n"
-							  "-- backfill in batches: UPDATE %s SET %s = nextval('%s') WHERE %s IS NULL AND <key range>;\n"
-							  "ALTER SEQUENCE %s OWNED BY %s.%s;",
-							  seq, ri->qualified, qcol, ri->qualified, qcol, seq,
-							  ri->qualified, qcol, seq, qcol,
-							  seq, ri->qualified, qcol);
-		}
-		else if (kind == SG_REWRITE_GENERATED)
-			recipe = psprintf("Add a plain column, fill it with a trigger for new rows and a batched UPDATE for existing ones, instead of a stored generated column:\n"
-							  "ALTER TABLE %s ADD COLUMN %s <type>;",
-							  ri->qualified, quote_identifier(column));
-		else if (kind == SG_REWRITE_DOMAIN)
-			recipe = psprintf("Add the column with the domain's base type, backfill it in batches, "
-							  "then add the domain's checks as a CHECK constraint NOT VALID and VALIDATE it:\n"
-							  "ALTER TABLE %s ADD COLUMN %s <base type>;",
-							  ri->qualified, quote_identifier(column));
-		else if (kind == SG_REWRITE_PERSISTENCE)
-			recipe = psprintf("Changing persistence always copies the table. Do it on a new empty table and move the data in batches, "
-							  "or do it in a maintenance window with a short lock_timeout.");
-		else if (kind == SG_REWRITE_TABLESPACE)
-			recipe = psprintf("Moving a table copies every block under the lock. Use an online repack tool that supports tablespaces "
-							  "(e.g. pg_repack --tablespace), or move it in a maintenance window.");
+			recipe = sg_sequence_column_recipe(ctx, ri, (ColumnDef *) cmd->def);
 		else
-			recipe = psprintf("Create the new table the way you want it, copy the data in batches and switch over, "
-							  "or use an online repack tool, instead of rewriting %s in place.", ri->qualified);
+			recipe = NULL;
+		if (recipe == NULL)
+			recipe = psprintf("%s%s",
+							  kind == SG_REWRITE_GENERATED ?
+							  "There is no way to add a stored generated column without computing it for every row under the lock "
+							  "(a plain column kept by a trigger and backfilled in batches avoids it, but is not a generated column); "
+							  "make the change when traffic is low, with a lock timeout so that it does not queue behind long transactions:\n" :
+							  kind == SG_REWRITE_TABLESPACE ?
+							  "Moving a table copies every block under the lock: move it online with a repack tool that supports tablespaces, "
+							  "or when traffic is low, with a lock timeout so that it does not queue behind long transactions:\n" :
+							  "There is no way to make this change without copying the table under the lock: repack it online where a tool supports the change, "
+							  "or make the change when traffic is low, with a lock timeout so that it does not queue behind long transactions:\n",
+							  kind == SG_REWRITE_TABLESPACE && cmd->name != NULL ?
+							  psprintf("-- online, in a shell: pg_repack --table=%s --tablespace=%s --dbname=%s\n%s",
+									   sg_shell_word(ri->qualified), sg_shell_word(cmd->name),
+									   sg_database_word(),
+									   sg_recipe_allowed(ctx, NULL, true)) :
+							  sg_recipe_allowed(ctx, NULL, true));
 
 		sg_report(ctx, ri, column, AccessExclusiveLock,
 				  psprintf("%s rewrites table \"%s\"", reason, ri->display),

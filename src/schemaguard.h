@@ -214,9 +214,25 @@ extern bool sg_split_column_constraint(SGContext *ctx, ColumnDef *def,
 extern char *sg_text_before_keyword(const char *text, const char *keyword,
 									const char *insertion);
 extern char *sg_redact_string_literals(const char *text);
+extern char *sg_text_with_type(SGContext *ctx, int type_location,
+							   const char *replacement);
+extern char *sg_check_def_on_column(const char *def, const char *col,
+									 const char *newcol);
+extern char *sg_index_def_on_column(const char *def, const char *col,
+									 const char *newcol, const char *newindex);
 extern char *sg_cut_statement(const char *query, int location, int len);
 extern const char *sg_lock_name(LOCKMODE mode);
 extern const char *sg_lock_blocks(LOCKMODE mode);
+
+/* lines that recipes share (recipe.c) */
+extern char *sg_shell_word(const char *s);
+extern char *sg_database_word(void);
+extern char *sg_recipe_allowed(SGContext *ctx, const char *sql, bool brief);
+extern char *sg_recipe_dump_line(SGRelInfo *ri, bool data_only);
+extern char *sg_recipe_copy_column_line(SGRelInfo *ri, const char *column);
+extern char *sg_column_list(Oid relid);
+extern void sg_append_backfill(StringInfo buf, SGRelInfo *ri,
+							   const char *set_clause, const char *where_clause);
 
 /* helpers shared by the rule checks (rules_lock.c) */
 extern const char *sg_relkind_word(char relkind);

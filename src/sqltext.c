@@ -14,7 +14,9 @@
 
 #include "common/keywords.h"
 #include "parser/scanner.h"
+#include "parser/scansup.h"
 #include "storage/lockdefs.h"
+#include "utils/builtins.h"
 #include "utils/memutils.h"
 
 #include "schemaguard.h"
@@ -607,4 +609,176 @@ sg_cut_statement(const char *query, int location, int len)
 
 	sg_context_init(&ctx, query, location, len, PROCESS_UTILITY_TOPLEVEL);
 	return sg_statement_text(&ctx);
+}
+
+/* the token's text, without the blanks before the next token */
+static char *
+sg_token_text(const char *text, SGToken *toks, int ntok, int i)
+{
+	int			end = (i + 1 < ntok) ? toks[i + 1].start : (int) strlen(text);
+
+	return sg_trimmed(text, toks[i].start, end);
+}
+
+/* the name a word token stands for: unquoted, or folded to lower case */
+static char *
+sg_word_name(const char *word)
+{
+	StringInfoData buf;
+
+	if (word[0] != '"')
+		return downcase_identifier(word, strlen(word), false, false);
+	initStringInfo(&buf);
+	for (const char *p = word + 1; *p; p++)
+	{
+		if (*p == '"' && p[1] == '"')
+			p++;
+		else if (*p == '"')
+			break;
+		appendStringInfoChar(&buf, *p);
+	}
+	return buf.data;
+}
+
+/*
+ * Append def, from its token "first" on, with the words that stand for
+ * column col replaced by newcol: names that are not qualified or
+ * qualifying, not function names, and not an access method, a collation,
+ * a type, a tablespace or a storage parameter.  With need_using, only
+ * words after USING (the index's access method) count.
+ */
+static void
+sg_append_on_column(StringInfo buf, const char *def, SGToken *toks, int ntok,
+					int first, bool need_using, const char *col,
+					const char *newcol)
+{
+	int			copied = toks[first].start;
+	bool		counting = !need_using;
+
+	for (int i = first; i < ntok; i++)
+	{
+		char	   *word = sg_token_text(def, toks, ntok, i);
+		char	   *prev = i > 0 ? sg_token_text(def, toks, ntok, i - 1) : "";
+		char	   *next = i + 1 < ntok ? sg_token_text(def, toks, ntok, i + 1) : "";
+
+		if (pg_strcasecmp(word, "using") == 0)
+			counting = true;
+		if (!counting || !sg_is_name_start(word[0]))
+			continue;
+		if (strcmp(prev, ".") == 0 || strcmp(prev, "::") == 0 ||
+			strcmp(next, ".") == 0 || strcmp(next, "(") == 0 ||
+			strcmp(next, "=") == 0 ||
+			pg_strcasecmp(prev, "using") == 0 ||
+			pg_strcasecmp(prev, "collate") == 0 ||
+			pg_strcasecmp(prev, "tablespace") == 0)
+			continue;
+		if (strcmp(sg_word_name(word), col) != 0)
+			continue;
+		appendBinaryStringInfo(buf, def + copied, toks[i].start - copied);
+		appendStringInfoString(buf, quote_identifier(newcol));
+		copied = toks[i].start + strlen(word);
+	}
+	appendStringInfoString(buf, def + copied);
+}
+
+/*
+ * An index definition as pg_get_indexdef() writes it ("CREATE [UNIQUE]
+ * INDEX name ON schema.table USING am (...) ..."), made into the same
+ * index built CONCURRENTLY under the name newindex, on column newcol in
+ * place of column col.  NULL if the definition cannot be read so.
+ */
+char *
+sg_index_def_on_column(const char *def, const char *col, const char *newcol,
+					   const char *newindex)
+{
+	int			ntok;
+	SGToken    *toks;
+	StringInfoData buf;
+	int			name = -1;
+
+	if (!sg_tokenize(def, &ntok, &toks))
+		return NULL;
+	for (int i = 0; i < ntok && name < 0; i++)
+	{
+		if (pg_strcasecmp(sg_token_text(def, toks, ntok, i), "index") == 0)
+			name = i + 1;
+	}
+	if (name <= 0 || name + 1 >= ntok)
+		return NULL;
+
+	initStringInfo(&buf);
+	appendBinaryStringInfo(&buf, def, toks[name].start);
+	appendStringInfo(&buf, "CONCURRENTLY %s ", quote_identifier(newindex));
+	sg_append_on_column(&buf, def, toks, ntok, name + 1, true, col, newcol);
+	return buf.data;
+}
+
+/*
+ * A CHECK constraint's definition as pg_get_constraintdef() writes it, on
+ * column newcol in place of column col.  NULL if it cannot be read.
+ */
+char *
+sg_check_def_on_column(const char *def, const char *col, const char *newcol)
+{
+	int			ntok;
+	SGToken    *toks;
+	StringInfoData buf;
+
+	if (!sg_tokenize(def, &ntok, &toks) || ntok == 0)
+		return NULL;
+	initStringInfo(&buf);
+	sg_append_on_column(&buf, def, toks, ntok, 0, false, col, newcol);
+	return buf.data;
+}
+
+/*
+ * The statement with the type of one column, written at type_location,
+ * replaced by "replacement".  The type's text ends where its column
+ * definition goes on: at a comma or closing parenthesis outside its own
+ * parentheses and brackets, at a constraint, COLLATE or USING keyword, or
+ * at the end of the statement.  NULL if it cannot be found.
+ */
+char *
+sg_text_with_type(SGContext *ctx, int type_location, const char *replacement)
+{
+	static const char *const stops[] = {
+		"constraint", "not", "null", "default", "primary", "unique", "check",
+		"references", "collate", "generated", "storage", "compression",
+		"deferrable", "initially", "using", NULL
+	};
+	char	   *text;
+	int			ntok;
+	SGToken    *toks;
+	int			i = sg_token_at(ctx, type_location, &text, &ntok, &toks);
+	int			start;
+	int			end = -1;
+	int			depth = 0;
+
+	if (i < 0)
+		return NULL;
+	start = toks[i].start;
+	for (i++; i < ntok && end < 0; i++)
+	{
+		char	   *word = sg_token_text(text, toks, ntok, i);
+
+		if (toks[i].token == '(' || toks[i].token == '[')
+			depth++;
+		else if ((toks[i].token == ')' || toks[i].token == ']') && depth > 0)
+			depth--;
+		else if (depth == 0 && (toks[i].token == ',' || toks[i].token == ')'))
+			end = toks[i].start;
+		else if (depth == 0)
+		{
+			for (int k = 0; stops[k] != NULL; k++)
+			{
+				if (pg_strcasecmp(word, stops[k]) == 0)
+					end = toks[i].start;
+			}
+		}
+	}
+	if (end < 0)
+		end = strlen(text);
+	while (end > start && isspace((unsigned char) text[end - 1]))
+		end--;
+	return psprintf("%.*s%s%s", start, text, replacement, text + end);
 }

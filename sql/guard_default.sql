@@ -102,8 +102,14 @@ SELECT pg_relation_filenode('events') = :filenode_before AS not_rewritten;
 -- the recipe, as the hint prints it
 ALTER TABLE public.events ADD COLUMN logged_at timestamp with time zone;
 ALTER TABLE public.events ALTER COLUMN logged_at SET DEFAULT clock_timestamp();
-UPDATE public.events SET logged_at = clock_timestamp() WHERE logged_at IS NULL AND id BETWEEN 1 AND 2000;
-UPDATE public.events SET logged_at = clock_timestamp() WHERE logged_at IS NULL AND id BETWEEN 2001 AND 4000;
+-- backfill the existing rows in batches, outside a transaction block (each batch commits):
+DO $sg$ BEGIN
+    FOR b IN 0 .. pg_relation_size('public.events') / current_setting('block_size')::int BY 1000 LOOP
+        UPDATE public.events SET logged_at = DEFAULT
+         WHERE ctid >= format('(%s,0)', b)::tid AND ctid < format('(%s,0)', b + 1000)::tid AND logged_at IS NULL;
+        COMMIT;
+    END LOOP;
+END $sg$;
 SELECT count(*) FILTER (WHERE logged_at IS NULL) AS nulls FROM events;
 INSERT INTO events (id) VALUES (4001);
 SELECT logged_at IS NOT NULL AS new_row_has_default FROM events WHERE id = 4001;

@@ -143,14 +143,9 @@ ALTER TABLE empty_tbl ADD COLUMN tier text NOT NULL;
 ALTER TABLE empty_tbl DROP COLUMN tier;
 SET schemaguard.table_size_threshold = '64kB';
 
--- the recipe, as the hint prints it (backfilled in two batches)
-ALTER TABLE public.accounts ADD COLUMN region text;
-UPDATE public.accounts SET region = 'eu' WHERE region IS NULL AND id BETWEEN 1 AND 2000;
-UPDATE public.accounts SET region = 'us' WHERE region IS NULL AND id BETWEEN 2001 AND 4000;
-ALTER TABLE public.accounts ADD CONSTRAINT accounts_region_not_null CHECK (region IS NOT NULL) NOT VALID;
-ALTER TABLE public.accounts VALIDATE CONSTRAINT accounts_region_not_null;
-ALTER TABLE public.accounts ALTER COLUMN region SET NOT NULL;
-ALTER TABLE public.accounts DROP CONSTRAINT accounts_region_not_null;
+-- the recipe, as the hint prints it, with the value every row gets
+ALTER TABLE public.accounts ADD COLUMN region text NOT NULL DEFAULT 'eu';
+ALTER TABLE public.accounts ALTER COLUMN region DROP DEFAULT;
 SELECT * FROM show_columns('accounts');
 SELECT * FROM show_checks('accounts');
 SELECT region, count(*) FROM accounts GROUP BY region ORDER BY region;
@@ -162,10 +157,10 @@ ALTER TABLE profiles ALTER COLUMN email SET NOT NULL;
 SELECT show_violation('ALTER TABLE profiles ALTER COLUMN email SET NOT NULL');
 
 -- the recipe, as the hint prints it
-ALTER TABLE public.profiles ADD CONSTRAINT profiles_email_not_null CHECK (email IS NOT NULL) NOT VALID;
-ALTER TABLE public.profiles VALIDATE CONSTRAINT profiles_email_not_null;
+ALTER TABLE public.profiles ADD CONSTRAINT profiles_email_not_null_check CHECK (email IS NOT NULL) NOT VALID;
+ALTER TABLE public.profiles VALIDATE CONSTRAINT profiles_email_not_null_check;
 ALTER TABLE public.profiles ALTER COLUMN email SET NOT NULL;
-ALTER TABLE public.profiles DROP CONSTRAINT profiles_email_not_null;
+ALTER TABLE public.profiles DROP CONSTRAINT profiles_email_not_null_check;
 
 -- a NOT VALID check is not enough ...
 ALTER TABLE profiles ADD CONSTRAINT profiles_plan_nn CHECK (plan IS NOT NULL) NOT VALID;

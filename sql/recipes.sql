@@ -225,7 +225,9 @@ INSERT INTO rcp_cases (n, rule, stmt, check_data) VALUES
  (27, 'table_rewrite',
   $s$ALTER TABLE rcp."Orders" ADD COLUMN seq bigint GENERATED ALWAYS AS IDENTITY$s$, false),
  (28, 'table_rewrite',
-  $s$ALTER TABLE rcp."Orders" ADD COLUMN n serial$s$, false);
+  $s$ALTER TABLE rcp."Orders" ADD COLUMN n serial$s$, false),
+ (48, 'add_column_volatile_default',
+  $s$ALTER TABLE rcp.heads ADD COLUMN b float8 NOT NULL DEFAULT random()$s$, false);
 -- set up outside the objects every case gets
 INSERT INTO rcp_cases (n, rule, stmt, setup) VALUES
  (21, 'missing_lock_timeout',
@@ -366,6 +368,8 @@ UPDATE rcp_cases SET check_data = false WHERE n = 43;
 \set n 46
 \i :case_file
 \set n 47
+\i :case_file
+\set n 48
 \i :case_file
 
 -- clean up

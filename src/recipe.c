@@ -175,29 +175,37 @@ sg_dollar_tag(const char *text)
  * Lines that update every existing row of ri in batches of heap blocks,
  * each batch committed on its own (a DO block run outside a transaction
  * block may COMMIT): "UPDATE <ri> SET <set_clause>" for the rows in each
- * range of blocks, and only those matching where_clause if it is not NULL.
+ * range of blocks, and only those matching where_clause if it is not NULL;
+ * column is the column it sets, which may not exist yet.
  * Rows written meanwhile are left to a default or a trigger.
  */
 void
-sg_append_backfill(StringInfo buf, SGRelInfo *ri, const char *set_clause,
-				   const char *where_clause)
+sg_append_backfill(StringInfo buf, SGRelInfo *ri, const char *column,
+				   const char *set_clause, const char *where_clause)
 {
-	char	   *update = psprintf("UPDATE %s SET %s\n"
-								  "         WHERE ctid >= format('(%%s,0)', b)::tid AND ctid < format('(%%s,0)', b + %d)::tid%s%s;",
-								  ri->qualified, set_clause, SG_BACKFILL_BLOCKS,
-								  where_clause ? " AND " : "",
-								  where_clause ? where_clause : "");
-	char	   *tag = sg_dollar_tag(update);
+	char	   *var = pstrdup("b");
+	char	   *update;
+	char	   *tag;
 
+	/* the loop variable: a name no column of the table has, nor the new one */
+	for (int i = 1; get_attnum(ri->relid, var) != InvalidAttrNumber ||
+		 strcmp(var, column) == 0; i++)
+		var = psprintf("b%d", i);
+	update = psprintf("UPDATE %s SET %s\n"
+					  "         WHERE ctid >= format('(%%s,0)', %s)::tid AND ctid < format('(%%s,0)', %s + %d)::tid%s%s;",
+					  ri->qualified, set_clause, var, var, SG_BACKFILL_BLOCKS,
+					  where_clause ? " AND " : "",
+					  where_clause ? where_clause : "");
+	tag = sg_dollar_tag(update);
 	appendStringInfo(buf,
 					 "-- backfill the existing rows in batches, outside a transaction block (each batch commits):\n"
 					 "DO %s BEGIN\n"
-					 "    FOR b IN 0 .. pg_relation_size(%s) / current_setting('block_size')::int BY %d LOOP\n"
+					 "    FOR %s IN 0 .. pg_relation_size(%s) / current_setting('block_size')::int BY %d LOOP\n"
 					 "        %s\n"
 					 "        COMMIT;\n"
 					 "    END LOOP;\n"
 					 "END %s;\n",
-					 tag, quote_literal_cstr(ri->qualified), SG_BACKFILL_BLOCKS,
+					 tag, var, quote_literal_cstr(ri->qualified), SG_BACKFILL_BLOCKS,
 					 update, tag);
 }
 

@@ -430,5 +430,7 @@ sg_relids_where(bool (*pred) (Form_pg_class form, void *arg), void *arg)
 	}
 	table_endscan(scan);
 	table_close(classrel, AccessShareLock);
+	/* in OID order, not the order the catalog happens to store them in */
+	list_sort(relids, list_oid_cmp);
 	return relids;
 }

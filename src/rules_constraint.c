@@ -712,11 +712,13 @@ sg_check_attach_partition_scan(SGContext *ctx, Node *stmt)
  * ----------------------------------------------------------------
  */
 /*
- * DETACH ... CONCURRENTLY leaves the partition's bound behind as a CHECK
- * constraint on the table, unless a constraint already implies it
- * (tablecmds.c, DetachAddConstraintIfNeeded), named as the server names a
- * CHECK constraint it is given without a name (heap.c,
- * AddRelationNewConstraints).  The recipe line that drops it, or "".
+ * Before 19, DETACH ... CONCURRENTLY leaves the partition's bound behind
+ * as a CHECK constraint on the table, unless a constraint already implies
+ * it (tablecmds.c, DetachAddConstraintIfNeeded), named as the server names
+ * a CHECK constraint it is given without a name (heap.c,
+ * AddRelationNewConstraints).  The recipe line that drops it, or "".  The
+ * line says IF EXISTS and is the same on every version: from 19 on there
+ * is nothing to drop, and no other constraint has that name.
  */
 static char *
 sg_detach_constraint_line(SGRelInfo *part)
@@ -741,8 +743,8 @@ sg_detach_constraint_line(SGRelInfo *part)
 	conname = ChooseConstraintName(part->relname, colname, "check",
 								   RelationGetNamespace(rel), NIL);
 	relation_close(rel, AccessShareLock);
-	return psprintf("\n-- it leaves the bound behind as a CHECK constraint on the table; drop it unless the table is to be attached again:\n"
-					"ALTER TABLE %s DROP CONSTRAINT %s;",
+	return psprintf("\n-- before PostgreSQL 19 it leaves the bound behind as a CHECK constraint on the table; drop it unless the table is to be attached again:\n"
+					"ALTER TABLE %s DROP CONSTRAINT IF EXISTS %s;",
 					part->qualified, quote_identifier(conname));
 }
 

@@ -744,7 +744,7 @@ sg_check_add_column_volatile_default(SGContext *ctx, Node *stmt)
 						 ri->qualified, qcol, type,
 						 raw == NULL ? " DEFAULT NULL" : "",
 						 ri->qualified, qcol, exprtext);
-		sg_append_backfill(&recipe, ri, psprintf("%s = DEFAULT", qcol),
+		sg_append_backfill(&recipe, ri, def->colname, psprintf("%s = DEFAULT", qcol),
 						   psprintf("%s IS NULL", qcol));
 		/* the domain's own default applies again */
 		if (raw == NULL)

@@ -519,7 +519,7 @@ sg_alter_type_recipe(SGContext *ctx, SGRelInfo *ri, const char *col,
 					 ri->qualified, qtmp, newtypename,
 					 func, qtmp, conversion, quote_identifier(ri->relname),
 					 trig, ri->qualified, func);
-	sg_append_backfill(&buf, ri, psprintf("%s = %s", qtmp, conversion), NULL);
+	sg_append_backfill(&buf, ri, tmpcol, psprintf("%s = %s", qtmp, conversion), NULL);
 	if (notnull)
 	{
 		conname = ChooseConstraintName(ri->relname, tmpcol, "not_null_check",
@@ -972,7 +972,7 @@ sg_sequence_column_recipe(SGContext *ctx, SGRelInfo *ri, ColumnDef *def)
 					 "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT nextval(%s::regclass);\n",
 					 seq, type, ri->qualified, qcol, type,
 					 ri->qualified, qcol, quote_literal_cstr(seq));
-	sg_append_backfill(&buf, ri, psprintf("%s = DEFAULT", qcol),
+	sg_append_backfill(&buf, ri, def->colname, psprintf("%s = DEFAULT", qcol),
 					   psprintf("%s IS NULL", qcol));
 	sg_append_not_null_recipe(&buf, ri, def->colname);
 	appendStringInfoChar(&buf, '\n');

@@ -231,7 +231,7 @@ extern char *sg_recipe_allowed(SGContext *ctx, const char *sql, bool brief);
 extern char *sg_recipe_dump_line(SGRelInfo *ri, bool data_only);
 extern char *sg_recipe_copy_column_line(SGRelInfo *ri, const char *column);
 extern char *sg_column_list(Oid relid);
-extern void sg_append_backfill(StringInfo buf, SGRelInfo *ri,
+extern void sg_append_backfill(StringInfo buf, SGRelInfo *ri, const char *column,
 							   const char *set_clause, const char *where_clause);
 
 /* helpers shared by the rule checks (rules_lock.c) */

@@ -369,7 +369,10 @@ ALTER TABLE events DETACH PARTITION events_2024;
 SELECT show_violation('ALTER TABLE events DETACH PARTITION events_2024');
 -- the recipe, as the hint prints it (outside a transaction block)
 ALTER TABLE public.events DETACH PARTITION public.events_2024 CONCURRENTLY;
+-- (from 19 on there is nothing to drop: no NOTICE saying so here)
+SET client_min_messages = warning;
 ALTER TABLE public.events_2024 DROP CONSTRAINT IF EXISTS events_2024_day_check;
+RESET client_min_messages;
 SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
  WHERE i.inhparent = 'events'::regclass ORDER BY 1;
 

@@ -57,11 +57,15 @@ BEGIN
     CREATE TABLE rcp.events_2025 (LIKE rcp.events);
     INSERT INTO rcp.events_2025 SELECT g, date '2025-01-01' + g % 365, 'e' || g
       FROM generate_series(1, 5000) g;
+    CREATE TABLE rcp.base (id bigint, v int);
+    CREATE TABLE rcp.base_child (extra text) INHERITS (rcp.base);
+    INSERT INTO rcp.base SELECT g, g FROM generate_series(1, 3000) g;
+    INSERT INTO rcp.base_child SELECT g, g, 'x' FROM generate_series(1, 10) g;
     CREATE MATERIALIZED VIEW rcp.customer_codes AS
         SELECT "Code", count(*) AS customers FROM rcp."Customers" GROUP BY "Code";
     CREATE UNIQUE INDEX customer_codes_code ON rcp.customer_codes ("Code");
     ANALYZE rcp."Customers", rcp."Orders", rcp.heads, rcp.lines, rcp.events,
-            rcp.events_2025, rcp.customer_codes;
+            rcp.events_2025, rcp.customer_codes, rcp.base, rcp.base_child;
 END
 $$;
 
@@ -193,6 +197,8 @@ INSERT INTO rcp_cases (n, rule, stmt) VALUES
   $s$ALTER TABLE rcp."Orders" ALTER COLUMN price TYPE int$s$),
  (47, 'alter_column_type',
   $s$ALTER TABLE rcp."Customers" ALTER COLUMN id TYPE int$s$),
+ (49, 'alter_column_type',
+  $s$ALTER TABLE rcp.base ALTER COLUMN v TYPE bigint$s$),
  (29, 'table_rewrite',
   $s$ALTER TABLE rcp."Customers" SET UNLOGGED$s$),
  (30, 'table_rewrite',
@@ -370,6 +376,8 @@ UPDATE rcp_cases SET check_data = false WHERE n = 43;
 \set n 47
 \i :case_file
 \set n 48
+\i :case_file
+\set n 49
 \i :case_file
 
 -- clean up

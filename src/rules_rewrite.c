@@ -15,19 +15,18 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/relation.h"
-#include "utils/ruleutils.h"
-#include "catalog/pg_depend.h"
-#include "catalog/pg_attrdef.h"
-#include "catalog/objectaddress.h"
-#include "catalog/indexing.h"
-#include "catalog/dependency.h"
 #include "access/table.h"
-#include "access/genam.h"
 #include "catalog/catalog.h"
+#include "catalog/dependency.h"
 #include "catalog/index.h"
+#include "catalog/indexing.h"
 #include "catalog/namespace.h"
+#include "catalog/objectaddress.h"
+#include "catalog/pg_attrdef.h"
+#include "catalog/pg_depend.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_collation.h"
@@ -58,6 +57,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/ruleutils.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
@@ -454,9 +454,12 @@ sg_alter_type_recipe(SGContext *ctx, SGRelInfo *ri, const char *col,
 	Form_pg_attribute att;
 	bool		notnull;
 	bool		special;
-	bool		has_acl = false;
+	bool		acl_null;
 	List	   *indexes = NIL;
+	List	   *index_new = NIL;	/* their definitions on the new column */
 	List	   *checks = NIL;
+	List	   *check_defs = NIL;	/* NULL where not validated */
+	List	   *check_new = NIL;	/* their definitions on the new column */
 	char	   *blocker;
 	char	   *tmpcol;
 	const char *qcol = quote_identifier(col);
@@ -466,29 +469,64 @@ sg_alter_type_recipe(SGContext *ctx, SGRelInfo *ri, const char *col,
 	char	   *defexpr = NULL;
 	char	   *conname = NULL;
 	ListCell   *lc;
+	ListCell   *lc2;
+	ListCell   *lc3;
 
 	if (!HeapTupleIsValid(atttup))
 		return NULL;
 	att = (Form_pg_attribute) GETSTRUCT(atttup);
 	notnull = att->attnotnull;
 	special = att->attidentity != '\0' || att->attgenerated != '\0';
-	(void) SysCacheGetAttr(ATTNUM, atttup, Anum_pg_attribute_attacl, &has_acl);
-	has_acl = !has_acl;
+	(void) SysCacheGetAttr(ATTNUM, atttup, Anum_pg_attribute_attacl, &acl_null);
 	ReleaseSysCache(atttup);
 
 	blocker = sg_column_dependent(ri->relid, attnum, &indexes, &checks);
 	if (blocker == NULL && special)
 		blocker = psprintf("it is an identity or generated column");
-	if (blocker == NULL && has_acl)
+	if (blocker == NULL && !acl_null)
 		blocker = psprintf("it has column privileges");
+	/* the trigger that keeps the new column in step would miss them */
+	if (blocker == NULL && ri->relkind == RELKIND_RELATION && has_subclass(ri->relid))
+		blocker = psprintf("the table has inheritance children");
 	if (blocker == NULL && conversion == NULL)
 		blocker = psprintf("its conversion cannot be written out");
+	tmpcol = psprintf("%s_new", col);
+	foreach(lc, checks)
+	{
+		char	   *def = TextDatumGetCString(DirectFunctionCall1(pg_get_constraintdef,
+																  ObjectIdGetDatum(lfirst_oid(lc))));
+		size_t		len = strlen(def);
+
+		/* "... NOT VALID": the new one is not validated either */
+		if (len > 10 && strcmp(def + len - 10, " NOT VALID") == 0)
+		{
+			def[len - 10] = '\0';
+			check_defs = lappend(check_defs, NULL);
+		}
+		else
+			check_defs = lappend(check_defs, def);
+		def = sg_check_def_on_column(def, col, tmpcol);
+		if (def == NULL && blocker == NULL)
+			blocker = psprintf("constraint %s cannot be rewritten for the new column",
+							   quote_identifier(get_constraint_name(lfirst_oid(lc))));
+		check_new = lappend(check_new, def);
+	}
+	foreach(lc, indexes)
+	{
+		char	   *name = get_rel_name(lfirst_oid(lc));
+		char	   *def = sg_index_def_on_column(pg_get_indexdef_string(lfirst_oid(lc)),
+												 col, tmpcol, psprintf("%s_new", name));
+
+		if (def == NULL && blocker == NULL)
+			blocker = psprintf("index %s cannot be rewritten for the new column",
+							   quote_identifier(name));
+		index_new = lappend(index_new, def);
+	}
 	if (blocker != NULL)
 		return psprintf("The column cannot be moved to a new one (%s), so the change needs the lock for the whole rewrite: "
 						"make it when traffic is low, with a lock timeout so that it does not queue behind long transactions:\n%s",
 						blocker, sg_recipe_allowed(ctx, NULL, true));
 
-	tmpcol = psprintf("%s_new", col);
 	qtmp = quote_identifier(tmpcol);
 	func = quote_qualified_identifier(ri->nspname, psprintf("%s_%s_sync", ri->relname, tmpcol));
 	trig = (char *) quote_identifier(psprintf("%s_%s_sync", ri->relname, tmpcol));
@@ -540,43 +578,26 @@ sg_alter_type_recipe(SGContext *ctx, SGRelInfo *ri, const char *col,
 					 trig, ri->qualified, func,
 					 ri->qualified, qcol,
 					 ri->qualified, qtmp, qcol);
-	foreach(lc, checks)
+	forthree(lc, checks, lc2, check_defs, lc3, check_new)
 	{
-		Oid			conoid = lfirst_oid(lc);
-		char	   *name = get_constraint_name(conoid);
-		char	   *tmpname = psprintf("%s_new", name);
-		char	   *def = TextDatumGetCString(DirectFunctionCall1(pg_get_constraintdef,
-																  ObjectIdGetDatum(conoid)));
-		size_t		len = strlen(def);
-		bool		valid = !(len > 10 && strcmp(def + len - 10, " NOT VALID") == 0);
+		char	   *name = get_constraint_name(lfirst_oid(lc));
+		const char *qtmpname = quote_identifier(psprintf("%s_new", name));
 
-		if (!valid)
-			def[len - 10] = '\0';
-		def = sg_check_def_on_column(def, col, tmpcol);
-		if (def == NULL)
-			continue;
 		appendStringInfo(&buf, "ALTER TABLE %s ADD CONSTRAINT %s %s NOT VALID;\n",
-						 ri->qualified, quote_identifier(tmpname), def);
-		if (valid)
+						 ri->qualified, qtmpname, (char *) lfirst(lc3));
+		if (lfirst(lc2) != NULL)
 			appendStringInfo(&buf, "ALTER TABLE %s VALIDATE CONSTRAINT %s;\n",
-							 ri->qualified, quote_identifier(tmpname));
+							 ri->qualified, qtmpname);
 		appendStringInfo(&sw, "ALTER TABLE %s RENAME CONSTRAINT %s TO %s;\n",
-						 ri->qualified, quote_identifier(tmpname),
-						 quote_identifier(name));
+						 ri->qualified, qtmpname, quote_identifier(name));
 	}
-	foreach(lc, indexes)
+	forboth(lc, indexes, lc2, index_new)
 	{
-		Oid			indexoid = lfirst_oid(lc);
-		char	   *name = get_rel_name(indexoid);
-		char	   *tmpname = psprintf("%s_new", name);
-		char	   *def = sg_index_def_on_column(pg_get_indexdef_string(indexoid),
-												 col, tmpcol, tmpname);
+		char	   *name = get_rel_name(lfirst_oid(lc));
 
-		if (def == NULL)
-			continue;
-		appendStringInfo(&buf, "%s;\n", def);
+		appendStringInfo(&buf, "%s;\n", (char *) lfirst(lc2));
 		appendStringInfo(&sw, "ALTER INDEX %s RENAME TO %s;\n",
-						 quote_qualified_identifier(ri->nspname, tmpname),
+						 quote_qualified_identifier(ri->nspname, psprintf("%s_new", name)),
 						 quote_identifier(name));
 	}
 	if (defexpr != NULL)

@@ -29,6 +29,7 @@ OBJS = \
 	src/rules_rewrite.o \
 	src/rules_constraint.o \
 	src/rules_maint.o \
+	src/rules_xact.o \
 	src/rules_dataloss.o \
 	src/rules_advice.o \
 	src/locks.o \
@@ -43,7 +44,7 @@ PGFILEDESC = "schemaguard - safe schema changes for PostgreSQL"
 # pg_regress suites: sql/<name>.sql, expected/<name>.out
 REGRESS = setup settings guard_index guard_notnull guard_default \
 	guard_rename odd_statements guard_rewrite guard_constraint guard_maint \
-	guard_dataloss guard_advice no_execution recipes check changelog changelog_tamper drift \
+	guard_dataloss guard_advice guard_xact no_execution recipes check changelog changelog_tamper drift \
 	drift_manifest security
 REGRESS_OPTS = --load-extension=schemaguard
 

@@ -145,7 +145,7 @@ $$;
 CREATE TABLE rcp_runs (n int, run text, shape text, data text);
 
 CREATE TABLE rcp_cases (n int, rule text, stmt text, setup text,
-                        check_data bool DEFAULT true, fill text);
+                        check_data bool DEFAULT true, fill text, teardown text);
 INSERT INTO rcp_cases (n, rule, stmt) VALUES
  (1, 'index_not_concurrent',
   $s$CREATE INDEX "Rcp_Code_Idx" ON rcp."Orders" ("Code" COLLATE "C" text_pattern_ops DESC NULLS LAST, qty) INCLUDE (note) WHERE qty > 0$s$),
@@ -240,6 +240,14 @@ INSERT INTO rcp_cases (n, rule, stmt, setup) VALUES
   $s$ALTER TABLE rcp."Orders" ADD COLUMN extra text$s$, 'SET schemaguard.lock_timeout = 0'),
  (39, 'drop_database',
   $s$DROP DATABASE rcp_db$s$, 'CREATE DATABASE rcp_db');
+-- the statement runs in a transaction that already holds a lock: the
+-- setup opens it, and after the statement as written the transaction
+-- commits (the recipe commits it itself)
+INSERT INTO rcp_cases (n, rule, stmt, setup, teardown) VALUES
+ (50, 'scan_while_locked',
+  $s$ALTER TABLE rcp."Orders" VALIDATE CONSTRAINT "Qty Limit"$s$,
+  $s$BEGIN; ALTER TABLE rcp."Orders" ADD CONSTRAINT "Qty Limit" CHECK (qty < 50) NOT VALID$s$,
+  'COMMIT');
 -- the statement fails as written; the recipe needs the value rows get
 UPDATE rcp_cases SET fill = $$'eu'$$ WHERE n = 22;
 -- advice: the recipe is the statement with the advised type, so the two
@@ -378,6 +386,8 @@ UPDATE rcp_cases SET check_data = false WHERE n = 43;
 \set n 48
 \i :case_file
 \set n 49
+\i :case_file
+\set n 50
 \i :case_file
 
 -- clean up

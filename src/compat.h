@@ -209,4 +209,13 @@ typedef JsonbInState SGJsonbState;
 #define sg_jsonb_push(state, tok, v) pushJsonbValue((state), (tok), (v))
 #endif
 
+/*
+ * LockHeldByMe gained an "or stronger" argument in 17.
+ */
+#if PG_VERSION_NUM < 170000
+#define SG_LOCK_HELD_BY_ME(tag, mode) LockHeldByMe((tag), (mode))
+#else
+#define SG_LOCK_HELD_BY_ME(tag, mode) LockHeldByMe((tag), (mode), false)
+#endif
+
 #endif							/* SCHEMAGUARD_COMPAT_H */

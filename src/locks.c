@@ -15,7 +15,9 @@
 #include "catalog/pg_class.h"
 #include "commands/defrem.h"
 #include "commands/tablecmds.h"
+#include "miscadmin.h"
 #include "nodes/makefuncs.h"
+#include "storage/lock.h"
 #include "storage/proc.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
@@ -357,4 +359,26 @@ sg_apply_lock_timeout(SGContext *ctx, Node *stmt)
 							 PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
 	return nestlevel;
+}
+
+/*
+ * The strongest lock that blocks traffic (SHARE or stronger) this
+ * transaction already holds on a relation, or NoLock.
+ */
+LOCKMODE
+sg_strong_lock_held(Oid relid)
+{
+	static const LOCKMODE modes[] = {
+		AccessExclusiveLock, ExclusiveLock, ShareRowExclusiveLock, ShareLock
+	};
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_RELATION(tag, MyDatabaseId, relid);
+
+	for (int i = 0; i < lengthof(modes); i++)
+	{
+		if (SG_LOCK_HELD_BY_ME(&tag, modes[i]))
+			return modes[i];
+	}
+	return NoLock;
 }

@@ -1,6 +1,6 @@
 --
 -- guard_xact: rules about the transaction a statement runs in,
--- scan_while_locked.  Only the running transaction knows which locks it
+-- scan_while_locked and query_while_locked.  Only the running transaction knows which locks it
 -- holds; check() judges none of this.
 --
 SET schemaguard.table_size_threshold = '64kB';
@@ -98,6 +98,115 @@ ALTER TABLE xa_orders ADD CONSTRAINT xa_qty_big CHECK (qty < 1000) NOT VALID;
 ALTER TABLE xa_orders VALIDATE CONSTRAINT xa_qty_big;
 COMMIT;
 $$);
+
+-- =====================================================================
+-- query_while_locked
+-- =====================================================================
+-- a backfill after ADD COLUMN in the same transaction: every query on the
+-- table waits for it behind the ADD's ACCESS EXCLUSIVE lock
+BEGIN;
+ALTER TABLE xa_orders ADD COLUMN region text;
+UPDATE xa_orders SET region = 'eu';
+ROLLBACK;
+-- a scan after an ALTER
+BEGIN;
+ALTER TABLE xa_orders ADD COLUMN region text;
+SELECT count(*) FROM xa_orders;
+ROLLBACK;
+-- inside a DO block, as migration tools run backfills
+BEGIN;
+ALTER TABLE xa_orders ADD COLUMN region text;
+DO $$ BEGIN UPDATE xa_orders SET region = 'eu' WHERE id <= 10; END $$;
+ROLLBACK;
+-- LOCK TABLE, then a reload
+BEGIN;
+LOCK TABLE xa_orders IN SHARE MODE;
+SELECT sum(qty) FROM xa_orders;
+ROLLBACK;
+-- the recipe, as the hint prints it: the change commits first, the
+-- backfill runs on its own
+BEGIN;
+ALTER TABLE xa_orders ADD COLUMN region text;
+COMMIT;
+UPDATE xa_orders SET region = 'eu';
+SELECT region, count(*) FROM xa_orders GROUP BY region;
+
+-- passes: a table the transaction holds no strong lock on
+BEGIN;
+ALTER TABLE xa_orders ADD COLUMN region2 text;
+SELECT count(*) FROM xa_customers;
+ROLLBACK;
+-- passes: a foreign key's own check of a locked referenced table (one row,
+-- FOR KEY SHARE, judged with the INSERT that needs it)
+BEGIN;
+ALTER TABLE xa_customers ADD COLUMN note text;
+INSERT INTO xa_orders VALUES (6001, 5, 1);
+ROLLBACK;
+-- passes: the lock went with a rolled-back savepoint
+BEGIN;
+SAVEPOINT s1;
+ALTER TABLE xa_orders ADD COLUMN region2 text;
+ROLLBACK TO s1;
+SELECT count(*) FROM xa_orders;
+ROLLBACK;
+-- passes: EXPLAIN without ANALYZE runs nothing
+BEGIN;
+ALTER TABLE xa_orders ADD COLUMN region2 text;
+EXPLAIN (COSTS OFF) SELECT count(*) FROM xa_orders;
+ROLLBACK;
+-- passes: after TRUNCATE the table is empty, and a query on it is quick
+-- (its size is measured when the query runs)
+BEGIN;
+SET LOCAL schemaguard.allow = 'truncate';
+TRUNCATE xa_orders;
+SELECT count(*) FROM xa_orders;
+ROLLBACK;
+-- passes: a weaker lock (SHARE UPDATE EXCLUSIVE of VALIDATE) is not noted
+BEGIN;
+ALTER TABLE xa_orders VALIDATE CONSTRAINT xa_qty_nonneg;
+SELECT count(*) FROM xa_orders;
+ROLLBACK;
+-- exempt: a table created in this transaction
+BEGIN;
+CREATE TABLE xa_new (id bigint, qty int);
+INSERT INTO xa_new SELECT g, g FROM generate_series(1, 5000) g;
+ALTER TABLE xa_new ADD COLUMN region text;
+UPDATE xa_new SET region = 'eu';
+ROLLBACK;
+-- exempt: a small table
+BEGIN;
+ALTER TABLE xa_tiny ADD COLUMN region text;
+UPDATE xa_tiny SET region = 'eu';
+ROLLBACK;
+-- allowed deliberately
+BEGIN;
+SET LOCAL schemaguard.allow = 'query_while_locked';
+ALTER TABLE xa_orders ADD COLUMN region2 text;
+UPDATE xa_orders SET region2 = 'eu' WHERE id <= 10;
+ROLLBACK;
+-- warn mode
+BEGIN;
+SET LOCAL schemaguard.mode = 'warn';
+ALTER TABLE xa_orders ADD COLUMN region2 text;
+UPDATE xa_orders SET region2 = 'eu' WHERE id <= 10;
+ROLLBACK;
+-- the rule off
+BEGIN;
+SET LOCAL schemaguard.rules = 'query_while_locked=off';
+ALTER TABLE xa_orders ADD COLUMN region2 text;
+UPDATE xa_orders SET region2 = 'eu' WHERE id <= 10;
+ROLLBACK;
+-- caught by a PL/pgSQL exception block, the transaction goes on
+BEGIN;
+ALTER TABLE xa_orders ADD COLUMN region2 text;
+DO $$
+BEGIN
+    UPDATE xa_orders SET region2 = 'eu';
+EXCEPTION WHEN SQLSTATE 'SG001' THEN
+    RAISE NOTICE 'caught: %', SQLERRM;
+END $$;
+SELECT count(*) FROM xa_customers;
+ROLLBACK;
 
 -- clean up
 SET schemaguard.mode = off;

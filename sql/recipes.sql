@@ -71,7 +71,10 @@ $$;
 
 -- the schema: every object of the schemas rcp*, the index flags the
 -- snapshot leaves out, and the databases rcp*
-CREATE FUNCTION rcp_shape() RETURNS text LANGUAGE sql AS $$
+-- (the harness reads tables while a case's transaction holds locks on them:
+-- that is query_while_locked's business, not the harness's)
+CREATE FUNCTION rcp_shape() RETURNS text LANGUAGE sql
+SET schemaguard.rules = 'query_while_locked=off' AS $$
     SELECT coalesce(string_agg(line, E'\n' ORDER BY line), '') FROM (
         SELECT object_type || ' ' || identity || ': ' || definition AS line
           FROM schemaguard.snapshot() WHERE schema_name LIKE 'rcp%'
@@ -88,7 +91,8 @@ CREATE FUNCTION rcp_shape() RETURNS text LANGUAGE sql AS $$
 $$;
 
 -- the data: each table's and materialized view's rows as jsonb
-CREATE FUNCTION rcp_data() RETURNS text LANGUAGE plpgsql AS $$
+CREATE FUNCTION rcp_data() RETURNS text LANGUAGE plpgsql
+SET schemaguard.rules = 'query_while_locked=off' AS $$
 DECLARE
     r record;
     d text;
@@ -247,6 +251,10 @@ INSERT INTO rcp_cases (n, rule, stmt, setup, teardown) VALUES
  (50, 'scan_while_locked',
   $s$ALTER TABLE rcp."Orders" VALIDATE CONSTRAINT "Qty Limit"$s$,
   $s$BEGIN; ALTER TABLE rcp."Orders" ADD CONSTRAINT "Qty Limit" CHECK (qty < 50) NOT VALID$s$,
+  'COMMIT'),
+ (51, 'query_while_locked',
+  $s$UPDATE rcp."Orders" SET note = upper(note)$s$,
+  $s$BEGIN; ALTER TABLE rcp."Orders" ADD COLUMN region text$s$,
   'COMMIT');
 -- the statement fails as written; the recipe needs the value rows get
 UPDATE rcp_cases SET fill = $$'eu'$$ WHERE n = 22;
@@ -388,6 +396,8 @@ UPDATE rcp_cases SET check_data = false WHERE n = 43;
 \set n 49
 \i :case_file
 \set n 50
+\i :case_file
+\set n 51
 \i :case_file
 
 -- clean up

@@ -726,6 +726,8 @@ sg_changelog_flush(void)
 	 */
 	save_read_only = XactReadOnly;
 	XactReadOnly = false;
+	/* schemaguard's own queries are not the transaction's (an error resets) */
+	sg_utility_enter();
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "schemaguard: SPI_connect failed");
@@ -835,6 +837,7 @@ sg_changelog_flush(void)
 
 	PopActiveSnapshot();
 	SPI_finish();
+	sg_utility_leave();
 	XactReadOnly = save_read_only;
 	AtEOXact_GUC(true, nestlevel);
 	SetUserIdAndSecContext(save_userid, save_sec_context);

@@ -73,6 +73,10 @@ const SGRule sg_rules[] = {
 	{"scan_while_locked", SG_FAMILY_LOCK, SG_LEVEL_ERROR, {T_AlterTableStmt},
 		sg_check_scan_while_locked,
 	"VALIDATE CONSTRAINT scans a table while its transaction already holds a lock on it that blocks writes"},
+	/* judged by the executor hook, not for utility statements */
+	{"query_while_locked", SG_FAMILY_LOCK, SG_LEVEL_ERROR, {T_Query},
+		NULL,
+	"a query reads or writes a table while its transaction holds a lock on it that blocks writes, taken by earlier DDL"},
 	{"missing_lock_timeout", SG_FAMILY_LOCK, SG_LEVEL_WARN, {T_Invalid},
 		sg_check_missing_lock_timeout,
 	"a statement takes a lock that blocks traffic while no lock timeout is set"},
@@ -159,6 +163,8 @@ sg_rule_examines(const SGRule *rule, Node *parsetree)
 	NodeTag		tag = nodeTag(parsetree);
 	int			i;
 
+	if (rule->check == NULL)
+		return false;
 	if (rule->tags[0] == T_Invalid)
 		return sg_statement_may_lock(parsetree);
 	for (i = 0; i < SG_MAX_RULE_TAGS && rule->tags[i] != T_Invalid; i++)

@@ -2,7 +2,7 @@
  *
  * rules_xact.c
  *		Rules about the transaction a statement runs in rather than the
- *		statement alone: scan_while_locked.
+ *		statement alone: scan_while_locked and query_while_locked.
  *
  * A statement that is safe on its own is not safe after a statement that
  * took a strong lock in the same transaction: the lock is held until the
@@ -22,7 +22,12 @@
 
 #include "access/htup_details.h"
 #include "catalog/pg_constraint.h"
+#include "executor/execdesc.h"
+#include "nodes/plannodes.h"
+#include "tcop/cmdtag.h"
+#include "tcop/utility.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/syscache.h"
 
 #include "schemaguard.h"
@@ -123,4 +128,192 @@ sg_check_scan_while_locked(SGContext *ctx, Node *stmt)
 				sg_report_scan_while_locked(ctx, pk, held, cmd->name, ri->display);
 		}
 	}
+}
+
+/* ----------------------------------------------------------------
+ * query_while_locked
+ * ----------------------------------------------------------------
+ *
+ * The utility hook notes each large, existing table on which a guarded
+ * statement of this transaction took a lock of mode SHARE or stronger
+ * (sg_xact_note_lock); the executor hook then judges every query that
+ * reads or writes one of them while the lock is still held.  The list
+ * lives in TopTransactionContext and is empty in almost every transaction,
+ * so a query costs one comparison.  A lock given back by a rolled-back
+ * subtransaction stays on the list: the lock manager is asked before
+ * anything is reported.
+ */
+typedef struct SGLockedRel
+{
+	Oid			relid;
+	const char *taken_by;		/* command tag of the statement (static) */
+} SGLockedRel;
+
+static List *sg_locked_rels = NIL;
+
+/* utility statements running now whose queries are their own business */
+static int	sg_utility_depth = 0;
+
+void
+sg_xact_note_lock(Oid relid, const char *taken_by)
+{
+	MemoryContext old;
+	SGLockedRel *lr;
+	ListCell   *lc;
+
+	foreach(lc, sg_locked_rels)
+	{
+		if (((SGLockedRel *) lfirst(lc))->relid == relid)
+			return;
+	}
+	old = MemoryContextSwitchTo(TopTransactionContext);
+	lr = palloc(sizeof(SGLockedRel));
+	lr->relid = relid;
+	lr->taken_by = taken_by;
+	sg_locked_rels = lappend(sg_locked_rels, lr);
+	MemoryContextSwitchTo(old);
+}
+
+/* the end of the transaction: its locks are gone */
+void
+sg_xact_reset(void)
+{
+	sg_locked_rels = NIL;
+	sg_utility_depth = 0;
+}
+
+/*
+ * Utility statements whose own work runs queries (a foreign key's check,
+ * REFRESH MATERIALIZED VIEW, CREATE TABLE AS) are judged as statements;
+ * DO, CALL, EXPLAIN, EXECUTE and DECLARE run the user's queries, which are
+ * judged one by one.
+ */
+bool
+sg_utility_runs_own_queries(Node *stmt)
+{
+	switch (nodeTag(stmt))
+	{
+		case T_DoStmt:
+		case T_CallStmt:
+		case T_ExplainStmt:
+		case T_ExecuteStmt:
+		case T_DeclareCursorStmt:
+		case T_PrepareStmt:
+		case T_FetchStmt:
+			return false;
+		default:
+			return true;
+	}
+}
+
+void
+sg_utility_enter(void)
+{
+	sg_utility_depth++;
+}
+
+void
+sg_utility_leave(void)
+{
+	if (sg_utility_depth > 0)
+		sg_utility_depth--;
+}
+
+bool
+sg_xact_holds_noted_locks(void)
+{
+	return sg_locked_rels != NIL && sg_utility_depth == 0;
+}
+
+/*
+ * A foreign key's own check: SELECT ... FOR KEY SHARE, which the server
+ * runs for each row written to a referencing table.  It reads one row and
+ * is judged with the statement that writes.
+ */
+static bool
+sg_is_key_share_lookup(PlannedStmt *pstmt)
+{
+	ListCell   *lc;
+
+	if (pstmt->commandType != CMD_SELECT || pstmt->rowMarks == NIL)
+		return false;
+	foreach(lc, pstmt->rowMarks)
+	{
+		if (((PlanRowMark *) lfirst(lc))->strength != LCS_FORKEYSHARE)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * After ExecutorStart (so the server has checked the query's privileges):
+ * does the query read or write a table this transaction holds a lock of
+ * mode SHARE or stronger on, taken by an earlier guarded statement?
+ */
+void
+sg_check_query_while_locked(QueryDesc *qd)
+{
+	PlannedStmt *pstmt = qd->plannedstmt;
+	int			rule = sg_rule_index("query_while_locked");
+	SGContext	ctx;
+	MemoryContext cxt;
+	MemoryContext old;
+	ListCell   *lc;
+
+	if (pstmt == NULL || !sg_guard_active() || rule < 0 ||
+		sg_rule_level(rule) == SG_LEVEL_OFF || sg_is_key_share_lookup(pstmt))
+		return;
+
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "schemaguard query",
+								ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+	sg_context_init(&ctx, qd->sourceText, pstmt->stmt_location,
+					pstmt->stmt_len, PROCESS_UTILITY_QUERY);
+	ctx.privileges_checked = true;
+	ctx.rule = &sg_rules[rule];
+	ctx.rule_index = rule;
+
+	foreach(lc, pstmt->rtable)
+	{
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+		SGLockedRel *lr = NULL;
+		ListCell   *lc2;
+		LOCKMODE	held;
+		SGRelInfo  *ri;
+		char	   *text;
+		const char *tag;
+
+		if (rte->rtekind != RTE_RELATION)
+			continue;
+		foreach(lc2, sg_locked_rels)
+		{
+			if (((SGLockedRel *) lfirst(lc2))->relid == rte->relid)
+				lr = lfirst(lc2);
+		}
+		if (lr == NULL || (held = sg_strong_lock_held(lr->relid)) == NoLock)
+			continue;
+		/* measured now: after TRUNCATE the table is empty, and quick to read */
+		ri = sg_relinfo_oid(&ctx, lr->relid);
+		if (ri == NULL || sg_rel_exempt(&ctx, ri) || !sg_rel_is_large(&ctx, ri))
+			continue;
+
+		tag = GetCommandTagName(CreateCommandTag((Node *) pstmt));
+		text = sg_statement_text(&ctx);
+		sg_report(&ctx, ri, NULL, held,
+				  psprintf("%s on table \"%s\" runs while this transaction holds %s %s lock on it",
+						   tag, ri->display,
+						   (held == AccessExclusiveLock || held == ExclusiveLock) ? "an" : "a",
+						   sg_lock_name(held)),
+				  psprintf("%s earlier in this transaction took the lock, and it is held until the transaction ends: every query on the table waits while this one runs.",
+						   lr->taken_by),
+				  psprintf("End the transaction that took the lock first, then run this on its own (a large UPDATE in batches that commit):\n"
+						   "COMMIT;\n"
+						   "-- (with a migration tool: move it to a migration of its own)\n"
+						   "%s;",
+						   text ? text : tag));
+		break;
+	}
+	MemoryContextSwitchTo(old);
+	sg_raise_violations(&ctx);
+	MemoryContextDelete(cxt);
 }

@@ -20,6 +20,7 @@
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
+#include "executor/executor.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -52,6 +53,23 @@ static void sg_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 								SubTransactionId parentSubid, void *arg);
 
 static object_access_hook_type sg_prev_object_access = NULL;
+static ExecutorStart_hook_type sg_prev_ExecutorStart = NULL;
+
+/*
+ * A query is about to run: query_while_locked judges it when an earlier
+ * statement of the transaction took a strong lock on a large table
+ * (rules_xact.c).  Otherwise this is one comparison.
+ */
+static void
+sg_ExecutorStart(QueryDesc *queryDesc, int eflags)
+{
+	if (sg_prev_ExecutorStart)
+		sg_prev_ExecutorStart(queryDesc, eflags);
+	else
+		standard_ExecutorStart(queryDesc, eflags);
+	if (sg_xact_holds_noted_locks() && !(eflags & EXEC_FLAG_EXPLAIN_ONLY))
+		sg_check_query_while_locked(queryDesc);
+}
 
 /*
  * The server is about to create, alter or drop an object: the changelog
@@ -79,6 +97,9 @@ _PG_init(void)
 	sg_prev_object_access = object_access_hook;
 	object_access_hook = sg_object_access;
 
+	sg_prev_ExecutorStart = ExecutorStart_hook;
+	ExecutorStart_hook = sg_ExecutorStart;
+
 	RegisterXactCallback(sg_xact_callback, NULL);
 	RegisterSubXactCallback(sg_subxact_callback, NULL);
 }
@@ -97,6 +118,7 @@ sg_xact_callback(XactEvent event, void *arg)
 			sg_created_objects = NIL;
 			sg_rewrite_reset();
 			sg_drop_reset();
+			sg_xact_reset();
 			break;
 		default:
 			break;
@@ -195,6 +217,7 @@ typedef struct SGGuardResult
 	int			nestlevel;		/* of an applied lock_timeout, or -1 */
 	List	   *allowed;		/* rule names let through by allow */
 	List	   *warnings;		/* rule names reported at level warn */
+	Oid			locked_relid;	/* a large table it locks SHARE or stronger */
 } SGGuardResult;
 
 /*
@@ -229,6 +252,17 @@ sg_guard_statement(PlannedStmt *pstmt, const char *queryString,
 	sg_raise_violations(&ctx);
 
 	result->nestlevel = sg_apply_lock_timeout(&ctx, pstmt->utilityStmt);
+
+	/* a lock held to the end of the transaction, for query_while_locked */
+	if (sg_rule_level(sg_rule_index("query_while_locked")) != SG_LEVEL_OFF &&
+		!sg_statement_commits_internally(pstmt->utilityStmt))
+	{
+		SGStatementLock sl = sg_statement_lock(&ctx, pstmt->utilityStmt);
+
+		if (sl.rel != NULL && sg_lock_blocks_traffic(sl.mode) &&
+			sg_rel_is_large(&ctx, sl.rel))
+			result->locked_relid = sl.rel->relid;
+	}
 
 	MemoryContextSwitchTo(old_cxt);
 	foreach(lc, ctx.violations)
@@ -282,7 +316,8 @@ static void
 sg_ProcessUtility(SG_PROCESS_UTILITY_ARGS)
 {
 	Node	   *stmt = pstmt->utilityStmt;
-	SGGuardResult guard = {-1, NIL, NIL};
+	SGGuardResult guard = {-1, NIL, NIL, InvalidOid};
+	bool		internal = sg_utility_runs_own_queries(stmt);
 	SGStatementFrame frame;
 	bool		framed;
 	MemoryContext cxt = CurrentMemoryContext;
@@ -299,7 +334,7 @@ sg_ProcessUtility(SG_PROCESS_UTILITY_ARGS)
 
 	framed = sg_changelog_begin(&frame, stmt, context);
 
-	if (!framed && guard.nestlevel < 0)
+	if (!framed && guard.nestlevel < 0 && !internal)
 	{
 		sg_call_next(SG_PROCESS_UTILITY_CALL_ARGS);
 		/* nothing records what the drop rules let through here */
@@ -307,12 +342,16 @@ sg_ProcessUtility(SG_PROCESS_UTILITY_ARGS)
 	}
 	else
 	{
+		if (internal)
+			sg_utility_enter();
 		PG_TRY();
 		{
 			sg_call_next(SG_PROCESS_UTILITY_CALL_ARGS);
 		}
 		PG_CATCH();
 		{
+			if (internal)
+				sg_utility_leave();
 			if (framed)
 				sg_changelog_abandon(&frame);
 			/* the transaction's abort restores lock_timeout */
@@ -321,6 +360,8 @@ sg_ProcessUtility(SG_PROCESS_UTILITY_ARGS)
 			PG_RE_THROW();
 		}
 		PG_END_TRY();
+		if (internal)
+			sg_utility_leave();
 		if (guard.nestlevel >= 0)
 			AtEOXact_GUC(true, guard.nestlevel);
 		sg_drop_take_results(&guard.allowed, &guard.warnings);
@@ -330,6 +371,10 @@ sg_ProcessUtility(SG_PROCESS_UTILITY_ARGS)
 	}
 
 	sg_drop_leave(&outer);
+
+	if (OidIsValid(guard.locked_relid))
+		sg_xact_note_lock(guard.locked_relid,
+						  GetCommandTagName(CreateCommandTag(stmt)));
 
 	if (IsA(stmt, CreateSchemaStmt) || IsA(stmt, CreateEnumStmt))
 		sg_note_statement_creations(stmt);

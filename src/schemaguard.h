@@ -145,7 +145,7 @@ struct SGRule
 	NodeTag		tags[SG_MAX_RULE_TAGS];	/* statement node types the check
 										 * examines; {T_Invalid}: every
 										 * statement that takes a lock */
-	SGCheckFn	check;
+	SGCheckFn	check;			/* NULL: judged outside the utility hook */
 	const char *description;
 };
 
@@ -317,6 +317,16 @@ extern bool sg_guard_active(void);
  * rules_constraint.c, rules_maint.c) */
 extern void sg_check_index_not_concurrent(SGContext *ctx, Node *stmt);
 extern void sg_check_scan_while_locked(SGContext *ctx, Node *stmt);
+
+/* the transaction's locks and the executor-side rule (rules_xact.c) */
+struct QueryDesc;
+extern void sg_xact_note_lock(Oid relid, const char *taken_by);
+extern void sg_xact_reset(void);
+extern bool sg_utility_runs_own_queries(Node *stmt);
+extern void sg_utility_enter(void);
+extern void sg_utility_leave(void);
+extern bool sg_xact_holds_noted_locks(void);
+extern void sg_check_query_while_locked(struct QueryDesc *qd);
 extern void sg_check_drop_index_not_concurrent(SGContext *ctx, Node *stmt);
 extern void sg_check_reindex_not_concurrent(SGContext *ctx, Node *stmt);
 extern void sg_check_add_column_not_null_no_default(SGContext *ctx, Node *stmt);

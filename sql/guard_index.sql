@@ -344,6 +344,33 @@ REINDEX TABLE tiny;
 REINDEX SCHEMA shop_small;
 RESET schemaguard.assume_large_tables;
 
+-- =====================================================================
+-- invalid_index_left
+-- =====================================================================
+-- a CREATE UNIQUE INDEX CONCURRENTLY that fails on duplicates leaves an
+-- INVALID index behind
+CREATE UNIQUE INDEX CONCURRENTLY orders_status_key ON orders (status);
+SELECT indisvalid FROM pg_index WHERE indexrelid = 'orders_status_key'::regclass;
+-- IF NOT EXISTS would skip the statement and leave no usable index
+CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_status_key ON orders (status);
+-- without IF NOT EXISTS the server would refuse the name: the hint says why
+CREATE INDEX CONCURRENTLY orders_status_key ON orders (status);
+-- the recipe, as the hint prints it
+DROP INDEX CONCURRENTLY IF EXISTS public.orders_status_key;
+CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_status_key ON orders (status);
+SELECT indisvalid FROM pg_index WHERE indexrelid = 'orders_status_key'::regclass;
+-- passes: a valid index of that name (IF NOT EXISTS skips it, rightly)
+CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_status_key ON orders (status);
+DROP INDEX CONCURRENTLY orders_status_key;
+-- not size-aware: an INVALID index on a small table is just as useless
+CREATE UNIQUE INDEX CONCURRENTLY tiny_note_key ON tiny ((note IS NOT NULL));
+CREATE INDEX CONCURRENTLY IF NOT EXISTS tiny_note_key ON tiny (note);
+-- allowed deliberately: the server skips it, as it says
+SET schemaguard.allow = 'invalid_index_left';
+CREATE INDEX CONCURRENTLY IF NOT EXISTS tiny_note_key ON tiny (note);
+RESET schemaguard.allow;
+DROP INDEX CONCURRENTLY tiny_note_key;
+
 -- clean up
 SET schemaguard.mode = off;
 DROP SCHEMA shop, shop_small CASCADE;

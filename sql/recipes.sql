@@ -11,11 +11,13 @@
 -- pg_repack) are comment lines in it.  Every recipe line runs under the
 -- guard: a recipe that trips a rule fails here.
 --
--- Rules at level warn are raised to error to read their HINT.  Two rules
--- cannot be compared so: add_column_not_null_no_default (the statement
--- fails as written on a non-empty table; its recipe needs the value the
--- rows should get, filled in here), and the advice rules, whose recipe is
--- the statement with the advised type (the difference is shown).
+-- Rules at level warn are raised to error to read their HINT.  Three
+-- rules cannot be compared so: add_column_not_null_no_default (the
+-- statement fails as written on a non-empty table; its recipe needs the
+-- value the rows should get, filled in here), invalid_index_left (as
+-- written the statement does nothing, which is the hazard), and the advice
+-- rules, whose recipe is the statement with the advised type (the
+-- difference is shown).
 --
 SET client_min_messages = warning;
 SET schemaguard.table_size_threshold = '64kB';
@@ -256,6 +258,13 @@ INSERT INTO rcp_cases (n, rule, stmt, setup, teardown) VALUES
   $s$UPDATE rcp."Orders" SET note = upper(note)$s$,
   $s$BEGIN; ALTER TABLE rcp."Orders" ADD COLUMN region text$s$,
   'COMMIT');
+-- as written, IF NOT EXISTS skips the statement and the INVALID index
+-- stays: the recipe's schema differs from it in just that (the INVALID
+-- index is made here as a failed CREATE INDEX CONCURRENTLY leaves one)
+INSERT INTO rcp_cases (n, rule, stmt, setup) VALUES
+ (52, 'invalid_index_left',
+  $s$CREATE INDEX CONCURRENTLY IF NOT EXISTS "Orders_Code_idx" ON rcp."Orders" ("Code")$s$,
+  $s$SET schemaguard.mode = off; CREATE INDEX "Orders_Code_idx" ON rcp."Orders" ("Code"); UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'rcp."Orders_Code_idx"'::regclass; RESET schemaguard.mode$s$);
 -- the statement fails as written; the recipe needs the value rows get
 UPDATE rcp_cases SET fill = $$'eu'$$ WHERE n = 22;
 -- advice: the recipe is the statement with the advised type, so the two
@@ -398,6 +407,8 @@ UPDATE rcp_cases SET check_data = false WHERE n = 43;
 \set n 50
 \i :case_file
 \set n 51
+\i :case_file
+\set n 52
 \i :case_file
 
 -- clean up

@@ -25,6 +25,9 @@ const SGRule sg_rules[] = {
 	{"index_not_concurrent", SG_FAMILY_LOCK, SG_LEVEL_ERROR, {T_IndexStmt},
 		sg_check_index_not_concurrent,
 	"CREATE INDEX without CONCURRENTLY blocks writes while the index builds"},
+	{"invalid_index_left", SG_FAMILY_LOCK, SG_LEVEL_ERROR, {T_IndexStmt},
+		sg_check_invalid_index_left,
+	"CREATE INDEX with the name of an INVALID index a failed CREATE INDEX CONCURRENTLY left"},
 	{"drop_index_not_concurrent", SG_FAMILY_LOCK, SG_LEVEL_ERROR, {T_DropStmt},
 		sg_check_drop_index_not_concurrent,
 	"DROP INDEX without CONCURRENTLY blocks reads and writes of the table"},
@@ -153,20 +156,17 @@ sg_rule_index(const char *name)
 }
 
 /*
- * Is there any rule that examines this kind of statement?  This is the
- * fast path of the hook: BEGIN, SET, SELECT via utility and the like stop
- * here after a handful of comparisons.
+ * Does the rule examine statements of this node type?
  */
 static bool
-sg_rule_examines(const SGRule *rule, Node *parsetree)
+sg_rule_examines_tag(const SGRule *rule, NodeTag tag)
 {
-	NodeTag		tag = nodeTag(parsetree);
 	int			i;
 
 	if (rule->check == NULL)
 		return false;
 	if (rule->tags[0] == T_Invalid)
-		return sg_statement_may_lock(parsetree);
+		return sg_tag_may_lock(tag);
 	for (i = 0; i < SG_MAX_RULE_TAGS && rule->tags[i] != T_Invalid; i++)
 	{
 		if (rule->tags[i] == tag)
@@ -175,19 +175,38 @@ sg_rule_examines(const SGRule *rule, Node *parsetree)
 	return false;
 }
 
+static bool
+sg_rule_examines(const SGRule *rule, Node *parsetree)
+{
+	return sg_rule_examines_tag(rule, nodeTag(parsetree));
+}
+
+/*
+ * Is there any rule that examines this kind of statement?  This is the
+ * fast path of the hook, taken by every utility statement (BEGIN and
+ * COMMIT of every transaction among them): the answer depends on the
+ * node type alone, so it is worked out once per type and kept.
+ */
+#define SG_TAG_CACHE_SIZE 1024
+
 bool
 sg_statement_has_rules(Node *parsetree)
 {
+	static uint8 cache[SG_TAG_CACHE_SIZE];	/* 0 unknown, 1 no, 2 yes */
+	NodeTag		tag;
 	int			i;
+	bool		result = false;
 
 	if (parsetree == NULL)
 		return false;
-	for (i = 0; i < sg_num_rules; i++)
-	{
-		if (sg_rule_examines(&sg_rules[i], parsetree))
-			return true;
-	}
-	return false;
+	tag = nodeTag(parsetree);
+	if ((int) tag >= 0 && (int) tag < SG_TAG_CACHE_SIZE && cache[tag] != 0)
+		return cache[tag] == 2;
+	for (i = 0; i < sg_num_rules && !result; i++)
+		result = sg_rule_examines_tag(&sg_rules[i], tag);
+	if ((int) tag >= 0 && (int) tag < SG_TAG_CACHE_SIZE)
+		cache[tag] = result ? 2 : 1;
+	return result;
 }
 
 void

@@ -70,7 +70,14 @@ sg_option_is_true(List *options, const char *name)
 bool
 sg_statement_may_lock(Node *stmt)
 {
-	switch (nodeTag(stmt))
+	return sg_tag_may_lock(nodeTag(stmt));
+}
+
+/* the same, by the statement's node type alone */
+bool
+sg_tag_may_lock(NodeTag tag)
+{
+	switch (tag)
 	{
 		case T_AlterTableStmt:
 		case T_IndexStmt:

@@ -23,6 +23,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
+#include "catalog/pg_index.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
@@ -193,6 +194,70 @@ sg_check_index_not_concurrent(SGContext *ctx, Node *stmt)
 			  psprintf("CREATE INDEX on %s \"%s\" blocks writes while the index builds",
 					   sg_relkind_word(ri->relkind), ri->display),
 			  NULL, recipe);
+}
+
+/* ----------------------------------------------------------------
+ * invalid_index_left
+ * ----------------------------------------------------------------
+ */
+/* is the relation an index the server marked INVALID? */
+static bool
+sg_index_is_invalid(Oid indexoid)
+{
+	HeapTuple	tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(indexoid));
+	bool		invalid = false;
+
+	if (HeapTupleIsValid(tup))
+	{
+		invalid = !((Form_pg_index) GETSTRUCT(tup))->indisvalid;
+		ReleaseSysCache(tup);
+	}
+	return invalid;
+}
+
+/*
+ * CREATE INDEX with the name of an INVALID index that a failed CREATE
+ * INDEX CONCURRENTLY left behind: with IF NOT EXISTS the server skips the
+ * statement with a NOTICE and the table keeps no usable index; without it,
+ * the statement fails.  Either way the INVALID index has to go first.
+ */
+void
+sg_check_invalid_index_left(SGContext *ctx, Node *stmt)
+{
+	IndexStmt  *is = castNode(IndexStmt, stmt);
+	SGRelInfo  *ri;
+	Oid			existing;
+	SGRelInfo  *idx;
+	char	   *text;
+
+	if (is->idxname == NULL)
+		return;
+	ri = sg_relinfo_rv(ctx, is->relation);
+	if (ri == NULL || sg_rel_exempt(ctx, ri))
+		return;
+	existing = get_relname_relid(is->idxname, get_rel_namespace(ri->relid));
+	if (!OidIsValid(existing) || get_rel_relkind(existing) != RELKIND_INDEX ||
+		IndexGetRelation(existing, true) != ri->relid ||
+		!sg_index_is_invalid(existing))
+		return;
+	idx = sg_relinfo_oid(ctx, existing);
+	if (idx == NULL)
+		return;
+
+	text = sg_statement_text(ctx);
+	sg_report(ctx, ri, NULL, NoLock,
+			  psprintf("index \"%s\" on table \"%s\" already exists but is INVALID, left by a CREATE INDEX CONCURRENTLY that failed",
+					   idx->display, ri->display),
+			  is->if_not_exists ?
+			  "With IF NOT EXISTS the server skips this statement with a NOTICE, and the table stays without a usable index: "
+			  "an INVALID index is kept up to date by every write but never used by a query." :
+			  "The server refuses the name; the INVALID index is kept up to date by every write but never used by a query.",
+			  psprintf("Drop the INVALID index without blocking the table, then build it again%s:\n"
+					   "DROP INDEX CONCURRENTLY IF EXISTS %s;\n"
+					   "%s;",
+					   is->concurrent ? ", outside a transaction block" : "",
+					   idx->qualified,
+					   text ? text : "CREATE INDEX ..."));
 }
 
 /* ----------------------------------------------------------------

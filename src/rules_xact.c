@@ -186,13 +186,16 @@ sg_xact_reset(void)
  * Utility statements whose own work runs queries (a foreign key's check,
  * REFRESH MATERIALIZED VIEW, CREATE TABLE AS) are judged as statements;
  * DO, CALL, EXPLAIN, EXECUTE and DECLARE run the user's queries, which are
- * judged one by one.
+ * judged one by one, and BEGIN, COMMIT, SET and SHOW run none.
  */
 bool
 sg_utility_runs_own_queries(Node *stmt)
 {
 	switch (nodeTag(stmt))
 	{
+		case T_TransactionStmt:
+		case T_VariableSetStmt:
+		case T_VariableShowStmt:
 		case T_DoStmt:
 		case T_CallStmt:
 		case T_ExplainStmt:

@@ -255,6 +255,7 @@ typedef struct SGStatementLock
 
 extern bool sg_option_is_true(List *options, const char *name);
 extern LOCKMODE sg_strong_lock_held(Oid relid);
+extern bool sg_tag_may_lock(NodeTag tag);
 extern bool sg_statement_may_lock(Node *stmt);
 extern SGStatementLock sg_statement_lock(SGContext *ctx, Node *stmt);
 extern bool sg_lock_blocks_traffic(LOCKMODE mode);
@@ -316,6 +317,7 @@ extern bool sg_guard_active(void);
 /* rule checks: lock and rewrite hazards (rules_lock.c, rules_rewrite.c,
  * rules_constraint.c, rules_maint.c) */
 extern void sg_check_index_not_concurrent(SGContext *ctx, Node *stmt);
+extern void sg_check_invalid_index_left(SGContext *ctx, Node *stmt);
 extern void sg_check_scan_while_locked(SGContext *ctx, Node *stmt);
 
 /* the transaction's locks and the executor-side rule (rules_xact.c) */

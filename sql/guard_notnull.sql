@@ -162,6 +162,36 @@ ALTER TABLE public.profiles VALIDATE CONSTRAINT profiles_email_not_null_check;
 ALTER TABLE public.profiles ALTER COLUMN email SET NOT NULL;
 ALTER TABLE public.profiles DROP CONSTRAINT profiles_email_not_null_check;
 
+-- ADD PRIMARY KEY USING INDEX builds no index, but makes the key columns
+-- NOT NULL: a scan under ACCESS EXCLUSIVE unless a validated CHECK proves
+-- them non-null
+CREATE TABLE pk_later (id bigint, code text NOT NULL);
+INSERT INTO pk_later SELECT g, 'c' || g FROM generate_series(1, 5000) g;
+ANALYZE pk_later;
+CREATE UNIQUE INDEX CONCURRENTLY pk_later_id_key ON pk_later (id);
+CREATE UNIQUE INDEX CONCURRENTLY pk_later_code_key ON pk_later (code);
+ALTER TABLE pk_later ADD CONSTRAINT pk_later_pkey PRIMARY KEY USING INDEX pk_later_id_key;
+ALTER TABLE pk_later ADD PRIMARY KEY USING INDEX pk_later_id_key;
+-- passes: the key column is NOT NULL already
+BEGIN;
+ALTER TABLE pk_later ADD PRIMARY KEY USING INDEX pk_later_code_key;
+ROLLBACK;
+-- the recipe, as the hint prints it
+ALTER TABLE public.pk_later ADD CONSTRAINT pk_later_id_not_null_check CHECK (id IS NOT NULL) NOT VALID;
+ALTER TABLE public.pk_later VALIDATE CONSTRAINT pk_later_id_not_null_check;
+ALTER TABLE public.pk_later ALTER COLUMN id SET NOT NULL;
+ALTER TABLE public.pk_later DROP CONSTRAINT pk_later_id_not_null_check;
+ALTER TABLE pk_later ADD CONSTRAINT pk_later_pkey PRIMARY KEY USING INDEX pk_later_id_key;
+SELECT conname, contype FROM pg_constraint WHERE conrelid = 'pk_later'::regclass AND contype = 'p';
+-- exempt: a small table
+CREATE TABLE pk_tiny (id bigint);
+INSERT INTO pk_tiny VALUES (1);
+CREATE UNIQUE INDEX pk_tiny_id_key ON pk_tiny (id);
+ALTER TABLE pk_tiny ADD PRIMARY KEY USING INDEX pk_tiny_id_key;
+SET schemaguard.mode = off;
+DROP TABLE pk_tiny, pk_later;
+RESET schemaguard.mode;
+
 -- a NOT VALID check is not enough ...
 ALTER TABLE profiles ADD CONSTRAINT profiles_plan_nn CHECK (plan IS NOT NULL) NOT VALID;
 ALTER TABLE profiles ALTER COLUMN plan SET NOT NULL;

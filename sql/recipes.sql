@@ -265,6 +265,12 @@ INSERT INTO rcp_cases (n, rule, stmt, setup) VALUES
  (52, 'invalid_index_left',
   $s$CREATE INDEX CONCURRENTLY IF NOT EXISTS "Orders_Code_idx" ON rcp."Orders" ("Code")$s$,
   $s$SET schemaguard.mode = off; CREATE INDEX "Orders_Code_idx" ON rcp."Orders" ("Code"); UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'rcp."Orders_Code_idx"'::regclass; RESET schemaguard.mode$s$);
+-- the primary key's index exists before the statement, as the recipe of
+-- add_unique_constraint makes it
+INSERT INTO rcp_cases (n, rule, stmt, setup) VALUES
+ (53, 'set_not_null',
+  $s$ALTER TABLE rcp."Orders" ADD CONSTRAINT "Orders_Code_pkey" PRIMARY KEY USING INDEX "Orders_Code_uniq"$s$,
+  $s$SET schemaguard.mode = off; ALTER TABLE rcp."Orders" DROP CONSTRAINT "Orders_pkey"; CREATE UNIQUE INDEX "Orders_Code_uniq" ON rcp."Orders" ("Code"); RESET schemaguard.mode$s$);
 -- the statement fails as written; the recipe needs the value rows get
 UPDATE rcp_cases SET fill = $$'eu'$$ WHERE n = 22;
 -- advice: the recipe is the statement with the advised type, so the two
@@ -409,6 +415,8 @@ UPDATE rcp_cases SET check_data = false WHERE n = 43;
 \set n 51
 \i :case_file
 \set n 52
+\i :case_file
+\set n 53
 \i :case_file
 
 -- clean up

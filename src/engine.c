@@ -39,7 +39,7 @@ const SGRule sg_rules[] = {
 	"ADD COLUMN ... NOT NULL without a default fails on a non-empty table after scanning it"},
 	{"set_not_null", SG_FAMILY_LOCK, SG_LEVEL_ERROR, {T_AlterTableStmt},
 		sg_check_set_not_null,
-	"SET NOT NULL scans the whole table under an ACCESS EXCLUSIVE lock"},
+	"SET NOT NULL, also implied by ADD PRIMARY KEY USING INDEX, scans the whole table under an ACCESS EXCLUSIVE lock"},
 	{"add_column_volatile_default", SG_FAMILY_LOCK, SG_LEVEL_ERROR, {T_AlterTableStmt},
 		sg_check_add_column_volatile_default,
 	"ADD COLUMN with a volatile default rewrites the table"},

@@ -660,6 +660,68 @@ sg_not_null_proven(Oid relid, AttrNumber attnum)
 	return proven;
 }
 
+/*
+ * ADD PRIMARY KEY USING INDEX builds no index, but makes every key column
+ * NOT NULL, which scans the table under the ACCESS EXCLUSIVE lock unless a
+ * validated CHECK proves the column non-null (the same proof as SET NOT
+ * NULL).
+ */
+static void
+sg_check_primary_key_using_index(SGContext *ctx, SGRelInfo *ri, Constraint *con)
+{
+	Oid			indexoid = get_relname_relid(con->indexname,
+											 get_rel_namespace(ri->relid));
+	HeapTuple	tup;
+	Form_pg_index idx;
+	StringInfoData recipe;
+	StringInfoData cols;
+	char	   *text;
+
+	if (!OidIsValid(indexoid) || IndexGetRelation(indexoid, true) != ri->relid)
+		return;					/* the server reports it */
+	tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(indexoid));
+	if (!HeapTupleIsValid(tup))
+		return;
+	idx = (Form_pg_index) GETSTRUCT(tup);
+	initStringInfo(&recipe);
+	initStringInfo(&cols);
+	appendStringInfoString(&recipe,
+						   "Prove each key column non-null with a validated CHECK first; the primary key then skips the scan:\n");
+	for (int i = 0; i < idx->indnkeyatts; i++)
+	{
+		AttrNumber	attnum = idx->indkey.values[i];
+		HeapTuple	atttup;
+		bool		notnull;
+		char	   *name;
+
+		if (attnum <= 0)
+			continue;			/* an expression: the server refuses it */
+		atttup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(ri->relid),
+								 Int16GetDatum(attnum));
+		if (!HeapTupleIsValid(atttup))
+			continue;
+		notnull = ((Form_pg_attribute) GETSTRUCT(atttup))->attnotnull;
+		name = pstrdup(NameStr(((Form_pg_attribute) GETSTRUCT(atttup))->attname));
+		ReleaseSysCache(atttup);
+		if (notnull || sg_not_null_proven(ri->relid, attnum))
+			continue;
+		appendStringInfo(&cols, "%s\"%s\"", cols.len > 0 ? ", " : "", name);
+		sg_append_not_null_recipe(&recipe, ri, name);
+		appendStringInfoChar(&recipe, '\n');
+	}
+	ReleaseSysCache(tup);
+	if (cols.len == 0)
+		return;
+
+	text = sg_statement_text(ctx);
+	appendStringInfo(&recipe, "%s;", text ? text : "ALTER TABLE ... ADD PRIMARY KEY USING INDEX ...");
+	sg_report(ctx, ri, NULL, AccessExclusiveLock,
+			  psprintf("ADD PRIMARY KEY USING INDEX \"%s\" makes column%s %s of table \"%s\" NOT NULL, which scans the whole table under an ACCESS EXCLUSIVE lock",
+					   con->indexname, strchr(cols.data, ',') ? "s" : "", cols.data, ri->display),
+			  "The index exists already, but no validated CHECK constraint proves the key columns non-null, so every row is read while the lock is held.",
+			  recipe.data);
+}
+
 void
 sg_check_set_not_null(SGContext *ctx, Node *stmt)
 {
@@ -674,6 +736,21 @@ sg_check_set_not_null(SGContext *ctx, Node *stmt)
 		HeapTuple	atttup;
 		bool		notnull;
 		StringInfoData recipe;
+
+		if (cmd->subtype == AT_AddConstraint && cmd->def != NULL &&
+			IsA(cmd->def, Constraint) &&
+			((Constraint *) cmd->def)->contype == CONSTR_PRIMARY &&
+			((Constraint *) cmd->def)->indexname != NULL)
+		{
+			if (ri == NULL)
+			{
+				ri = sg_alter_table_target(ctx, ats);
+				if (ri == NULL || !sg_rel_is_large(ctx, ri))
+					return;
+			}
+			sg_check_primary_key_using_index(ctx, ri, (Constraint *) cmd->def);
+			continue;
+		}
 
 		if (cmd->subtype != AT_SetNotNull || cmd->name == NULL)
 			continue;

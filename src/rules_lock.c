@@ -661,6 +661,32 @@ sg_not_null_proven(Oid relid, AttrNumber attnum)
 }
 
 /*
+ * The name of the column's NOT NULL constraint if it is NOT VALID, else
+ * NULL.  From 18 on NOT NULL is a constraint that can be added NOT VALID,
+ * and attnotnull is set for it all the same; before 18 there is none.
+ */
+static char *
+sg_unvalidated_not_null(Oid relid, AttrNumber attnum)
+{
+#if PG_VERSION_NUM >= 180000
+	HeapTuple	tup = findNotNullConstraintAttnum(relid, attnum);
+	char	   *name = NULL;
+
+	if (HeapTupleIsValid(tup))
+	{
+		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tup);
+
+		if (!con->convalidated)
+			name = pstrdup(NameStr(con->conname));
+		heap_freetuple(tup);
+	}
+	return name;
+#else
+	return NULL;
+#endif
+}
+
+/*
  * ADD PRIMARY KEY USING INDEX builds no index, but makes every key column
  * NOT NULL, which scans the table under the ACCESS EXCLUSIVE lock unless a
  * validated CHECK proves the column non-null (the same proof as SET NOT
@@ -735,6 +761,7 @@ sg_check_set_not_null(SGContext *ctx, Node *stmt)
 		AttrNumber	attnum;
 		HeapTuple	atttup;
 		bool		notnull;
+		char	   *unvalidated;
 		StringInfoData recipe;
 
 		if (cmd->subtype == AT_AddConstraint && cmd->def != NULL &&
@@ -768,11 +795,26 @@ sg_check_set_not_null(SGContext *ctx, Node *stmt)
 		notnull = ((Form_pg_attribute) GETSTRUCT(atttup))->attnotnull;
 		ReleaseSysCache(atttup);
 
+		if (attnum <= 0)
+			continue;
+		/* a NOT VALID NOT NULL constraint (18+): SET NOT NULL validates it */
+		unvalidated = notnull ? sg_unvalidated_not_null(ri->relid, attnum) : NULL;
 		/* already NOT NULL: nothing to scan */
-		if (notnull || attnum <= 0)
+		if (notnull && unvalidated == NULL)
 			continue;
 		if (sg_not_null_proven(ri->relid, attnum))
 			continue;
+		if (unvalidated != NULL)
+		{
+			sg_report(ctx, ri, cmd->name, AccessExclusiveLock,
+					  psprintf("SET NOT NULL on column \"%s\" of table \"%s\" validates NOT NULL constraint \"%s\" with a scan of the whole table under an ACCESS EXCLUSIVE lock",
+							   cmd->name, ri->display, unvalidated),
+					  "The column has a NOT VALID NOT NULL constraint; SET NOT NULL validates it while holding its own lock.",
+					  psprintf("Validate the constraint on its own instead (SHARE UPDATE EXCLUSIVE: reads and writes continue):\n"
+							   "ALTER TABLE %s VALIDATE CONSTRAINT %s;",
+							   ri->qualified, quote_identifier(unvalidated)));
+			continue;
+		}
 
 		initStringInfo(&recipe);
 		appendStringInfoString(&recipe,

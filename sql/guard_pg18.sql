@@ -38,6 +38,21 @@ ALTER TABLE p18_orders ALTER COLUMN code SET NOT NULL;
 ALTER TABLE p18_tiny ADD CONSTRAINT p18_tiny_code_not_null NOT NULL code NOT VALID;
 ALTER TABLE p18_tiny ALTER COLUMN code SET NOT NULL;
 
+-- A generated column is VIRTUAL unless STORED is written: computed when
+-- read, so adding one rewrites nothing; a STORED one is computed for every
+-- row under the lock.
+ALTER TABLE p18_orders ADD COLUMN twice bigint GENERATED ALWAYS AS (id * 2);
+ALTER TABLE p18_orders ADD COLUMN twice_v bigint GENERATED ALWAYS AS (id * 2) VIRTUAL;
+ALTER TABLE p18_orders ADD COLUMN twice_s bigint GENERATED ALWAYS AS (id * 2) STORED;
+-- SET EXPRESSION (17+) likewise: a virtual column's is catalog-only ...
+ALTER TABLE p18_orders ALTER COLUMN twice SET EXPRESSION AS (id * 3);
+-- ... a stored column's computes every row again
+BEGIN;
+SET LOCAL schemaguard.allow = 'table_rewrite';
+ALTER TABLE p18_orders ADD COLUMN thrice bigint GENERATED ALWAYS AS (id * 3) STORED;
+COMMIT;
+ALTER TABLE p18_orders ALTER COLUMN thrice SET EXPRESSION AS (id * 4);
+
 -- clean up
 SET schemaguard.mode = off;
 DROP TABLE p18_orders, p18_tiny;

@@ -218,4 +218,19 @@ typedef JsonbInState SGJsonbState;
 #define SG_LOCK_HELD_BY_ME(tag, mode) LockHeldByMe((tag), (mode), false)
 #endif
 
+/*
+ * 18 has virtual generated columns, the default when neither VIRTUAL nor
+ * STORED is written: computed when read, so adding one rewrites nothing.
+ * 17 added ALTER COLUMN ... SET EXPRESSION.
+ */
+#if PG_VERSION_NUM >= 180000
+#define SG_CONSTR_IS_VIRTUAL_GENERATED(c) \
+	((c)->generated_kind == ATTRIBUTE_GENERATED_VIRTUAL)
+#else
+#define SG_CONSTR_IS_VIRTUAL_GENERATED(c) false
+#endif
+#if PG_VERSION_NUM >= 170000
+#define SG_HAVE_SET_EXPRESSION 1
+#endif
+
 #endif							/* SCHEMAGUARD_COMPAT_H */

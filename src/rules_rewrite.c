@@ -770,6 +770,9 @@ sg_cmd_rewrite_reason(AlterTableCmd *cmd, SGRewriteKind *recipe_kind)
 					}
 					if (c->contype == CONSTR_GENERATED)
 					{
+						/* a virtual one is computed when read */
+						if (SG_CONSTR_IS_VIRTUAL_GENERATED(c))
+							return NULL;
 						*recipe_kind = SG_REWRITE_GENERATED;
 						return "adding a stored generated column";
 					}
@@ -799,9 +802,33 @@ sg_cmd_rewrite_reason(AlterTableCmd *cmd, SGRewriteKind *recipe_kind)
 		case AT_SetTableSpace:
 			*recipe_kind = SG_REWRITE_TABLESPACE;
 			return "SET TABLESPACE";
+#ifdef SG_HAVE_SET_EXPRESSION
+		case AT_SetExpression:
+			/* only a stored column is computed again for every row */
+			*recipe_kind = SG_REWRITE_GENERATED;
+			return "SET EXPRESSION of a stored generated column";
+#endif
 		default:
 			return NULL;
 	}
+}
+
+/* is the column a stored generated column? (SET EXPRESSION rewrites only those) */
+static bool
+sg_column_is_stored_generated(Oid relid, const char *column)
+{
+	HeapTuple	tup;
+	bool		stored = false;
+
+	if (column == NULL)
+		return false;
+	tup = SearchSysCacheAttName(relid, column);
+	if (HeapTupleIsValid(tup))
+	{
+		stored = ((Form_pg_attribute) GETSTRUCT(tup))->attgenerated == ATTRIBUTE_GENERATED_STORED;
+		ReleaseSysCache(tup);
+	}
+	return stored;
 }
 
 /*
@@ -1052,8 +1079,13 @@ sg_check_table_rewrite(SGContext *ctx, Node *stmt)
 		}
 		if (sg_cmd_is_noop(cmd, ri))
 			continue;
+		if (cmd->subtype != AT_AddColumn && kind == SG_REWRITE_GENERATED &&
+			!sg_column_is_stored_generated(ri->relid, cmd->name))
+			continue;
 		if (cmd->subtype == AT_AddColumn)
 			column = ((ColumnDef *) cmd->def)->colname;
+		else if (kind == SG_REWRITE_GENERATED)
+			column = cmd->name;		/* SET EXPRESSION */
 
 		if (kind == SG_REWRITE_SEQUENCE)
 			recipe = sg_sequence_column_recipe(ctx, ri, (ColumnDef *) cmd->def);
@@ -1062,7 +1094,7 @@ sg_check_table_rewrite(SGContext *ctx, Node *stmt)
 		if (recipe == NULL)
 			recipe = psprintf("%s%s",
 							  kind == SG_REWRITE_GENERATED ?
-							  "There is no way to add a stored generated column without computing it for every row under the lock "
+							  "There is no way to compute a stored generated column for every row without holding the lock "
 							  "(a plain column kept by a trigger and backfilled in batches avoids it, but is not a generated column); "
 							  "make the change when traffic is low, with a lock timeout so that it does not queue behind long transactions:\n" :
 							  kind == SG_REWRITE_TABLESPACE ?

@@ -266,9 +266,16 @@ CREATE INDEX CONCURRENTLY orders_note_idx ON orders (note);
 ALTER TABLE tiny ADD COLUMN extra text;
 -- a lock that does not block reads or writes
 ALTER TABLE orders ALTER COLUMN note SET STATISTICS 200;
--- LOCK TABLE in a mode that blocks traffic waits in the same queue; NOWAIT
--- does not wait, and ACCESS SHARE blocks no reads or writes
+-- LOCK TABLE in a mode that blocks traffic waits in the same queue: it is
+-- judged by lock_table_no_timeout (level error, see guard_xact) ...
 BEGIN;
+LOCK TABLE orders IN ACCESS EXCLUSIVE MODE;
+ROLLBACK;
+-- ... and with that rule off, this rule warns about it as about any
+-- statement that queues; NOWAIT does not wait, and ACCESS SHARE blocks no
+-- reads or writes
+BEGIN;
+SET LOCAL schemaguard.rules = 'lock_table_no_timeout=off';
 LOCK TABLE orders IN ACCESS EXCLUSIVE MODE;
 LOCK TABLE tiny IN SHARE MODE;
 LOCK TABLE orders IN ACCESS EXCLUSIVE MODE NOWAIT;

@@ -1,9 +1,13 @@
 --
 -- guard_xact: rules about the transaction a statement runs in,
--- scan_while_locked and query_while_locked.  Only the running transaction knows which locks it
--- holds; check() judges none of this.
+-- scan_while_locked, query_while_locked and lock_table_no_timeout.  Only
+-- the running transaction knows which locks it holds; check() judges none
+-- of this.
 --
 SET schemaguard.table_size_threshold = '64kB';
+-- the LOCK TABLE statements below wait at most this long
+-- (lock_table_no_timeout, at the end, is about LOCK without it)
+SET lock_timeout = '10s';
 
 CREATE TABLE xa_customers (id bigint PRIMARY KEY);
 INSERT INTO xa_customers SELECT generate_series(1, 5000);
@@ -206,6 +210,44 @@ EXCEPTION WHEN SQLSTATE 'SG001' THEN
     RAISE NOTICE 'caught: %', SQLERRM;
 END $$;
 SELECT count(*) FROM xa_customers;
+ROLLBACK;
+
+-- =====================================================================
+-- lock_table_no_timeout
+-- =====================================================================
+RESET lock_timeout;
+SHOW lock_timeout;
+BEGIN;
+LOCK TABLE xa_orders IN ACCESS EXCLUSIVE MODE;
+ROLLBACK;
+-- SHARE (which blocks writes) counts as well; each large table is judged
+BEGIN;
+LOCK TABLE xa_tiny, xa_orders IN SHARE MODE;
+ROLLBACK;
+-- the recipe, as the hint prints it
+BEGIN;
+SET LOCAL lock_timeout = '5s';
+LOCK TABLE xa_orders IN ACCESS EXCLUSIVE MODE;
+ROLLBACK;
+-- passes: NOWAIT does not queue
+BEGIN;
+LOCK TABLE xa_orders IN ACCESS EXCLUSIVE MODE NOWAIT;
+ROLLBACK;
+-- passes: a mode that blocks no writes
+BEGIN;
+LOCK TABLE xa_orders IN ROW EXCLUSIVE MODE;
+ROLLBACK;
+-- exempt: a small table, a table created in this transaction
+BEGIN;
+LOCK TABLE xa_tiny IN ACCESS EXCLUSIVE MODE;
+CREATE TABLE xa_new (id bigint);
+INSERT INTO xa_new SELECT generate_series(1, 20000);
+LOCK TABLE xa_new IN ACCESS EXCLUSIVE MODE;
+ROLLBACK;
+-- allowed deliberately
+BEGIN;
+SET LOCAL schemaguard.allow = 'lock_table_no_timeout';
+LOCK TABLE xa_orders IN ACCESS EXCLUSIVE MODE;
 ROLLBACK;
 
 -- clean up

@@ -151,7 +151,8 @@ $$;
 CREATE TABLE rcp_runs (n int, run text, shape text, data text);
 
 CREATE TABLE rcp_cases (n int, rule text, stmt text, setup text,
-                        check_data bool DEFAULT true, fill text, teardown text);
+                        check_data bool DEFAULT true, fill text, teardown text,
+                        recipe_teardown text);
 INSERT INTO rcp_cases (n, rule, stmt) VALUES
  (1, 'index_not_concurrent',
   $s$CREATE INDEX "Rcp_Code_Idx" ON rcp."Orders" ("Code" COLLATE "C" text_pattern_ops DESC NULLS LAST, qty) INCLUDE (note) WHERE qty > 0$s$),
@@ -271,6 +272,11 @@ INSERT INTO rcp_cases (n, rule, stmt, setup) VALUES
  (53, 'set_not_null',
   $s$ALTER TABLE rcp."Orders" ADD CONSTRAINT "Orders_Code_pkey" PRIMARY KEY USING INDEX "Orders_Code_uniq"$s$,
   $s$SET schemaguard.mode = off; ALTER TABLE rcp."Orders" DROP CONSTRAINT "Orders_pkey"; CREATE UNIQUE INDEX "Orders_Code_uniq" ON rcp."Orders" ("Code"); RESET schemaguard.mode$s$);
+-- LOCK runs in a transaction; the recipe's lines run in it as well
+INSERT INTO rcp_cases (n, rule, stmt, setup, teardown, recipe_teardown) VALUES
+ (54, 'lock_table_no_timeout',
+  $s$LOCK TABLE rcp."Orders" IN ACCESS EXCLUSIVE MODE$s$,
+  $s$BEGIN; SET LOCAL lock_timeout = 0$s$, 'COMMIT', 'COMMIT');
 -- the statement fails as written; the recipe needs the value rows get
 UPDATE rcp_cases SET fill = $$'eu'$$ WHERE n = 22;
 -- advice: the recipe is the statement with the advised type, so the two
@@ -417,6 +423,8 @@ UPDATE rcp_cases SET check_data = false WHERE n = 43;
 \set n 52
 \i :case_file
 \set n 53
+\i :case_file
+\set n 54
 \i :case_file
 
 -- clean up

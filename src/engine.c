@@ -76,6 +76,9 @@ const SGRule sg_rules[] = {
 	{"scan_while_locked", SG_FAMILY_LOCK, SG_LEVEL_ERROR, {T_AlterTableStmt},
 		sg_check_scan_while_locked,
 	"VALIDATE CONSTRAINT scans a table while its transaction already holds a lock on it that blocks writes"},
+	{"lock_table_no_timeout", SG_FAMILY_LOCK, SG_LEVEL_ERROR, {T_LockStmt},
+		sg_check_lock_table_no_timeout,
+	"LOCK TABLE in SHARE mode or stronger with no lock timeout"},
 	/* judged by the executor hook, not for utility statements */
 	{"query_while_locked", SG_FAMILY_LOCK, SG_LEVEL_ERROR, {T_Query},
 		NULL,

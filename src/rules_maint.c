@@ -275,6 +275,10 @@ sg_check_missing_lock_timeout(SGContext *ctx, Node *stmt)
 	 */
 	if (LockTimeout != 0 || sg_lock_timeout_ms > 0)
 		return;
+	/* lock_table_no_timeout judges LOCK, at level error */
+	if (IsA(stmt, LockStmt) &&
+		sg_rule_level(sg_rule_index("lock_table_no_timeout")) != SG_LEVEL_OFF)
+		return;
 	sl = sg_statement_lock(ctx, stmt);
 	if (sl.rel == NULL || !sg_lock_blocks_traffic(sl.mode))
 		return;

@@ -2,7 +2,8 @@
  *
  * rules_xact.c
  *		Rules about the transaction a statement runs in rather than the
- *		statement alone: scan_while_locked and query_while_locked.
+ *		statement alone: scan_while_locked, query_while_locked and
+ *		lock_table_no_timeout.
  *
  * A statement that is safe on its own is not safe after a statement that
  * took a strong lock in the same transaction: the lock is held until the
@@ -24,6 +25,7 @@
 #include "catalog/pg_constraint.h"
 #include "executor/execdesc.h"
 #include "nodes/plannodes.h"
+#include "storage/proc.h"
 #include "tcop/cmdtag.h"
 #include "tcop/utility.h"
 #include "utils/lsyscache.h"
@@ -319,4 +321,46 @@ sg_check_query_while_locked(QueryDesc *qd)
 	MemoryContextSwitchTo(old);
 	sg_raise_violations(&ctx);
 	MemoryContextDelete(cxt);
+}
+
+/* ----------------------------------------------------------------
+ * lock_table_no_timeout
+ * ----------------------------------------------------------------
+ *
+ * LOCK TABLE in a mode that blocks writes (SHARE or stronger), with no
+ * lock timeout: it waits in the queue for as long as any transaction holds
+ * a conflicting lock, every query on the table waits behind it, and once
+ * granted the lock stays for the rest of the transaction.  schemaguard
+ * never gives LOCK its own timeout (applications take explicit locks to
+ * wait for each other on purpose), so only the session's lock_timeout
+ * bounds the wait.
+ */
+void
+sg_check_lock_table_no_timeout(SGContext *ctx, Node *stmt)
+{
+	LockStmt   *ls = castNode(LockStmt, stmt);
+	char	   *text;
+	ListCell   *lc;
+
+	if (ls->nowait || LockTimeout != 0 || !sg_lock_blocks_traffic(ls->mode))
+		return;
+
+	text = sg_statement_text(ctx);
+	foreach(lc, ls->relations)
+	{
+		SGRelInfo  *ri = sg_relinfo_rv(ctx, lfirst_node(RangeVar, lc));
+
+		if (ri == NULL || sg_rel_exempt(ctx, ri) || !sg_rel_is_large(ctx, ri))
+			continue;
+		sg_report(ctx, ri, NULL, ls->mode,
+				  psprintf("LOCK TABLE takes %s %s lock on \"%s\" with no lock timeout",
+						   (ls->mode == AccessExclusiveLock || ls->mode == ExclusiveLock) ? "an" : "a",
+						   sg_lock_name(ls->mode), ri->display),
+				  "If a long transaction holds any lock on the table, this statement waits in the lock queue, and every query on the table waits behind it; "
+				  "once granted, the lock stays until the transaction ends.",
+				  psprintf("Give it a lock timeout in its transaction, and retry on failure:\n"
+						   "SET LOCAL lock_timeout = '5s';\n"
+						   "%s;",
+						   text ? text : "LOCK TABLE ..."));
+	}
 }

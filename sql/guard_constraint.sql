@@ -459,8 +459,43 @@ SET schemaguard.mode = off;
 DROP TABLE shop_order, shop_customer;
 RESET schemaguard.mode;
 
+-- =====================================================================
+-- ALTER DOMAIN: add_check_validated and set_not_null
+-- =====================================================================
+-- every column of the domain, and of domains over it, in every table is
+-- checked, with SHARE (writes blocked) on each table
+CREATE DOMAIN qty_dom AS int;
+CREATE DOMAIN qty_dom2 AS qty_dom;
+CREATE TABLE dom_orders (id bigint, qty qty_dom);
+INSERT INTO dom_orders SELECT g, g % 10 FROM generate_series(1, 5000) g;
+CREATE TABLE dom_lines (id bigint, qty qty_dom2, note text);
+INSERT INTO dom_lines SELECT g, g % 10, 'line ' || g FROM generate_series(1, 5000) g;
+ANALYZE dom_orders, dom_lines;
+ALTER DOMAIN qty_dom ADD CONSTRAINT qty_dom_nonneg CHECK (VALUE >= 0);
+-- unnamed: the hint uses the name the server will choose
+ALTER DOMAIN qty_dom ADD CHECK (VALUE >= 0);
+ALTER DOMAIN qty_dom SET NOT NULL;
+-- the recipe, as the hint prints it
+ALTER DOMAIN qty_dom ADD CONSTRAINT qty_dom_nonneg CHECK (VALUE >= 0) NOT VALID;
+ALTER DOMAIN public.qty_dom VALIDATE CONSTRAINT qty_dom_nonneg;
+SELECT conname, convalidated FROM pg_constraint
+ WHERE contypid = 'qty_dom'::regtype ORDER BY conname;
+-- passes: a domain that no large table uses
+CREATE DOMAIN unused_dom AS int;
+ALTER DOMAIN unused_dom ADD CHECK (VALUE > 0);
+ALTER DOMAIN unused_dom SET NOT NULL;
+-- passes: NOT VALID
+ALTER DOMAIN qty_dom ADD CONSTRAINT qty_dom_small CHECK (VALUE < 1000) NOT VALID;
+-- allowed deliberately
+BEGIN;
+SET LOCAL schemaguard.allow = 'set_not_null';
+ALTER DOMAIN qty_dom SET NOT NULL;
+ROLLBACK;
+
 -- clean up
 SET schemaguard.mode = off;
+DROP TABLE dom_orders, dom_lines;
+DROP DOMAIN qty_dom2, qty_dom, unused_dom;
 DROP TABLE orders, customers, codes, tiny, empty_tbl, events, events_2024,
     events_2026, events_2027, events_2028, small_parts;
 DROP FUNCTION show_violation(text), constraints_of(regclass);

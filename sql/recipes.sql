@@ -272,6 +272,11 @@ INSERT INTO rcp_cases (n, rule, stmt, setup) VALUES
  (53, 'set_not_null',
   $s$ALTER TABLE rcp."Orders" ADD CONSTRAINT "Orders_Code_pkey" PRIMARY KEY USING INDEX "Orders_Code_uniq"$s$,
   $s$SET schemaguard.mode = off; ALTER TABLE rcp."Orders" DROP CONSTRAINT "Orders_pkey"; CREATE UNIQUE INDEX "Orders_Code_uniq" ON rcp."Orders" ("Code"); RESET schemaguard.mode$s$);
+-- a domain's constraint checks every table that uses the domain
+INSERT INTO rcp_cases (n, rule, stmt, setup) VALUES
+ (55, 'add_check_validated',
+  $s$ALTER DOMAIN rcp.qty_dom ADD CONSTRAINT "Qty Dom Small" CHECK (VALUE < 100)$s$,
+  $s$SET schemaguard.mode = off; CREATE DOMAIN rcp.qty_dom AS int; ALTER TABLE rcp."Orders" ALTER COLUMN qty TYPE rcp.qty_dom; RESET schemaguard.mode$s$);
 -- LOCK runs in a transaction; the recipe's lines run in it as well
 INSERT INTO rcp_cases (n, rule, stmt, setup, teardown, recipe_teardown) VALUES
  (54, 'lock_table_no_timeout',
@@ -425,6 +430,8 @@ UPDATE rcp_cases SET check_data = false WHERE n = 43;
 \set n 53
 \i :case_file
 \set n 54
+\i :case_file
+\set n 55
 \i :case_file
 
 -- clean up

@@ -233,4 +233,14 @@ typedef JsonbInState SGJsonbState;
 #define SG_HAVE_SET_EXPRESSION 1
 #endif
 
+/*
+ * The ownership checks became object_ownercheck() in 16.
+ */
+#if PG_VERSION_NUM < 160000
+#define SG_TYPE_OWNERCHECK(typid, roleid) pg_type_ownercheck((typid), (roleid))
+#else
+#define SG_TYPE_OWNERCHECK(typid, roleid) \
+	object_ownercheck(TypeRelationId, (typid), (roleid))
+#endif
+
 #endif							/* SCHEMAGUARD_COMPAT_H */

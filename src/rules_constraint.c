@@ -36,6 +36,11 @@
 #include "utils/ruleutils.h"
 #include "utils/syscache.h"
 
+#include "access/heapam.h"
+#include "access/tableam.h"
+#include "catalog/pg_attribute.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
 #include "schemaguard.h"
 
 /*
@@ -297,6 +302,150 @@ sg_check_add_foreign_key_validated(SGContext *ctx, Node *stmt)
  * ----------------------------------------------------------------
  */
 
+/* ----------------------------------------------------------------
+ * ALTER DOMAIN: add_check_validated and set_not_null
+ * ----------------------------------------------------------------
+ */
+/* the domain and every domain defined over it, transitively */
+static List *
+sg_domain_family(Oid typid)
+{
+	List	   *family = list_make1_oid(typid);
+	bool		added = true;
+
+	while (added)
+	{
+		Relation	rel = table_open(TypeRelationId, AccessShareLock);
+		TableScanDesc scan = table_beginscan_catalog(rel, 0, NULL);
+		HeapTuple	tup;
+
+		added = false;
+		while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
+		{
+			Form_pg_type form = (Form_pg_type) GETSTRUCT(tup);
+
+			if (form->typtype == TYPTYPE_DOMAIN &&
+				list_member_oid(family, form->typbasetype) &&
+				!list_member_oid(family, form->oid))
+			{
+				family = lappend_oid(family, form->oid);
+				added = true;
+			}
+		}
+		table_endscan(scan);
+		table_close(rel, AccessShareLock);
+	}
+	return family;
+}
+
+/* the tables and materialized views with a column of one of these types */
+static List *
+sg_relids_with_column_of(List *typids)
+{
+	Relation	rel = table_open(AttributeRelationId, AccessShareLock);
+	TableScanDesc scan = table_beginscan_catalog(rel, 0, NULL);
+	HeapTuple	tup;
+	List	   *relids = NIL;
+
+	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
+	{
+		Form_pg_attribute att = (Form_pg_attribute) GETSTRUCT(tup);
+		char		relkind;
+
+		if (att->attnum <= 0 || att->attisdropped ||
+			!list_member_oid(typids, att->atttypid))
+			continue;
+		relkind = get_rel_relkind(att->attrelid);
+		if (relkind == RELKIND_RELATION || relkind == RELKIND_MATVIEW)
+			relids = list_append_unique_oid(relids, att->attrelid);
+	}
+	table_endscan(scan);
+	table_close(rel, AccessShareLock);
+	list_sort(relids, list_oid_cmp);
+	return relids;
+}
+
+/*
+ * ALTER DOMAIN ... ADD CONSTRAINT (a CHECK, or from 18 on a NOT NULL,
+ * without NOT VALID) and ALTER DOMAIN ... SET NOT NULL check every column
+ * of the domain, and of the domains over it, in every table, holding SHARE
+ * on each (typecmds.c, validateDomainCheckConstraint and
+ * validateDomainNotNullConstraint).  not_null: judge the NOT NULL forms
+ * (set_not_null), else the CHECK form (add_check_validated).  The tables
+ * are judged when the role owns the domain, as the statement requires.
+ */
+void
+sg_check_alter_domain(SGContext *ctx, AlterDomainStmt *ads, bool not_null)
+{
+	Constraint *con = (ads->def != NULL && IsA(ads->def, Constraint)) ?
+		(Constraint *) ads->def : NULL;
+	bool		is_not_null;
+	Oid			typid;
+	char	   *typname;
+	SGRelInfo  *largest;
+	int			ntables;
+	char	   *text;
+
+	if (ads->subtype == 'O')
+		is_not_null = true;
+	else if (ads->subtype == 'C' && con != NULL && !con->skip_validation &&
+			 (con->contype == CONSTR_CHECK || con->contype == CONSTR_NOTNULL))
+		is_not_null = (con->contype == CONSTR_NOTNULL);
+	else
+		return;
+	if (is_not_null != not_null)
+		return;
+
+	typid = LookupTypeNameOid(NULL, makeTypeNameFromNameList(ads->typeName), true);
+	if (!OidIsValid(typid) || get_typtype(typid) != TYPTYPE_DOMAIN ||
+		!SG_TYPE_OWNERCHECK(typid, GetUserId()))
+		return;					/* the server reports it */
+	/* the statement scans these tables whoever owns them */
+	ctx->privileges_checked = true;
+	largest = sg_largest_large_rel(ctx, sg_relids_with_column_of(sg_domain_family(typid)),
+								   &ntables);
+	if (largest == NULL)
+		return;
+
+	typname = format_type_be_qualified(typid);
+	text = sg_statement_text(ctx);
+	if (!is_not_null)
+	{
+		HeapTuple	tup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
+		char	   *conname = con->conname;
+
+		/* the name the server gives it (typecmds.c, domainAddCheckConstraint) */
+		if (conname == NULL && HeapTupleIsValid(tup))
+			conname = ChooseConstraintName(NameStr(((Form_pg_type) GETSTRUCT(tup))->typname),
+										   NULL, "check",
+										   ((Form_pg_type) GETSTRUCT(tup))->typnamespace, NIL);
+		if (HeapTupleIsValid(tup))
+			ReleaseSysCache(tup);
+		if (conname == NULL)
+			return;
+
+		sg_report(ctx, largest, NULL, ShareLock,
+				  psprintf("adding CHECK constraint \"%s\" to domain \"%s\" checks every value of the domain in %d table%s; the largest is \"%s\"",
+						   conname, typname, ntables, ntables == 1 ? "" : "s",
+						   largest->display),
+				  "Each table is locked SHARE, which blocks INSERT, UPDATE and DELETE, while its columns of the domain are read.",
+				  text == NULL ? NULL :
+				  psprintf("Add it NOT VALID (new values are checked at once, no scan), and validate it when traffic is low: "
+						   "VALIDATE still blocks writes to each table while it reads it:\n"
+						   "%s NOT VALID;\n"
+						   "ALTER DOMAIN %s VALIDATE CONSTRAINT %s;",
+						   text, typname, quote_identifier(conname)));
+	}
+	else
+		sg_report(ctx, largest, NULL, ShareLock,
+				  psprintf("making domain \"%s\" NOT NULL checks every value of the domain in %d table%s; the largest is \"%s\"",
+						   typname, ntables, ntables == 1 ? "" : "s", largest->display),
+				  "Each table is locked SHARE, which blocks INSERT, UPDATE and DELETE, while its columns of the domain are read.",
+				  psprintf("There is no way to check a domain's values without the lock: make the change when traffic is low, with a lock timeout so that it does not queue behind long transactions:\n%s",
+						   sg_recipe_allowed(ctx, NULL, true)));
+}
+
+
 static bool
 sg_column_names_walker(Node *node, List **names)
 {
@@ -330,11 +479,18 @@ sg_first_column(Node *raw_expr)
 void
 sg_check_add_check_validated(SGContext *ctx, Node *stmt)
 {
-	AlterTableStmt *ats = castNode(AlterTableStmt, stmt);
-	List	   *cons = sg_added_constraints(ats, CONSTR_CHECK);
+	AlterTableStmt *ats;
+	List	   *cons;
 	SGRelInfo  *ri;
 	ListCell   *lc;
 
+	if (IsA(stmt, AlterDomainStmt))
+	{
+		sg_check_alter_domain(ctx, (AlterDomainStmt *) stmt, false);
+		return;
+	}
+	ats = castNode(AlterTableStmt, stmt);
+	cons = sg_added_constraints(ats, CONSTR_CHECK);
 	if (cons == NIL)
 		return;
 	ri = sg_alter_table_target(ctx, ats);

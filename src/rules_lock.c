@@ -751,9 +751,16 @@ sg_check_primary_key_using_index(SGContext *ctx, SGRelInfo *ri, Constraint *con)
 void
 sg_check_set_not_null(SGContext *ctx, Node *stmt)
 {
-	AlterTableStmt *ats = castNode(AlterTableStmt, stmt);
+	AlterTableStmt *ats;
 	SGRelInfo  *ri = NULL;
 	ListCell   *lc;
+
+	if (IsA(stmt, AlterDomainStmt))
+	{
+		sg_check_alter_domain(ctx, (AlterDomainStmt *) stmt, true);
+		return;
+	}
+	ats = castNode(AlterTableStmt, stmt);
 
 	foreach(lc, ats->cmds)
 	{

@@ -319,6 +319,7 @@ extern bool sg_guard_active(void);
 extern void sg_check_index_not_concurrent(SGContext *ctx, Node *stmt);
 extern void sg_check_invalid_index_left(SGContext *ctx, Node *stmt);
 extern void sg_check_scan_while_locked(SGContext *ctx, Node *stmt);
+extern void sg_check_alter_domain(SGContext *ctx, AlterDomainStmt *ads, bool not_null);
 extern void sg_check_lock_table_no_timeout(SGContext *ctx, Node *stmt);
 
 /* the transaction's locks and the executor-side rule (rules_xact.c) */

@@ -13,9 +13,11 @@
  * VALIDATE takes only SHARE UPDATE EXCLUSIVE itself, but the ADD's lock
  * blocks the table for the whole scan.
  *
- * Only the running transaction knows which locks it holds, so these rules
- * ask the lock manager (LockHeldByMe) and judge nothing in check(), which
- * sees a script, not a transaction.
+ * Only the running transaction knows which locks it holds, so
+ * scan_while_locked and query_while_locked ask the lock manager
+ * (LockHeldByMe), and none of these rules judges anything in check(), which
+ * sees a script, not a transaction; lock_table_no_timeout judges LOCK TABLE
+ * itself, which holds its lock to the end of the transaction.
  *
  *-------------------------------------------------------------------------
  */

@@ -726,9 +726,27 @@ class Gen:
             return self.index_ddl()
         if r < 0.70:
             return self.effect_ddl()
-        if r < 0.97:
+        if r < 0.95:
             return self.type_ddl()
+        if r < 0.985:
+            return self.dml()
         return self.api_call()
+
+    def dml(self):
+        """Queries and LOCK, which query_while_locked and lock_table_no_timeout
+        judge, most of all after DDL in the same transaction."""
+        t = self.c(TABLES)
+        return self.c([
+            "SELECT count(*) FROM %s" % t,
+            "UPDATE %s SET id = id WHERE %s" % (t, self.c(["false", "true", "id < 3"])),
+            "DELETE FROM %s WHERE false" % t,
+            "INSERT INTO %s SELECT * FROM %s LIMIT 0" % (t, t),
+            "EXPLAIN %sSELECT * FROM %s" % (self.maybe("ANALYZE "), t),
+            "LOCK TABLE %s IN %s MODE%s" % (
+                t, self.c(["ACCESS EXCLUSIVE", "SHARE", "ROW EXCLUSIVE"]), self.maybe(" NOWAIT")),
+            "DO $fz$BEGIN PERFORM count(*) FROM %s; END$fz$" % t,
+            "SELECT * FROM %s FOR KEY SHARE" % t,
+        ])
 
     def nested(self, stmt):
         r = self.r.randint(0, 6)

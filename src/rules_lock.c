@@ -200,21 +200,6 @@ sg_check_index_not_concurrent(SGContext *ctx, Node *stmt)
  * invalid_index_left
  * ----------------------------------------------------------------
  */
-/* is the relation an index the server marked INVALID? */
-static bool
-sg_index_is_invalid(Oid indexoid)
-{
-	HeapTuple	tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(indexoid));
-	bool		invalid = false;
-
-	if (HeapTupleIsValid(tup))
-	{
-		invalid = !((Form_pg_index) GETSTRUCT(tup))->indisvalid;
-		ReleaseSysCache(tup);
-	}
-	return invalid;
-}
-
 /*
  * CREATE INDEX with the name of an INVALID index that a failed CREATE
  * INDEX CONCURRENTLY left behind: with IF NOT EXISTS the server skips the
@@ -238,7 +223,7 @@ sg_check_invalid_index_left(SGContext *ctx, Node *stmt)
 	existing = get_relname_relid(is->idxname, get_rel_namespace(ri->relid));
 	if (!OidIsValid(existing) || get_rel_relkind(existing) != RELKIND_INDEX ||
 		IndexGetRelation(existing, true) != ri->relid ||
-		!sg_index_is_invalid(existing))
+		get_index_isvalid(existing))
 		return;
 	idx = sg_relinfo_oid(ctx, existing);
 	if (idx == NULL)

@@ -404,14 +404,12 @@ sg_column_dependent(Oid relid, AttrNumber attnum, List **indexes, List **checks)
 	{
 		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tup);
 		ObjectAddress obj = {dep->classid, dep->objid, dep->objsubid};
+		char		contype = dep->classid == ConstraintRelationId ?
+			sg_constraint_type(dep->objid) : '\0';
 
-		if (dep->classid == AttrDefaultRelationId)
+		if (dep->classid == AttrDefaultRelationId || contype == 'n')
 			continue;
-		if (dep->classid == ConstraintRelationId &&
-			sg_constraint_type(dep->objid) == 'n')
-			continue;
-		if (dep->classid == ConstraintRelationId &&
-			sg_constraint_type(dep->objid) == CONSTRAINT_CHECK)
+		if (contype == CONSTRAINT_CHECK)
 		{
 			*checks = list_append_unique_oid(*checks, dep->objid);
 			continue;
@@ -973,7 +971,7 @@ sg_check_move_all(SGContext *ctx, AlterTableMoveAllStmt *stmt)
  * recipe carries over (sequence options, other constraints).
  */
 static char *
-sg_sequence_column_recipe(SGContext *ctx, SGRelInfo *ri, ColumnDef *def)
+sg_sequence_column_recipe(SGRelInfo *ri, ColumnDef *def)
 {
 	Constraint *ident = sg_coldef_constraint(def, CONSTR_IDENTITY);
 	StringInfoData buf;
@@ -1040,7 +1038,6 @@ sg_sequence_column_recipe(SGContext *ctx, SGRelInfo *ri, ColumnDef *def)
 	else
 		appendStringInfo(&buf, "ALTER SEQUENCE %s OWNED BY %s.%s;",
 						 seq, ri->qualified, qcol);
-	(void) ctx;
 	return buf.data;
 }
 
@@ -1088,7 +1085,7 @@ sg_check_table_rewrite(SGContext *ctx, Node *stmt)
 			column = cmd->name;		/* SET EXPRESSION */
 
 		if (kind == SG_REWRITE_SEQUENCE)
-			recipe = sg_sequence_column_recipe(ctx, ri, (ColumnDef *) cmd->def);
+			recipe = sg_sequence_column_recipe(ri, (ColumnDef *) cmd->def);
 		else
 			recipe = NULL;
 		if (recipe == NULL)

@@ -33,6 +33,7 @@ OBJS = \
 	src/rules_dataloss.o \
 	src/rules_advice.o \
 	src/locks.o \
+	src/lockqueue.o \
 	src/check.o \
 	src/changelog.o \
 	src/snapshot.o \

@@ -243,4 +243,14 @@ typedef JsonbInState SGJsonbState;
 	object_ownercheck(TypeRelationId, (typid), (roleid))
 #endif
 
+/*
+ * The backend status snapshot's entries by position (1-based) were
+ * fetched with pgstat_fetch_stat_local_beentry() before 17.
+ */
+#if PG_VERSION_NUM < 170000
+#define SG_LOCAL_BEENTRY(idx) pgstat_fetch_stat_local_beentry(idx)
+#else
+#define SG_LOCAL_BEENTRY(idx) pgstat_get_local_beentry_by_index(idx)
+#endif
+
 #endif							/* SCHEMAGUARD_COMPAT_H */

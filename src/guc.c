@@ -375,6 +375,26 @@ sg_define_settings(void)
 							GUC_UNIT_MS,
 							NULL, NULL, NULL);
 
+	DefineCustomIntVariable("schemaguard.lock_retries",
+							"How many times a guarded statement that gave up waiting for a lock is run again.",
+							"Only when the rest of its transaction holds no lock that blocks writes; 0 turns this off.",
+							&sg_lock_retries,
+							0,
+							0, 100,
+							PGC_USERSET,
+							0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("schemaguard.lock_retry_delay",
+							"Pause before the first retry of schemaguard.lock_retries; it doubles for each further retry, up to 30s.",
+							NULL,
+							&sg_lock_retry_delay_ms,
+							500,
+							0, 30000,
+							PGC_USERSET,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
 	DefineCustomBoolVariable("schemaguard.changelog",
 							 "Record committed schema changes in schemaguard.changelog.",
 							 NULL,

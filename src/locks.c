@@ -12,6 +12,7 @@
 #include "postgres.h"
 
 #include "catalog/namespace.h"
+#include "catalog/partition.h"
 #include "catalog/pg_class.h"
 #include "commands/defrem.h"
 #include "commands/tablecmds.h"
@@ -42,6 +43,24 @@ sg_note_lock_rv(SGContext *ctx, SGStatementLock *sl, RangeVar *rv, LOCKMODE mode
 {
 	if (rv != NULL)
 		sg_note_lock(ctx, sl, sg_relinfo_rv(ctx, rv), mode);
+}
+
+/*
+ * A new partition of a partitioned table changes the constraint of its
+ * default partition, which is then locked ACCESS EXCLUSIVE (and scanned).
+ */
+static void
+sg_note_default_partition(SGContext *ctx, SGStatementLock *sl, RangeVar *parent)
+{
+	SGRelInfo  *ri = sg_relinfo_rv(ctx, parent);
+
+	if (ri != NULL && ri->relkind == RELKIND_PARTITIONED_TABLE)
+	{
+		Oid			def = get_default_partition_oid(ri->relid);
+
+		if (OidIsValid(def))
+			sg_note_lock(ctx, sl, sg_relinfo_oid(ctx, def), AccessExclusiveLock);
+	}
 }
 
 /*
@@ -130,6 +149,9 @@ sg_statement_lock(SGContext *ctx, Node *stmt)
 						!((PartitionCmd *) cmd->def)->concurrent)
 						sg_note_lock_rv(ctx, &sl, ((PartitionCmd *) cmd->def)->name,
 										AccessExclusiveLock);
+					/* attaching changes the default partition's constraint */
+					if (cmd->subtype == AT_AttachPartition)
+						sg_note_default_partition(ctx, &sl, ats->relation);
 				}
 				break;
 			}
@@ -246,10 +268,17 @@ sg_statement_lock(SGContext *ctx, Node *stmt)
 			{
 				CreateStmt *cs = (CreateStmt *) stmt;
 
-				/* CREATE TABLE ... PARTITION OF locks the parent exclusively */
+				/*
+				 * CREATE TABLE ... PARTITION OF locks the parent exclusively,
+				 * and its default partition
+				 */
 				if (cs->partbound != NULL && cs->inhRelations != NIL)
+				{
 					sg_note_lock_rv(ctx, &sl, linitial_node(RangeVar, cs->inhRelations),
 									AccessExclusiveLock);
+					sg_note_default_partition(ctx, &sl,
+											  linitial_node(RangeVar, cs->inhRelations));
+				}
 				break;
 			}
 		default:

@@ -26,10 +26,12 @@
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "parser/parse_type.h"
+#include "storage/proc.h"
 #include "tcop/utility.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
+#include "utils/resowner.h"
 #include "utils/tuplestore.h"
 
 #include "schemaguard.h"
@@ -218,6 +220,8 @@ typedef struct SGGuardResult
 	List	   *allowed;		/* rule names let through by allow */
 	List	   *warnings;		/* rule names reported at level warn */
 	Oid			locked_relid;	/* a large table it locks SHARE or stronger */
+	Oid			wait_relid;		/* the relation whose lock it may wait for */
+	LOCKMODE	wait_mode;		/* and the mode */
 } SGGuardResult;
 
 /*
@@ -253,13 +257,20 @@ sg_guard_statement(PlannedStmt *pstmt, const char *queryString,
 
 	result->nestlevel = sg_apply_lock_timeout(&ctx, pstmt->utilityStmt);
 
-	/* a lock held to the end of the transaction, for query_while_locked */
-	if (sg_rule_level(sg_rule_index("query_while_locked")) != SG_LEVEL_OFF &&
+	if (sg_statement_may_lock(pstmt->utilityStmt) &&
 		!sg_statement_commits_internally(pstmt->utilityStmt))
 	{
 		SGStatementLock sl = sg_statement_lock(&ctx, pstmt->utilityStmt);
 
+		/* the lock it may wait for, to name who is in the way */
+		if (sl.rel != NULL)
+		{
+			result->wait_relid = sl.rel->relid;
+			result->wait_mode = sl.mode;
+		}
+		/* a lock held to the end of the transaction, for query_while_locked */
 		if (sl.rel != NULL && sg_lock_blocks_traffic(sl.mode) &&
+			sg_rule_level(sg_rule_index("query_while_locked")) != SG_LEVEL_OFF &&
 			sg_rel_is_large(&ctx, sl.rel))
 			result->locked_relid = sl.rel->relid;
 	}
@@ -287,41 +298,101 @@ sg_call_next(SG_PROCESS_UTILITY_ARGS)
 		standard_ProcessUtility(SG_PROCESS_UTILITY_CALL_ARGS);
 }
 
+/* what the hook does around a statement that may wait for a lock */
+typedef struct SGLockRun
+{
+	bool		watch;			/* it may wait for a lock: describe failures */
+	bool		retryable;		/* it could be retried (see below) */
+	bool		retry;			/* run in a subtransaction, retry a timeout */
+	bool		concurrent;		/* a CONCURRENTLY form that may leave things behind */
+	int			retries;		/* retries done */
+	TimestampTz since;			/* when the current attempt began */
+	const char *held;			/* a strong lock that prevented a retry */
+	List	   *indexes_before; /* CONCURRENTLY index forms: the table's indexes */
+} SGLockRun;
+
+static void
+sg_append_line(StringInfo buf, const char *text)
+{
+	if (text == NULL)
+		return;
+	if (buf->len > 0)
+		appendStringInfoChar(buf, '\n');
+	appendStringInfoString(buf, text);
+}
+
 /*
- * Add to a lock timeout error that schemaguard applied the timeout.
+ * A watched statement failed (edata, already taken off the error stack).
+ * For a lock it gave up waiting for, say who was in the way ("queue") and
+ * whether schemaguard applied the timeout or retried; for a CONCURRENTLY
+ * form, say what it left behind.  Then rethrow.
  */
 static void
-sg_rethrow_lock_timeout(MemoryContext cxt)
+sg_rethrow(ErrorData *edata, Node *stmt, SGGuardResult *guard,
+		   SGLockRun *run, const char *queue)
 {
-	ErrorData  *edata;
+	StringInfoData detail;
+	StringInfoData hint;
 
-	MemoryContextSwitchTo(cxt);
-	edata = CopyErrorData();
-	if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
+	initStringInfo(&detail);
+	initStringInfo(&hint);
+	sg_append_line(&detail, edata->detail);
+	sg_append_line(&hint, edata->hint);
+	if (run->concurrent)
+		sg_append_line(&hint, sg_concurrent_leftovers_hint(stmt, run->indexes_before));
+
+	if (edata->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE &&
+		(guard->nestlevel >= 0 || queue != NULL))
 	{
-		FreeErrorData(edata);
-		PG_RE_THROW();
+		if (guard->nestlevel >= 0)
+			sg_append_line(&detail,
+						   psprintf("schemaguard applied lock_timeout = %dms to this statement because the session's lock_timeout is 0; "
+									"the statement gave up instead of queueing behind another transaction while every query on the table waited behind it.",
+									sg_lock_timeout_ms));
+		sg_append_line(&detail, queue);
+		if (run->retries > 0)
+			sg_append_line(&detail,
+						   psprintf("schemaguard ran the statement again %d time%s (schemaguard.lock_retries = %d); each attempt gave up the same way.",
+									run->retries, run->retries == 1 ? "" : "s", sg_lock_retries));
+		if (run->held != NULL)
+			sg_append_line(&hint,
+						   psprintf("schemaguard.lock_retries did not retry: this transaction already holds %s, and every retry would keep other sessions waiting behind that lock. "
+									"Run this statement in a transaction of its own, or first.", run->held));
+		sg_append_line(&hint,
+					   guard->nestlevel >= 0 ?
+					   "Retry the statement, ideally when no long transaction holds the table. "
+					   "To wait longer, SET lock_timeout for the session (it then takes precedence), "
+					   "or change schemaguard.lock_timeout." :
+					   "Retry the statement when the sessions in its way have finished.");
+		if (sg_lock_retries == 0 && run->retryable)
+			sg_append_line(&hint, "SET schemaguard.lock_retries = 3; makes schemaguard retry it for you, with a growing pause.");
 	}
-	FlushErrorState();
-	edata->detail = psprintf("schemaguard applied lock_timeout = %dms to this statement because the session's lock_timeout is 0; "
-							 "the statement gave up instead of queueing behind another transaction while every query on the table waited behind it.",
-							 sg_lock_timeout_ms);
-	edata->hint = pstrdup("Retry the statement, ideally when no long transaction holds the table. "
-						  "To wait longer, SET lock_timeout for the session (it then takes precedence), "
-						  "or change schemaguard.lock_timeout.");
+
+	edata->detail = detail.len > 0 ? detail.data : NULL;
+	edata->hint = hint.len > 0 ? hint.data : NULL;
 	ReThrowError(edata);
+}
+
+static bool
+sg_is_concurrent_form(Node *stmt)
+{
+	return sg_statement_commits_internally(stmt) &&
+		(IsA(stmt, IndexStmt) || IsA(stmt, ReindexStmt) ||
+		 IsA(stmt, DropStmt) || IsA(stmt, AlterTableStmt));
 }
 
 static void
 sg_ProcessUtility(SG_PROCESS_UTILITY_ARGS)
 {
 	Node	   *stmt = pstmt->utilityStmt;
-	SGGuardResult guard = {-1, NIL, NIL, InvalidOid};
+	SGGuardResult guard = {-1, NIL, NIL, InvalidOid, InvalidOid, NoLock};
 	bool		internal = sg_utility_runs_own_queries(stmt);
 	SGStatementFrame frame;
 	bool		framed;
 	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
 	SGDropStatement outer;
+	SGLockRun	run = {false, false, false, false, 0, 0, NULL, NIL};
 
 	/* what the parse-tree rules judged in an earlier statement is done */
 	if (context == PROCESS_UTILITY_TOPLEVEL)
@@ -329,24 +400,65 @@ sg_ProcessUtility(SG_PROCESS_UTILITY_ARGS)
 	sg_drop_enter(stmt, queryString, pstmt->stmt_location, pstmt->stmt_len,
 				  &outer);
 
-	if (sg_statement_has_rules(stmt) && sg_guard_active())
+	if (sg_statement_may_lock(stmt) && sg_guard_active())
+	{
+		run.watch = true;
+		run.concurrent = sg_is_concurrent_form(stmt);
+		if (run.concurrent)
+		{
+			/* they wait for the transactions that write to the table */
+			guard.wait_relid = sg_concurrent_index_table(stmt);
+			guard.wait_mode = ShareLock;
+			run.indexes_before = sg_index_oids(guard.wait_relid);
+		}
+	}
+	if ((run.watch || sg_statement_has_rules(stmt)) && sg_guard_active())
 		sg_guard_statement(pstmt, queryString, context, &guard);
 
-	framed = sg_changelog_begin(&frame, stmt, context);
+	/*
+	 * A retry runs the statement again from scratch, so an attempt must be
+	 * undone first: in a subtransaction, which statements that commit
+	 * internally refuse.  A retried attempt gets a read-only tree, which
+	 * the server copies before it changes anything.
+	 */
+	run.retryable = run.watch && context != PROCESS_UTILITY_SUBCOMMAND &&
+		!sg_statement_commits_internally(stmt);
+	run.retry = run.retryable && sg_lock_retries > 0 && LockTimeout > 0 &&
+		!IsInParallelMode();
 
-	if (!framed && guard.nestlevel < 0 && !internal)
+	for (;;)
 	{
-		sg_call_next(SG_PROCESS_UTILITY_CALL_ARGS);
-		/* nothing records what the drop rules let through here */
-		sg_drop_take_results(&guard.allowed, &guard.warnings);
-	}
-	else
-	{
-		if (internal)
-			sg_utility_enter();
-		PG_TRY();
+		ErrorData  *edata = NULL;
+		char	   *queue;
+		int			pause;
+
+		framed = sg_changelog_begin(&frame, stmt, context);
+		if (run.watch)
+			run.since = GetCurrentTimestamp();
+
+		if (!framed && guard.nestlevel < 0 && !internal && !run.watch)
 		{
 			sg_call_next(SG_PROCESS_UTILITY_CALL_ARGS);
+			break;
+		}
+
+		if (internal)
+			sg_utility_enter();
+		if (run.retry)
+		{
+			BeginInternalSubTransaction(NULL);
+			MemoryContextSwitchTo(cxt);
+		}
+		PG_TRY();
+		{
+			sg_call_next(pstmt, queryString, readOnlyTree || run.retry, context,
+						 params, queryEnv, dest, qc);
+			if (run.retry)
+			{
+				ReleaseCurrentSubTransaction();
+				MemoryContextSwitchTo(cxt);
+				CurrentResourceOwner = owner;
+			}
 		}
 		PG_CATCH();
 		{
@@ -354,21 +466,53 @@ sg_ProcessUtility(SG_PROCESS_UTILITY_ARGS)
 				sg_utility_leave();
 			if (framed)
 				sg_changelog_abandon(&frame);
-			/* the transaction's abort restores lock_timeout */
-			if (guard.nestlevel >= 0)
-				sg_rethrow_lock_timeout(cxt);
-			PG_RE_THROW();
+			if (!run.watch && guard.nestlevel < 0)
+				PG_RE_THROW();
+			MemoryContextSwitchTo(cxt);
+			edata = CopyErrorData();
+			FlushErrorState();
 		}
 		PG_END_TRY();
-		if (internal)
-			sg_utility_leave();
-		if (guard.nestlevel >= 0)
-			AtEOXact_GUC(true, guard.nestlevel);
-		sg_drop_take_results(&guard.allowed, &guard.warnings);
-		if (framed)
-			sg_changelog_end(&frame, pstmt, queryString, guard.allowed,
-							 guard.warnings);
+
+		if (edata == NULL)
+		{
+			if (internal)
+				sg_utility_leave();
+			if (framed)
+				sg_changelog_end(&frame, pstmt, queryString, guard.allowed,
+								 guard.warnings);
+			break;
+		}
+
+		/* before the rollback releases what the attempt locked */
+		queue = edata->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE ?
+			sg_lock_queue_detail(guard.wait_relid, guard.wait_mode, run.since,
+								 run.concurrent) : NULL;
+		if (run.retry)
+		{
+			RollbackAndReleaseCurrentSubTransaction();
+			MemoryContextSwitchTo(cxt);
+			CurrentResourceOwner = owner;
+		}
+		/* the transaction's abort restores lock_timeout */
+		if (!run.retry || queue == NULL || run.retries >= sg_lock_retries ||
+			(run.held = sg_xact_strong_lock_text()) != NULL)
+			sg_rethrow(edata, stmt, &guard, &run, queue);
+
+		run.retries++;
+		pause = sg_lock_retry_pause_ms(run.retries);
+		ereport(LOG,
+				(errmsg("schemaguard: %s gave up waiting for a lock; retry %d of %d in %d ms",
+						GetCommandTagName(CreateCommandTag(stmt)),
+						run.retries, sg_lock_retries, pause),
+				 errdetail_internal("%s", queue)));
+		FreeErrorData(edata);
+		sg_lock_retry_sleep(pause);
 	}
+
+	if (guard.nestlevel >= 0)
+		AtEOXact_GUC(true, guard.nestlevel);
+	sg_drop_take_results(&guard.allowed, &guard.warnings);
 
 	sg_drop_leave(&outer);
 

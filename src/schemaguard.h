@@ -262,6 +262,18 @@ extern bool sg_lock_blocks_traffic(LOCKMODE mode);
 extern bool sg_statement_commits_internally(Node *stmt);
 extern int	sg_apply_lock_timeout(SGContext *ctx, Node *stmt);
 
+/* the lock queue answered (lockqueue.c) */
+extern int	sg_lock_retries;
+extern int	sg_lock_retry_delay_ms;
+extern char *sg_lock_queue_detail(Oid relid, LOCKMODE mode, TimestampTz since,
+								  bool waits_for_lockers);
+extern char *sg_xact_strong_lock_text(void);
+extern int	sg_lock_retry_pause_ms(int retry);
+extern void sg_lock_retry_sleep(int ms);
+extern List *sg_index_oids(Oid relid);
+extern Oid	sg_concurrent_index_table(Node *stmt);
+extern char *sg_concurrent_leftovers_hint(Node *stmt, List *before);
+
 /* table rewrites (rules_rewrite.c) */
 extern void sg_rewrite_reset(void);
 extern void sg_rewrite_predict(SGContext *ctx, Node *stmt);

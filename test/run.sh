@@ -21,7 +21,8 @@
 # SG_TEST_PORT (default 54329; only names the socket in a private directory),
 # SG_TIMEOUT (default 300: seconds allowed for the pg_regress run, for each
 # isolation run, and for each pgTAP or TAP file; one that hangs is killed and
-# counted as failed).
+# counted as failed), SG_TAP (a glob of TAP file names without .pl: SG_TAP=004_lock_queue
+# runs only that file).
 # Logs of the last run are kept in tmp_check/logs/ in the repository.
 set -uo pipefail
 
@@ -224,7 +225,7 @@ fi
 if want tap; then
 	echo "== TAP"
 	shopt -s nullglob
-	tap_files=("$SG_REPO"/test/t/*.pl)
+	tap_files=("$SG_REPO"/test/t/${SG_TAP:-*}.pl)
 	shopt -u nullglob
 	if [ ${#tap_files[@]} -eq 0 ]; then
 		record tap 0 0 "no tests in test/t"

@@ -373,6 +373,15 @@ sg_rethrow(ErrorData *edata, Node *stmt, SGGuardResult *guard,
 	ReThrowError(edata);
 }
 
+/* the server's lock timeout error (by its untranslated message) */
+static bool
+sg_is_lock_timeout(ErrorData *edata)
+{
+	return edata->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE &&
+		edata->message_id != NULL &&
+		strcmp(edata->message_id, "canceling statement due to lock timeout") == 0;
+}
+
 static bool
 sg_is_concurrent_form(Node *stmt)
 {
@@ -466,7 +475,9 @@ sg_ProcessUtility(SG_PROCESS_UTILITY_ARGS)
 				sg_utility_leave();
 			if (framed)
 				sg_changelog_abandon(&frame);
-			if (!run.watch && guard.nestlevel < 0)
+			/* the error is rethrown as it is unless it needs more words */
+			if (!run.retry && !run.concurrent &&
+				geterrcode() != ERRCODE_LOCK_NOT_AVAILABLE)
 				PG_RE_THROW();
 			MemoryContextSwitchTo(cxt);
 			edata = CopyErrorData();
@@ -494,8 +505,13 @@ sg_ProcessUtility(SG_PROCESS_UTILITY_ARGS)
 			MemoryContextSwitchTo(cxt);
 			CurrentResourceOwner = owner;
 		}
-		/* the transaction's abort restores lock_timeout */
-		if (!run.retry || queue == NULL || run.retries >= sg_lock_retries ||
+		/*
+		 * Retry only a lock timeout (a NOWAIT failure asked not to wait);
+		 * otherwise rethrow, and the transaction's abort restores
+		 * lock_timeout.
+		 */
+		if (!run.retry || !sg_is_lock_timeout(edata) ||
+			run.retries >= sg_lock_retries ||
 			(run.held = sg_xact_strong_lock_text()) != NULL)
 			sg_rethrow(edata, stmt, &guard, &run, queue);
 
@@ -505,7 +521,7 @@ sg_ProcessUtility(SG_PROCESS_UTILITY_ARGS)
 				(errmsg("schemaguard: %s gave up waiting for a lock; retry %d of %d in %d ms",
 						GetCommandTagName(CreateCommandTag(stmt)),
 						run.retries, sg_lock_retries, pause),
-				 errdetail_internal("%s", queue)));
+				 queue ? errdetail_internal("%s", queue) : 0));
 		FreeErrorData(edata);
 		sg_lock_retry_sleep(pause);
 	}

@@ -168,6 +168,17 @@ like($stderr,
 	qr/schemaguard\.lock_retries did not retry: this transaction already holds SHARE on relation "public\.u"/,
 	'4c: the HINT says why not');
 
+# 4d. NOWAIT asked not to wait: no retry.
+($ret, $stdout, $stderr) = $node->psql('postgres', q{
+SET client_min_messages = log;
+SET schemaguard.lock_retries = 2;
+BEGIN;
+LOCK TABLE t IN ACCESS EXCLUSIVE MODE NOWAIT;
+ROLLBACK;
+}, on_error_stop => 0);
+like($stderr, qr/could not obtain lock on relation "t"/, '4d: LOCK ... NOWAIT fails');
+unlike($stderr, qr/retry 1 of 2/, '4d: and is not retried');
+
 # 5. CREATE INDEX CONCURRENTLY gives up waiting for the holder's
 #    transaction (the session's lock_timeout applies to its waits).
 $holder->query_safe('COMMIT; BEGIN; UPDATE t SET id = id WHERE id = 2;');

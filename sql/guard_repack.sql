@@ -121,7 +121,7 @@ REPACK (CONCURRENTLY) public.keyed;
 -- no primary key, no replica identity index
 CREATE TABLE logbook (at timestamptz, line text);
 INSERT INTO logbook SELECT now(), 'line ' || g FROM generate_series(1, 5000) g;
-CREATE INDEX logbook_at ON logbook (at);
+CREATE INDEX CONCURRENTLY logbook_at ON logbook (at);
 -- REPLICA IDENTITY FULL
 CREATE TABLE audit (id bigint PRIMARY KEY, what text);
 ALTER TABLE audit REPLICA IDENTITY FULL;
@@ -151,7 +151,6 @@ REPACK (CONCURRENTLY) scratch;
 REPACK (CONCURRENTLY) measures;
 -- a partition is a table of its own
 VACUUM FULL measures_2024;
-DROP TABLE keyed, logbook, audit, deferred_pk, scratch, measures;
 
 -- check() judges REPACK like the hook
 SELECT rule, object FROM schemaguard.check($$
@@ -162,6 +161,6 @@ $$);
 
 -- clean up
 SET schemaguard.mode = off;
-DROP TABLE orders, tiny;
+DROP TABLE orders, tiny, keyed, logbook, audit, deferred_pk, scratch, measures;
 RESET schemaguard.mode;
 RESET schemaguard.table_size_threshold;

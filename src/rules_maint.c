@@ -148,7 +148,10 @@ sg_repack_concurrently_refusal(SGRelInfo *ri)
 	else if (rel->rd_rel->relreplident == REPLICA_IDENTITY_FULL)
 		why = "it does not take a table with REPLICA IDENTITY FULL";
 	else if (!OidIsValid(GetRelationIdentityOrPK(rel)))
-		why = "the table has no primary key (that is not deferrable) and no replica identity index";
+		/* rd_pkindex is filled in by the index list that looked */
+		why = OidIsValid(rel->rd_pkindex) && rel->rd_ispkdeferrable ?
+			"its primary key is deferrable, and it has no replica identity index" :
+			"the table has no primary key and no replica identity index";
 	relation_close(rel, AccessShareLock);
 	return why;
 }

@@ -66,7 +66,7 @@ ifeq ($(shell [ "0$(PG_MAJOR)" -ge 18 ] && echo yes),yes)
 REGRESS += guard_pg18
 endif
 ifeq ($(shell [ "0$(PG_MAJOR)" -ge 19 ] && echo yes),yes)
-REGRESS += guard_repack
+REGRESS += guard_repack guard_pg19
 endif
 ifneq ($(PGXS),)
 include $(PGXS)

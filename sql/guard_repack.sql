@@ -91,6 +91,67 @@ ROLLBACK;
 REPACK (CONCURRENTLY) orders;
 RESET schemaguard.lock_timeout;
 
+-- VACUUM FULL and CLUSTER rewrite the table under ACCESS EXCLUSIVE as
+-- well: on 19 their recipe is REPACK (CONCURRENTLY), where it takes the
+-- table (a primary key or replica identity index, a permanent table,
+-- wal_level replica or higher)
+VACUUM FULL orders;
+VACUUM (FULL, ANALYZE) orders;
+CLUSTER orders USING orders_customer_idx;
+-- CLUSTER without an index name: the one the table is clustered on
+CLUSTER orders;
+-- the recipes, pasted: no violation, outside a transaction block
+REPACK (CONCURRENTLY) public.orders;
+REPACK (CONCURRENTLY, ANALYZE) public.orders;
+REPACK (CONCURRENTLY) public.orders USING INDEX orders_customer_idx;
+SELECT indexrelid::regclass AS clustered_on FROM pg_index
+ WHERE indrelid = 'orders'::regclass AND indisclustered;
+REPACK (CONCURRENTLY) public.orders USING INDEX;
+-- a replica identity index instead of a primary key will do
+CREATE TABLE keyed (code text NOT NULL, note text);
+CREATE UNIQUE INDEX keyed_code ON keyed (code);
+ALTER TABLE keyed REPLICA IDENTITY USING INDEX keyed_code;
+INSERT INTO keyed SELECT 'k' || g, 'n' || g FROM generate_series(1, 5000) g;
+ANALYZE keyed;
+VACUUM FULL keyed;
+REPACK (CONCURRENTLY) public.keyed;
+
+-- where REPACK (CONCURRENTLY) refuses the table, the recipe is the one of
+-- earlier versions, and the hint says why; the server refuses the same
+-- no primary key, no replica identity index
+CREATE TABLE logbook (at timestamptz, line text);
+INSERT INTO logbook SELECT now(), 'line ' || g FROM generate_series(1, 5000) g;
+CREATE INDEX CONCURRENTLY logbook_at ON logbook (at);
+-- REPLICA IDENTITY FULL
+CREATE TABLE audit (id bigint PRIMARY KEY, what text);
+ALTER TABLE audit REPLICA IDENTITY FULL;
+INSERT INTO audit SELECT g, 'w' || g FROM generate_series(1, 5000) g;
+-- a deferrable primary key
+CREATE TABLE deferred_pk (id bigint PRIMARY KEY DEFERRABLE, what text);
+INSERT INTO deferred_pk SELECT g, 'w' || g FROM generate_series(1, 5000) g;
+-- unlogged
+CREATE UNLOGGED TABLE scratch (id bigint PRIMARY KEY, what text);
+INSERT INTO scratch SELECT g, 'w' || g FROM generate_series(1, 5000) g;
+-- partitioned
+CREATE TABLE measures (id bigint, day date, PRIMARY KEY (id, day)) PARTITION BY RANGE (day);
+CREATE TABLE measures_2024 PARTITION OF measures FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+INSERT INTO measures SELECT g, date '2024-01-01' + g % 366 FROM generate_series(1, 5000) g;
+ANALYZE logbook, audit, deferred_pk, scratch, measures;
+VACUUM FULL logbook;
+REPACK logbook;
+CLUSTER logbook USING logbook_at;
+VACUUM FULL audit;
+CLUSTER deferred_pk USING deferred_pk_pkey;
+VACUUM FULL scratch;
+REPACK measures;
+REPACK (CONCURRENTLY) logbook;
+REPACK (CONCURRENTLY) audit;
+REPACK (CONCURRENTLY) deferred_pk;
+REPACK (CONCURRENTLY) scratch;
+REPACK (CONCURRENTLY) measures;
+-- a partition is a table of its own
+VACUUM FULL measures_2024;
+
 -- check() judges REPACK like the hook
 SELECT rule, object FROM schemaguard.check($$
 REPACK orders;
@@ -100,6 +161,6 @@ $$);
 
 -- clean up
 SET schemaguard.mode = off;
-DROP TABLE orders, tiny;
+DROP TABLE orders, tiny, keyed, logbook, audit, deferred_pk, scratch, measures;
 RESET schemaguard.mode;
 RESET schemaguard.table_size_threshold;

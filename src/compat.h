@@ -79,10 +79,15 @@ sg_nullable_int2(HeapTuple tup, int attnum, TupleDesc desc)
 #define SG_PRIMARY_KEY_INDEX(rel) RelationGetPrimaryKeyIndex((rel), false)
 #endif
 
+/*
+ * NOT NULL is a pg_constraint row from 18 on, and can be added NOT VALID
+ * and validated later (attnotnull is set for it all the same).
+ */
 #if PG_VERSION_NUM < 180000
 #define SG_CONSTRAINT_IS_NOTNULL(con) false
 #else
 #define SG_CONSTRAINT_IS_NOTNULL(con) ((con)->contype == CONSTRAINT_NOTNULL)
+#define SG_HAVE_NOT_NULL_NOT_VALID 1
 #endif
 
 /* temporal keys (WITHOUT OVERLAPS, PERIOD) are new in 18 */
@@ -146,6 +151,26 @@ sg_nullable_int2(HeapTuple tup, int attnum, TupleDesc desc)
 #endif
 
 /*
+ * ALTER TABLE ... ALTER CONSTRAINT c ENFORCED (18+) turns a NOT ENFORCED
+ * constraint into a validated one: a foreign key from 18 on, a CHECK
+ * constraint from 19 on (18 refuses it).  Its AlterTableCmd's def is an
+ * ATAlterConstraint from 18 on; SG_ALTER_CONSTRAINT_ENFORCED gives the
+ * constraint's name when the command sets ENFORCED, else NULL.
+ */
+#if PG_VERSION_NUM >= 180000
+#define SG_HAVE_ALTER_CONSTRAINT_ENFORCED 1
+#define SG_ALTER_CONSTRAINT_ENFORCED(cmd) \
+	((cmd)->subtype == AT_AlterConstraint && (cmd)->def != NULL && \
+	 IsA((cmd)->def, ATAlterConstraint) && \
+	 ((ATAlterConstraint *) (cmd)->def)->alterEnforceability && \
+	 ((ATAlterConstraint *) (cmd)->def)->is_enforced ? \
+	 ((ATAlterConstraint *) (cmd)->def)->conname : (char *) NULL)
+#endif
+#if PG_VERSION_NUM >= 190000
+#define SG_CAN_ENFORCE_CHECK 1
+#endif
+
+/*
  * CLUSTER is one form of the REPACK statement from 19 on: RepackStmt has
  * CLUSTER, REPACK [USING INDEX] and REPACK (CONCURRENTLY), which holds its
  * ACCESS EXCLUSIVE lock only to swap the files.  Before 19 there is only
@@ -167,6 +192,7 @@ typedef RepackStmt SGRepackStmt;
 #define SG_REPACK_BY_INDEX(s) \
 	((s)->command == REPACK_COMMAND_CLUSTER || (s)->usingindex)
 #define SG_REPACK_PARAMS(s) ((s)->params)
+#define SG_HAVE_REPACK_CONCURRENTLY 1
 #endif
 
 /*

@@ -197,6 +197,107 @@ sg_pktable_name(RangeVar *rv)
 }
 
 /* ----------------------------------------------------------------
+ * ALTER CONSTRAINT ... ENFORCED: add_foreign_key_validated and
+ * add_check_validated
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * ALTER TABLE ... ALTER CONSTRAINT c ENFORCED of a NOT ENFORCED foreign
+ * key (18+) or CHECK constraint (19+) marks it valid and has ALTER TABLE's
+ * phase 3 check every row of every leaf table under the ACCESS EXCLUSIVE
+ * lock of the command; a foreign key's triggers are created on the
+ * referenced table under SHARE ROW EXCLUSIVE (tablecmds.c,
+ * ATExecAlterFKConstrEnforceability, ATExecAlterCheckConstrEnforceability).
+ * A constraint that is enforced already is left alone.  The grammar
+ * refuses ENFORCED NOT VALID, so the recipe drops the constraint and adds
+ * it back NOT VALID, then validates it: the same constraint, enforced and
+ * valid, as the statement leaves it.
+ */
+#ifdef SG_HAVE_ALTER_CONSTRAINT_ENFORCED
+static void
+sg_check_enforce_constraint(SGContext *ctx, AlterTableStmt *ats, char contype)
+{
+	SGRelInfo  *ri = NULL;
+	ListCell   *lc;
+
+	foreach(lc, ats->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+		char	   *conname = SG_ALTER_CONSTRAINT_ENFORCED(cmd);
+		Oid			conoid;
+		HeapTuple	tup;
+		Form_pg_constraint con;
+		bool		judged;
+		bool		inherited;
+		Oid			confrelid;
+		const char *qcon;
+		char	   *def;
+		char	   *recipe;
+		char	   *detail;
+		size_t		len;
+		const char *suffix = " NOT ENFORCED";
+
+		if (conname == NULL)
+			continue;
+		if (ri == NULL)
+		{
+			ri = sg_alter_table_target(ctx, ats);
+			if (ri == NULL || !sg_rel_is_large(ctx, ri))
+				return;
+		}
+		conoid = get_relation_constraint_oid(ri->relid, conname, true);
+		if (!OidIsValid(conoid))
+			continue;			/* the server reports it */
+		tup = SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid));
+		if (!HeapTupleIsValid(tup))
+			continue;
+		con = (Form_pg_constraint) GETSTRUCT(tup);
+		/* a partition's copy of a foreign key: the server refuses it */
+		judged = con->contype == contype && !con->conenforced &&
+			!OidIsValid(con->conparentid);
+		inherited = con->coninhcount > 0;
+		confrelid = con->confrelid;
+		ReleaseSysCache(tup);
+		if (!judged)
+			continue;
+
+		qcon = quote_identifier(conname);
+		def = TextDatumGetCString(DirectFunctionCall1(pg_get_constraintdef,
+													  ObjectIdGetDatum(conoid)));
+		len = strlen(def);
+		if (!inherited && len > strlen(suffix) &&
+			strcmp(def + len - strlen(suffix), suffix) == 0)
+		{
+			def[len - strlen(suffix)] = '\0';
+			recipe = psprintf("A constraint cannot be altered to NOT VALID: drop it and add it back NOT VALID in one short transaction (brief locks, no scan; it was not enforced before either), then validate it on its own (SHARE UPDATE EXCLUSIVE: reads and writes continue):\n"
+							  "BEGIN; SET LOCAL lock_timeout = '5s';\n"
+							  "ALTER TABLE %s DROP CONSTRAINT %s;\n"
+							  "ALTER TABLE %s ADD CONSTRAINT %s %s NOT VALID;\n"
+							  "COMMIT;\n"
+							  "ALTER TABLE %s VALIDATE CONSTRAINT %s;",
+							  ri->qualified, qcon, ri->qualified, qcon, def,
+							  ri->qualified, qcon);
+		}
+		else
+			recipe = psprintf("The constraint is inherited from a parent table, so it cannot be dropped and added back NOT VALID here: make the change when traffic is low, with a lock timeout:\n%s",
+							  sg_recipe_allowed(ctx, NULL, true));
+
+		if (contype == CONSTRAINT_FOREIGN)
+			detail = psprintf("The foreign key's triggers are created on the referenced table %s, which is locked SHARE ROW EXCLUSIVE (writes blocked) while the check runs.",
+							  quote_qualified_identifier(get_namespace_name(get_rel_namespace(confrelid)),
+														 get_rel_name(confrelid)));
+		else
+			detail = "Every row is checked while the lock is held.";
+		sg_report(ctx, ri, NULL, AlterTableGetLockLevel(ats->cmds),
+				  psprintf("ALTER CONSTRAINT \"%s\" ENFORCED validates every row of table \"%s\" while blocking reads and writes",
+						   conname, ri->display),
+				  detail, recipe);
+	}
+}
+#endif
+
+/* ----------------------------------------------------------------
  * add_foreign_key_validated
  * ----------------------------------------------------------------
  */
@@ -208,6 +309,9 @@ sg_check_add_foreign_key_validated(SGContext *ctx, Node *stmt)
 	SGRelInfo  *ri;
 	ListCell   *lc;
 
+#ifdef SG_HAVE_ALTER_CONSTRAINT_ENFORCED
+	sg_check_enforce_constraint(ctx, ats, CONSTRAINT_FOREIGN);
+#endif
 	if (cons == NIL)
 		return;
 	ri = sg_alter_table_target(ctx, ats);
@@ -490,6 +594,9 @@ sg_check_add_check_validated(SGContext *ctx, Node *stmt)
 		return;
 	}
 	ats = castNode(AlterTableStmt, stmt);
+#ifdef SG_CAN_ENFORCE_CHECK
+	sg_check_enforce_constraint(ctx, ats, CONSTRAINT_CHECK);
+#endif
 	cons = sg_added_constraints(ats, CONSTR_CHECK);
 	if (cons == NIL)
 		return;

@@ -496,9 +496,25 @@ sg_coldef_type_text(ColumnDef *def)
 }
 
 /*
- * The four statements that make a column NOT NULL without a long lock:
- * a NOT VALID check, its validation (SHARE UPDATE EXCLUSIVE only), then
- * SET NOT NULL, which the validated check lets skip its scan.
+ * The words before sg_append_not_null_recipe's statements for "what" (the
+ * column, each key column); "rest" says what the statement as written then
+ * does (before 18, that it skips its scan).
+ */
+#ifdef SG_HAVE_NOT_NULL_NOT_VALID
+#define SG_NOT_NULL_RECIPE_LEAD(what, rest) \
+	"Add the NOT NULL constraint of " what " NOT VALID (brief lock, no scan), then validate it (SHARE UPDATE EXCLUSIVE: reads and writes continue):\n"
+#else
+#define SG_NOT_NULL_RECIPE_LEAD(what, rest) \
+	"Prove " what " non-null with a validated CHECK first; " rest ":\n"
+#endif
+
+/*
+ * The statements that make a column NOT NULL without a long lock.  From 18
+ * on: its NOT NULL constraint added NOT VALID (catalog only), then
+ * validated (SHARE UPDATE EXCLUSIVE only), with the name SET NOT NULL
+ * would give it.  Before 18: a NOT VALID check, its validation, then SET
+ * NOT NULL, which the validated check lets skip its scan, and the check
+ * dropped.
  */
 void
 sg_append_not_null_recipe(StringInfo buf, SGRelInfo *ri, const char *column)
@@ -506,11 +522,15 @@ sg_append_not_null_recipe(StringInfo buf, SGRelInfo *ri, const char *column)
 	char	   *conname;
 	const char *qcol = quote_identifier(column);
 
-	/*
-	 * Not "<table>_<column>_not_null": from 18 on, SET NOT NULL names its own
-	 * constraint so, and would have to choose another name while this one
-	 * exists (the recipe would leave "..._not_null1" behind).
-	 */
+#ifdef SG_HAVE_NOT_NULL_NOT_VALID
+	conname = ChooseConstraintName(ri->relname, column, "not_null",
+								   get_rel_namespace(ri->relid), NIL);
+	appendStringInfo(buf,
+					 "ALTER TABLE %s ADD CONSTRAINT %s NOT NULL %s NOT VALID;\n"
+					 "ALTER TABLE %s VALIDATE CONSTRAINT %s;",
+					 ri->qualified, quote_identifier(conname), qcol,
+					 ri->qualified, quote_identifier(conname));
+#else
 	conname = ChooseConstraintName(ri->relname, column, "not_null_check",
 								   get_rel_namespace(ri->relid), NIL);
 	appendStringInfo(buf,
@@ -522,6 +542,7 @@ sg_append_not_null_recipe(StringInfo buf, SGRelInfo *ri, const char *column)
 					 ri->qualified, quote_identifier(conname),
 					 ri->qualified, qcol,
 					 ri->qualified, quote_identifier(conname));
+#endif
 }
 
 /* Relations whose ALTER TABLE can scan or rewrite data */
@@ -560,6 +581,7 @@ sg_check_add_column_not_null_no_default(SGContext *ctx, Node *stmt)
 		StringInfoData recipe;
 		char	   *type;
 		const char *qcol;
+		const char *later;
 		Oid			typid;
 		int32		typmod;
 
@@ -593,14 +615,25 @@ sg_check_add_column_not_null_no_default(SGContext *ctx, Node *stmt)
 
 		type = sg_coldef_type_text(def);
 		qcol = quote_identifier(def->colname);
+#ifdef SG_HAVE_NOT_NULL_NOT_VALID
+		{
+			const char *qcon = quote_identifier(ChooseConstraintName(ri->relname, def->colname, "not_null",
+																	 get_rel_namespace(ri->relid), NIL));
+
+			later = psprintf("add its NOT NULL constraint NOT VALID, then validate it: ADD CONSTRAINT %s NOT NULL %s NOT VALID, then VALIDATE CONSTRAINT %s",
+							 qcon, qcol, qcon);
+		}
+#else
+		later = "prove it non-null with a validated CHECK before SET NOT NULL";
+#endif
 		initStringInfo(&recipe);
 		appendStringInfo(&recipe,
 						 "Every existing row needs a value, which only you can choose: as written, the statement fails on this table. "
 						 "Give the column that value as a non-volatile default (no rewrite, no scan), then drop the default if new rows must always supply one:\n"
 						 "ALTER TABLE %s ADD COLUMN %s %s NOT NULL DEFAULT <value>;\n"
 						 "ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT;\n"
-						 "-- or, if rows need different values: add the column without NOT NULL, backfill it, and prove it non-null with a validated CHECK before SET NOT NULL",
-						 ri->qualified, qcol, type, ri->qualified, qcol);
+						 "-- or, if rows need different values: add the column without NOT NULL, backfill it, and %s",
+						 ri->qualified, qcol, type, ri->qualified, qcol, later);
 
 		sg_report(ctx, ri, def->colname, AccessExclusiveLock,
 				  psprintf("ADD COLUMN \"%s\" NOT NULL without a default on non-empty table \"%s\"",
@@ -696,8 +729,7 @@ sg_check_primary_key_using_index(SGContext *ctx, SGRelInfo *ri, Constraint *con)
 	idx = (Form_pg_index) GETSTRUCT(tup);
 	initStringInfo(&recipe);
 	initStringInfo(&cols);
-	appendStringInfoString(&recipe,
-						   "Prove each key column non-null with a validated CHECK first; the primary key then skips the scan:\n");
+	appendStringInfoString(&recipe, SG_NOT_NULL_RECIPE_LEAD("each key column", "the primary key then skips the scan"));
 	for (int i = 0; i < idx->indnkeyatts; i++)
 	{
 		AttrNumber	attnum = idx->indkey.values[i];
@@ -732,6 +764,60 @@ sg_check_primary_key_using_index(SGContext *ctx, SGRelInfo *ri, Constraint *con)
 			  "The index exists already, but no validated CHECK constraint proves the key columns non-null, so every row is read while the lock is held.",
 			  recipe.data);
 }
+
+#ifdef SG_HAVE_NOT_NULL_NOT_VALID
+/*
+ * ADD CONSTRAINT ... NOT NULL col without NOT VALID (18+) is SET NOT NULL
+ * with a name of one's own: a new constraint scans the table (and each
+ * child) under the ACCESS EXCLUSIVE lock unless a validated CHECK proves
+ * the column non-null (tablecmds.c, set_attnotnull).  An existing valid
+ * constraint absorbs it; an existing NOT VALID one makes the server refuse
+ * it (pg_constraint.c, AdjustNotNullInheritance).
+ */
+static void
+sg_check_add_not_null_constraint(SGContext *ctx, SGRelInfo *ri, Constraint *con)
+{
+	const char *column;
+	AttrNumber	attnum;
+	HeapTuple	tup;
+	char	   *conname;
+	const char *qcon;
+	char	   *clause;
+
+	if (con->skip_validation || list_length(con->keys) != 1 ||
+		!IsA(linitial(con->keys), String))
+		return;
+	column = strVal(linitial(con->keys));
+	attnum = get_attnum(ri->relid, column);
+	if (attnum <= 0)
+		return;					/* the server reports it */
+	tup = findNotNullConstraintAttnum(ri->relid, attnum);
+	if (HeapTupleIsValid(tup))
+	{
+		heap_freetuple(tup);
+		return;
+	}
+	if (sg_not_null_proven(ri->relid, attnum))
+		return;
+
+	conname = con->conname ? con->conname :
+		ChooseConstraintName(ri->relname, column, "not_null",
+							 get_rel_namespace(ri->relid), NIL);
+	qcon = quote_identifier(conname);
+	clause = sg_text_clause(ctx, con->location);
+	sg_report(ctx, ri, column, AccessExclusiveLock,
+			  psprintf("adding NOT NULL constraint \"%s\" to column \"%s\" of table \"%s\" scans the whole table under an ACCESS EXCLUSIVE lock",
+					   conname, column, ri->display),
+			  "No validated CHECK constraint proves the column non-null, so every row is read while the lock is held.",
+			  psprintf("Add the constraint NOT VALID (brief lock, no scan), then validate it in its own transaction (SHARE UPDATE EXCLUSIVE: reads and writes continue):\n"
+					   "ALTER TABLE %s ADD %s%s NOT VALID;\n"
+					   "ALTER TABLE %s VALIDATE CONSTRAINT %s;",
+					   ri->qualified,
+					   clause && con->conname ? "" : psprintf("CONSTRAINT %s ", qcon),
+					   clause ? clause : psprintf("NOT NULL %s", quote_identifier(column)),
+					   ri->qualified, qcon));
+}
+#endif
 
 void
 sg_check_set_not_null(SGContext *ctx, Node *stmt)
@@ -770,6 +856,21 @@ sg_check_set_not_null(SGContext *ctx, Node *stmt)
 			sg_check_primary_key_using_index(ctx, ri, (Constraint *) cmd->def);
 			continue;
 		}
+#ifdef SG_HAVE_NOT_NULL_NOT_VALID
+		if (cmd->subtype == AT_AddConstraint && cmd->def != NULL &&
+			IsA(cmd->def, Constraint) &&
+			((Constraint *) cmd->def)->contype == CONSTR_NOTNULL)
+		{
+			if (ri == NULL)
+			{
+				ri = sg_alter_table_target(ctx, ats);
+				if (ri == NULL || !sg_rel_is_large(ctx, ri))
+					return;
+			}
+			sg_check_add_not_null_constraint(ctx, ri, (Constraint *) cmd->def);
+			continue;
+		}
+#endif
 
 		if (cmd->subtype != AT_SetNotNull || cmd->name == NULL)
 			continue;
@@ -809,8 +910,7 @@ sg_check_set_not_null(SGContext *ctx, Node *stmt)
 		}
 
 		initStringInfo(&recipe);
-		appendStringInfoString(&recipe,
-							   "Prove the column non-null with a validated CHECK first; SET NOT NULL then skips its scan:\n");
+		appendStringInfoString(&recipe, SG_NOT_NULL_RECIPE_LEAD("the column", "SET NOT NULL then skips its scan"));
 		sg_append_not_null_recipe(&recipe, ri, cmd->name);
 
 		sg_report(ctx, ri, cmd->name, AccessExclusiveLock,

@@ -16,9 +16,13 @@
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/relation.h"
+#include "access/xlog.h"
+#include "catalog/catalog.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_index.h"
 #include "commands/defrem.h"
+#include "replication/logicalrelation.h"
+#include "replication/slot.h"
 #include "storage/proc.h"
 #include "tcop/cmdtag.h"
 #include "tcop/utility.h"
@@ -109,21 +113,103 @@ sg_check_refresh_matview_not_concurrent(SGContext *ctx, Node *stmt)
 }
 
 /* ----------------------------------------------------------------
+ * REPACK (CONCURRENTLY), the recipe of vacuum_full and cluster on 19+
+ * ----------------------------------------------------------------
+ */
+#ifdef SG_HAVE_REPACK_CONCURRENTLY
+/*
+ * Why REPACK (CONCURRENTLY) would refuse the relation, in words, or NULL
+ * if it takes it: the checks of repack.c (check_concurrent_repack_requirements,
+ * and ExecRepack for partitioned tables); it decodes the changes made
+ * meanwhile from the WAL in a slot of its own, and applies them by the
+ * replica identity index.
+ */
+static const char *
+sg_repack_concurrently_refusal(SGRelInfo *ri)
+{
+	Relation	rel;
+	const char *why = NULL;
+
+	if (ri->relkind == RELKIND_PARTITIONED_TABLE)
+		return "it does not take a partitioned table, only its partitions one by one";
+	if (wal_level < WAL_LEVEL_REPLICA)
+		return "it needs wal_level replica or higher";
+	if (max_repack_replication_slots <= 0)
+		return "it needs a replication slot, and max_repack_replication_slots is 0";
+	rel = try_relation_open(ri->relid, AccessShareLock);
+	if (rel == NULL)
+		return "the table is gone";
+	if (IsCatalogRelation(rel) || IsToastRelation(rel))
+		why = "it does not take system catalogs";
+	else if (rel->rd_rel->relpersistence != RELPERSISTENCE_PERMANENT)
+		why = "it takes only permanent tables, and this one is unlogged";
+	else if (rel->rd_rel->relreplident == REPLICA_IDENTITY_NOTHING)
+		why = "it does not take a table with REPLICA IDENTITY NOTHING";
+	else if (rel->rd_rel->relreplident == REPLICA_IDENTITY_FULL)
+		why = "it does not take a table with REPLICA IDENTITY FULL";
+	else if (!OidIsValid(GetRelationIdentityOrPK(rel)))
+		/* rd_pkindex is filled in by the index list that looked */
+		why = OidIsValid(rel->rd_pkindex) && rel->rd_ispkdeferrable ?
+			"its primary key is deferrable, and it has no replica identity index" :
+			"the table has no primary key and no replica identity index";
+	relation_close(rel, AccessShareLock);
+	return why;
+}
+#endif
+
+/* the words before a REPACK (CONCURRENTLY) recipe */
+#define SG_REPACK_CONCURRENTLY_LEAD \
+	"holds the ACCESS EXCLUSIVE lock only to swap the files at the end (run it outside a transaction block)"
+
+/* ----------------------------------------------------------------
  * vacuum_full
  * ----------------------------------------------------------------
  */
-static void
-sg_report_vacuum_full(SGContext *ctx, SGRelInfo *ri, const char *extra)
+
+/*
+ * Plain VACUUM instead, and an online repack tool for the space; "why" is
+ * what comes first (REPACK (CONCURRENTLY) refusing the table), or "".
+ */
+static char *
+sg_plain_vacuum_recipe(SGRelInfo *ri, const char *why)
 {
+	return psprintf("%sPlain VACUUM makes the space reusable without blocking:\n"
+					"VACUUM (ANALYZE) %s;\n"
+					"-- to give the space back to the operating system online, use an online repack tool, e.g. in a shell: pg_repack --table=%s --dbname=%s",
+					why, ri->qualified, sg_shell_word(ri->qualified),
+					sg_database_word());
+}
+
+/*
+ * "REPACK (CONCURRENTLY) cannot ...: <why>. " where it exists and refuses
+ * the table, or "" where it does not exist; NULL where it takes the table.
+ */
+static const char *
+sg_repack_refusal_words(SGRelInfo *ri)
+{
+#ifdef SG_HAVE_REPACK_CONCURRENTLY
+	const char *why = sg_repack_concurrently_refusal(ri);
+
+	return why ? psprintf("REPACK (CONCURRENTLY) cannot rebuild table \"%s\": %s. ", ri->display, why) : NULL;
+#else
+	return "";
+#endif
+}
+
+static void
+sg_report_vacuum_full(SGContext *ctx, SGRelInfo *ri, const char *extra,
+					  bool analyze)
+{
+	const char *refusal = sg_repack_refusal_words(ri);
+
 	sg_report(ctx, ri, NULL, AccessExclusiveLock,
 			  psprintf("VACUUM FULL rewrites table \"%s\" and blocks every read and write until it finishes",
 					   ri->display),
 			  extra,
-			  psprintf("Plain VACUUM makes the space reusable without blocking:\n"
-					   "VACUUM (ANALYZE) %s;\n"
-					   "-- to give the space back to the operating system online, use an online repack tool, e.g. in a shell: pg_repack --table=%s --dbname=%s",
-					   ri->qualified, sg_shell_word(ri->qualified),
-					   sg_database_word()));
+			  refusal ? sg_plain_vacuum_recipe(ri, refusal) :
+			  psprintf("REPACK (CONCURRENTLY) rewrites the table as VACUUM FULL does, and " SG_REPACK_CONCURRENTLY_LEAD ":\n"
+					   "REPACK (CONCURRENTLY%s) %s;",
+					   analyze ? ", ANALYZE" : "", ri->qualified));
 }
 
 void
@@ -131,9 +217,11 @@ sg_check_vacuum_full(SGContext *ctx, Node *stmt)
 {
 	VacuumStmt *vs = castNode(VacuumStmt, stmt);
 	ListCell   *lc;
+	bool		analyze;
 
 	if (!vs->is_vacuumcmd || !sg_option_is_true(vs->options, "full"))
 		return;
+	analyze = sg_option_is_true(vs->options, "analyze");
 
 	if (vs->rels == NIL)
 	{
@@ -143,7 +231,7 @@ sg_check_vacuum_full(SGContext *ctx, Node *stmt)
 		if (largest != NULL)
 			sg_report_vacuum_full(ctx, largest,
 								  psprintf("VACUUM FULL without a table list rewrites all %d tables of the database, one after another; this is the largest.",
-										   ntables));
+										   ntables), analyze);
 		return;
 	}
 
@@ -154,7 +242,7 @@ sg_check_vacuum_full(SGContext *ctx, Node *stmt)
 
 		if (ri == NULL || sg_rel_exempt(ctx, ri) || !sg_rel_is_large(ctx, ri))
 			continue;
-		sg_report_vacuum_full(ctx, ri, NULL);
+		sg_report_vacuum_full(ctx, ri, NULL, analyze);
 	}
 }
 
@@ -202,6 +290,7 @@ sg_check_cluster(SGContext *ctx, Node *stmt)
 	SGRelInfo  *ri;
 	char	   *extra = NULL;
 	char	   *recipe;
+	const char *refusal;
 
 	/* REPACK (CONCURRENTLY) holds ACCESS EXCLUSIVE only to swap the files */
 	if (sg_option_is_true(SG_REPACK_PARAMS(rs), "concurrently"))
@@ -232,25 +321,29 @@ sg_check_cluster(SGContext *ctx, Node *stmt)
 						 ntables);
 	}
 
-	if (SG_REPACK_IS_CLUSTER(rs))
+	refusal = sg_repack_refusal_words(ri);
+	if (refusal == NULL)
+		recipe = psprintf("REPACK (CONCURRENTLY) " SG_REPACK_CONCURRENTLY_LEAD ":\n"
+						  "REPACK (CONCURRENTLY) %s%s%s;",
+						  ri->qualified,
+						  SG_REPACK_BY_INDEX(rs) ? " USING INDEX" : "",
+						  rv != NULL && rs->indexname != NULL ?
+						  psprintf(" %s", quote_identifier(rs->indexname)) : "");
+	else if (!SG_REPACK_BY_INDEX(rs))
+		recipe = sg_plain_vacuum_recipe(ri, refusal);
+	else
 	{
 		/* CLUSTER ... USING marks the index clustered; pg_repack orders by it */
-		recipe = psprintf("Reorder the table online with a repack tool instead: mark the index (a brief SHARE UPDATE EXCLUSIVE lock, no rewrite), then repack:\n"
+		recipe = psprintf("%sReorder the table online with a repack tool instead: mark the index (a brief SHARE UPDATE EXCLUSIVE lock, no rewrite), then repack:\n"
 						  "%s"
 						  "-- in a shell: pg_repack --table=%s --dbname=%s (it orders the rows by the clustered index)",
+						  refusal,
 						  rv != NULL && rs->indexname != NULL ?
 						  psprintf("ALTER TABLE %s CLUSTER ON %s;\n", ri->qualified,
 								   quote_identifier(rs->indexname)) : "",
 						  sg_shell_word(ri->qualified),
 						  sg_database_word());
 	}
-	else
-		recipe = psprintf("REPACK (CONCURRENTLY) holds the ACCESS EXCLUSIVE lock only to swap the files at the end (it needs a primary key or replica identity index, and cannot run in a transaction block):\n"
-						  "REPACK (CONCURRENTLY) %s%s%s;",
-						  ri->qualified,
-						  SG_REPACK_BY_INDEX(rs) ? " USING INDEX" : "",
-						  rv != NULL && rs->indexname != NULL ?
-						  psprintf(" %s", quote_identifier(rs->indexname)) : "");
 
 	sg_report(ctx, ri, NULL, AccessExclusiveLock,
 			  psprintf("%s rewrites table \"%s\" and blocks every read and write until it finishes",

@@ -340,6 +340,22 @@ sg_describe_queue(Oid relid, LOCKMODE mode, TimestampTz since, bool waits_for_lo
 }
 
 /*
+ * An error while describing a failure for the user's error message: drop
+ * it (the user's error is what matters) but leave a trace at DEBUG1.
+ */
+static void
+sg_swallow_error(MemoryContext cxt, const char *what)
+{
+	ErrorData  *edata;
+
+	MemoryContextSwitchTo(cxt);
+	edata = CopyErrorData();
+	FlushErrorState();
+	elog(DEBUG1, "schemaguard: could not describe %s: %s", what, edata->message);
+	FreeErrorData(edata);
+}
+
+/*
  * The description of the lock queue for the DETAIL of a lock timeout, in
  * the current memory context, or NULL.  Never throws: this runs in a
  * PG_CATCH while another error is being handled.
@@ -359,8 +375,7 @@ sg_lock_queue_detail(Oid relid, LOCKMODE mode, TimestampTz since,
 	}
 	PG_CATCH();
 	{
-		MemoryContextSwitchTo(cxt);
-		FlushErrorState();
+		sg_swallow_error(cxt, "the sessions in the way");
 		detail = NULL;
 	}
 	PG_END_TRY();
@@ -426,7 +441,7 @@ sg_lock_retry_sleep(int ms)
  * The OIDs of the indexes on a table (valid or not), from pg_index; for
  * telling which INVALID index a failed CONCURRENTLY build left behind.
  */
-List *
+static List *
 sg_index_oids(Oid relid)
 {
 	List	   *result = NIL;
@@ -442,38 +457,69 @@ sg_index_oids(Oid relid)
 				F_OIDEQ, ObjectIdGetDatum(relid));
 	scan = systable_beginscan(rel, IndexIndrelidIndexId, true, NULL, 1, &key);
 	while (HeapTupleIsValid(tup = systable_getnext(scan)))
-	{
-		Form_pg_index idx = (Form_pg_index) GETSTRUCT(tup);
-
-		result = lappend_oid(result, idx->indexrelid);
-	}
+		result = lappend_oid(result, ((Form_pg_index) GETSTRUCT(tup))->indexrelid);
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
 	return result;
 }
 
-/* the table a CONCURRENTLY form builds or drops indexes on, or InvalidOid */
+/*
+ * Before a CONCURRENTLY form runs, note by OID what it works on (the
+ * names are resolved now: when it fails, the search_path may be the
+ * restricted one of an index build, and the names may resolve
+ * differently).  The table it builds indexes on is returned, or InvalidOid.
+ */
 Oid
-sg_concurrent_index_table(Node *stmt)
+sg_concurrent_leftovers_init(SGLeftovers *lo, Node *stmt)
 {
-	Oid			relid;
+	ListCell   *lc;
 
+	memset(lo, 0, sizeof(SGLeftovers));
 	if (IsA(stmt, IndexStmt) && ((IndexStmt *) stmt)->concurrent)
-		return RangeVarGetRelid(((IndexStmt *) stmt)->relation, NoLock, true);
-	if (IsA(stmt, ReindexStmt) &&
-		sg_option_is_true(((ReindexStmt *) stmt)->params, "concurrently"))
+		lo->table = RangeVarGetRelid(((IndexStmt *) stmt)->relation, NoLock, true);
+	else if (IsA(stmt, ReindexStmt) &&
+			 sg_option_is_true(((ReindexStmt *) stmt)->params, "concurrently") &&
+			 ((ReindexStmt *) stmt)->relation != NULL)
 	{
 		ReindexStmt *rs = (ReindexStmt *) stmt;
+		Oid			relid = RangeVarGetRelid(rs->relation, NoLock, true);
 
-		if (rs->relation == NULL)
-			return InvalidOid;
-		relid = RangeVarGetRelid(rs->relation, NoLock, true);
 		if (rs->kind == REINDEX_OBJECT_INDEX && OidIsValid(relid))
-			relid = IndexGetRelation(relid, true);
-		return rs->kind == REINDEX_OBJECT_TABLE || rs->kind == REINDEX_OBJECT_INDEX ?
-			relid : InvalidOid;
+			lo->table = IndexGetRelation(relid, true);
+		else if (rs->kind == REINDEX_OBJECT_TABLE)
+			lo->table = relid;
 	}
-	return InvalidOid;
+	else if (IsA(stmt, DropStmt) && ((DropStmt *) stmt)->concurrent &&
+			 ((DropStmt *) stmt)->removeType == OBJECT_INDEX)
+	{
+		foreach(lc, ((DropStmt *) stmt)->objects)
+		{
+			RangeVar   *rv = makeRangeVarFromNameList(castNode(List, lfirst(lc)));
+			Oid			idx = RangeVarGetRelid(rv, NoLock, true);
+
+			if (OidIsValid(idx))
+				lo->dropped = lappend_oid(lo->dropped, idx);
+		}
+	}
+	else if (IsA(stmt, AlterTableStmt))
+	{
+		AlterTableStmt *ats = (AlterTableStmt *) stmt;
+
+		foreach(lc, ats->cmds)
+		{
+			AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+			PartitionCmd *pc = (PartitionCmd *) cmd->def;
+
+			if (cmd->subtype == AT_DetachPartition && pc != NULL &&
+				IsA(pc, PartitionCmd) && pc->concurrent)
+			{
+				lo->parent = RangeVarGetRelid(ats->relation, NoLock, true);
+				lo->partition = RangeVarGetRelid(pc->name, NoLock, true);
+			}
+		}
+	}
+	lo->indexes_before = sg_index_oids(lo->table);
+	return lo->table;
 }
 
 /* is this an index marked INVALID? */
@@ -497,76 +543,49 @@ sg_qualified_relname(Oid relid)
  * What a failed CONCURRENTLY form left behind, and the statements that
  * clean it up:
  * - CREATE INDEX CONCURRENTLY and REINDEX ... CONCURRENTLY: the INVALID
- *   indexes on the table that were not there before the statement ("before"
- *   lists the indexes it had), dropped with DROP INDEX CONCURRENTLY;
+ *   indexes on the table that were not there before the statement,
+ *   dropped with DROP INDEX CONCURRENTLY;
  * - DROP INDEX CONCURRENTLY: an index it marked INVALID, dropped by
  *   running the statement again;
  * - DETACH PARTITION ... CONCURRENTLY: a partition left pending detach,
  *   finished with ... DETACH PARTITION ... FINALIZE.
  */
 static char *
-sg_describe_leftovers(Node *stmt, List *before)
+sg_describe_leftovers(SGLeftovers *lo)
 {
 	StringInfoData buf;
 	ListCell   *lc;
+	int			n = 0;
 
 	initStringInfo(&buf);
-	if (IsA(stmt, IndexStmt) || IsA(stmt, ReindexStmt))
+	foreach(lc, sg_index_oids(lo->table))
 	{
-		List	   *now = sg_index_oids(sg_concurrent_index_table(stmt));
-		int			n = 0;
+		Oid			idx = lfirst_oid(lc);
 
-		foreach(lc, now)
-		{
-			Oid			idx = lfirst_oid(lc);
-
-			if (list_member_oid(before, idx) || !sg_index_is_invalid(idx))
-				continue;
-			if (n++ == 0)
-				appendStringInfoString(&buf, "The failed build left an INVALID index, which slows every write to the table and is never used by queries. Drop it:");
-			appendStringInfo(&buf, "\nDROP INDEX CONCURRENTLY IF EXISTS %s;",
-							 sg_qualified_relname(idx));
-		}
+		if (list_member_oid(lo->indexes_before, idx) || !sg_index_is_invalid(idx))
+			continue;
+		if (n++ == 0)
+			appendStringInfoString(&buf, "The failed build left an INVALID index, which slows every write to the table and is never used by queries. Drop it:");
+		appendStringInfo(&buf, "\nDROP INDEX CONCURRENTLY IF EXISTS %s;",
+						 sg_qualified_relname(idx));
 	}
-	else if (IsA(stmt, DropStmt) && ((DropStmt *) stmt)->concurrent &&
-			 ((DropStmt *) stmt)->removeType == OBJECT_INDEX)
+	foreach(lc, lo->dropped)
 	{
-		foreach(lc, ((DropStmt *) stmt)->objects)
-		{
-			RangeVar   *rv = makeRangeVarFromNameList(castNode(List, lfirst(lc)));
-			Oid			idx = RangeVarGetRelid(rv, NoLock, true);
+		Oid			idx = lfirst_oid(lc);
 
-			if (!OidIsValid(idx) || !sg_index_is_invalid(idx))
-				continue;
-			appendStringInfo(&buf, "%sThe index %s is now INVALID: queries no longer use it, but writes still maintain it. Run the drop again:\nDROP INDEX CONCURRENTLY IF EXISTS %s;",
-							 buf.len > 0 ? "\n" : "", sg_qualified_relname(idx),
-							 sg_qualified_relname(idx));
-		}
+		if (!sg_index_is_invalid(idx))
+			continue;
+		appendStringInfo(&buf, "%sThe index %s is now INVALID: queries no longer use it, but writes still maintain it. Run the drop again:\nDROP INDEX CONCURRENTLY IF EXISTS %s;",
+						 buf.len > 0 ? "\n" : "", sg_qualified_relname(idx),
+						 sg_qualified_relname(idx));
 	}
-	else if (IsA(stmt, AlterTableStmt))
-	{
-		AlterTableStmt *ats = (AlterTableStmt *) stmt;
-
-		foreach(lc, ats->cmds)
-		{
-			AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
-			PartitionCmd *pc = (PartitionCmd *) cmd->def;
-			Oid			part;
-			Oid			parent;
-
-			if (cmd->subtype != AT_DetachPartition || pc == NULL ||
-				!IsA(pc, PartitionCmd) || !pc->concurrent)
-				continue;
-			part = RangeVarGetRelid(pc->name, NoLock, true);
-			parent = RangeVarGetRelid(ats->relation, NoLock, true);
-			if (!OidIsValid(part) || !OidIsValid(parent) ||
-				!has_superclass(part) || !PartitionHasPendingDetach(part))
-				continue;
-			appendStringInfo(&buf, "The partition %s is left pending detach: it no longer receives rows from %s, but the detach is not finished. Finish it:\nALTER TABLE %s DETACH PARTITION %s FINALIZE;",
-							 sg_qualified_relname(part), sg_qualified_relname(parent),
-							 sg_qualified_relname(parent), sg_qualified_relname(part));
-		}
-	}
+	if (OidIsValid(lo->parent) && OidIsValid(lo->partition) &&
+		get_rel_name(lo->partition) != NULL &&
+		has_superclass(lo->partition) && PartitionHasPendingDetach(lo->partition))
+		appendStringInfo(&buf, "%sThe partition %s is left pending detach: it no longer receives rows from %s, but the detach is not finished. Finish it:\nALTER TABLE %s DETACH PARTITION %s FINALIZE;",
+						 buf.len > 0 ? "\n" : "",
+						 sg_qualified_relname(lo->partition), sg_qualified_relname(lo->parent),
+						 sg_qualified_relname(lo->parent), sg_qualified_relname(lo->partition));
 	return buf.len > 0 ? buf.data : NULL;
 }
 
@@ -575,19 +594,18 @@ sg_describe_leftovers(Node *stmt, List *before)
  * a PG_CATCH, like sg_lock_queue_detail).
  */
 char *
-sg_concurrent_leftovers_hint(Node *stmt, List *before)
+sg_concurrent_leftovers_hint(SGLeftovers *lo)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	char	   *hint = NULL;
 
 	PG_TRY();
 	{
-		hint = sg_describe_leftovers(stmt, before);
+		hint = sg_describe_leftovers(lo);
 	}
 	PG_CATCH();
 	{
-		MemoryContextSwitchTo(cxt);
-		FlushErrorState();
+		sg_swallow_error(cxt, "what the statement left behind");
 		hint = NULL;
 	}
 	PG_END_TRY();

@@ -308,7 +308,7 @@ typedef struct SGLockRun
 	int			retries;		/* retries done */
 	TimestampTz since;			/* when the current attempt began */
 	const char *held;			/* a strong lock that prevented a retry */
-	List	   *indexes_before; /* CONCURRENTLY index forms: the table's indexes */
+	SGLeftovers leftovers;		/* CONCURRENTLY forms: what they work on */
 } SGLockRun;
 
 static void
@@ -339,7 +339,7 @@ sg_rethrow(ErrorData *edata, Node *stmt, SGGuardResult *guard,
 	sg_append_line(&detail, edata->detail);
 	sg_append_line(&hint, edata->hint);
 	if (run->concurrent)
-		sg_append_line(&hint, sg_concurrent_leftovers_hint(stmt, run->indexes_before));
+		sg_append_line(&hint, sg_concurrent_leftovers_hint(&run->leftovers));
 
 	if (edata->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE &&
 		(guard->nestlevel >= 0 || queue != NULL))
@@ -401,7 +401,7 @@ sg_ProcessUtility(SG_PROCESS_UTILITY_ARGS)
 	MemoryContext cxt = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
 	SGDropStatement outer;
-	SGLockRun	run = {false, false, false, false, 0, 0, NULL, NIL};
+	SGLockRun	run = {0};
 
 	/* what the parse-tree rules judged in an earlier statement is done */
 	if (context == PROCESS_UTILITY_TOPLEVEL)
@@ -415,10 +415,9 @@ sg_ProcessUtility(SG_PROCESS_UTILITY_ARGS)
 		run.concurrent = sg_is_concurrent_form(stmt);
 		if (run.concurrent)
 		{
-			/* they wait for the transactions that write to the table */
-			guard.wait_relid = sg_concurrent_index_table(stmt);
+			/* index builds wait for the transactions that write to the table */
+			guard.wait_relid = sg_concurrent_leftovers_init(&run.leftovers, stmt);
 			guard.wait_mode = ShareLock;
-			run.indexes_before = sg_index_oids(guard.wait_relid);
 		}
 	}
 	if ((run.watch || sg_statement_has_rules(stmt)) && sg_guard_active())

@@ -270,9 +270,17 @@ extern char *sg_lock_queue_detail(Oid relid, LOCKMODE mode, TimestampTz since,
 extern char *sg_xact_strong_lock_text(void);
 extern int	sg_lock_retry_pause_ms(int retry);
 extern void sg_lock_retry_sleep(int ms);
-extern List *sg_index_oids(Oid relid);
-extern Oid	sg_concurrent_index_table(Node *stmt);
-extern char *sg_concurrent_leftovers_hint(Node *stmt, List *before);
+typedef struct SGLeftovers
+{
+	Oid			table;			/* CREATE INDEX / REINDEX ... CONCURRENTLY */
+	List	   *indexes_before; /* the table's indexes before it ran */
+	List	   *dropped;		/* DROP INDEX CONCURRENTLY: the indexes */
+	Oid			parent;			/* DETACH PARTITION ... CONCURRENTLY */
+	Oid			partition;
+} SGLeftovers;
+
+extern Oid	sg_concurrent_leftovers_init(SGLeftovers *lo, Node *stmt);
+extern char *sg_concurrent_leftovers_hint(SGLeftovers *lo);
 
 /* table rewrites (rules_rewrite.c) */
 extern void sg_rewrite_reset(void);

@@ -143,18 +143,21 @@ CREATE TABLE folders (id bigint PRIMARY KEY, parent_id int REFERENCES folders);
 -- ADD COLUMN ... REFERENCES
 ALTER TABLE pets ADD COLUMN vet_id int REFERENCES owners (id);
 -- named like an id, no foreign key
-CREATE TABLE audit_log (id bigint PRIMARY KEY, account_id int, batch_id serial, ID smallint);
+CREATE TABLE audit_log (id bigint PRIMARY KEY, account_id int, batch_id serial);
+CREATE TABLE audit_log2 (id smallint, at timestamptz);
 ALTER TABLE audit_log ALTER COLUMN account_id TYPE smallint;
 -- not fired: references a key no wider (kinds.id runs out first, and
--- prefer_bigint_pk said so), bigint, a name that does not say id, the
--- primary key (prefer_bigint_pk's), a composite key's columns are judged
+-- prefer_bigint_pk said so), bigint, a name that does not say id
 CREATE TABLE pets4 (id bigint PRIMARY KEY, kind_id int REFERENCES kinds,
                     owner_id bigint REFERENCES owners, age int, idx int, paid smallint);
+-- not fired: the primary key (prefer_bigint_pk's, which warns)
+CREATE TABLE pets6 (id int PRIMARY KEY);
 -- the recipe's statement, as the hint prints it (under another table name)
 CREATE TABLE pets5 (id bigint PRIMARY KEY, owner_id bigint REFERENCES owners);
 -- exempt: temporary tables
-CREATE TEMP TABLE pets_tmp (id bigint, owner_id int REFERENCES owners);
-DROP TABLE pets_tmp;
+CREATE TEMP TABLE owners_tmp (id bigint PRIMARY KEY);
+CREATE TEMP TABLE pets_tmp (id bigint, owner_id int REFERENCES owners_tmp, vet_id int);
+DROP TABLE pets_tmp, owners_tmp;
 RESET schemaguard.rules;
 
 -- =====================================================================
@@ -172,9 +175,15 @@ CREATE INDEX names_note_index_for_the_search_screen_and_the_export_job_and_repor
 ALTER TABLE names ADD COLUMN "A Quoted Column Name With Spaces That Goes On And On Past The Limit" text;
 ALTER TABLE names ADD CONSTRAINT names_note_is_not_empty_and_shorter_than_one_thousand_characters
     CHECK (length(note) BETWEEN 1 AND 1000);
--- renames
+-- renames (let through by the rename rules, which come first)
+BEGIN;
+SET LOCAL schemaguard.allow = 'rename_column';
 ALTER TABLE names RENAME COLUMN note TO note_written_by_the_customer_support_agent_during_the_first_call;
+ROLLBACK;
+BEGIN;
+SET LOCAL schemaguard.allow = 'rename_relation';
 ALTER TABLE names RENAME TO names_table_renamed_to_something_much_longer_than_postgres_allows;
+ROLLBACK;
 -- other objects
 CREATE SEQUENCE invoice_number_sequence_for_the_european_union_subsidiary_companies;
 CREATE VIEW names_view_that_shows_everything_about_names_for_the_reporting_team AS SELECT * FROM names;
@@ -263,8 +272,8 @@ DROP TABLE sessions, tickets, tags, accounts, accounts_b, devices,
     users, logins, sessions2, tickets2,
     visits, visits2, visits3, products, products2, products3, products4,
     countries, countries2, countries3, invoices, invoices2, invoices3, invoices4,
-    everything, names, hooks, docs, hooks2, hooks3, pets, pets2, pets3, pets4, pets5,
-    kinds, folders, owners, audit_log, names_63_bytes_long_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx,
+    everything, names, hooks, docs, hooks2, hooks3, pets, pets2, pets3, pets4, pets5, pets6,
+    kinds, folders, owners, audit_log, audit_log2, names_63_bytes_long_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx,
     customer_subscription_renewal_reminder_notifications_sent_log_2 CASCADE;
 DROP DOMAIN doc2, doc, docb;
 DROP FUNCTION show_violation(text);

@@ -71,11 +71,15 @@ ALTER TABLE fk_multi ADD FOREIGN KEY (a, b) REFERENCES fk_customers (id, region)
 CREATE TABLE fk_pk (customer_id bigint PRIMARY KEY REFERENCES fk_customers);
 CREATE TABLE fk_uniq (customer_id bigint REFERENCES fk_customers, n int, UNIQUE (customer_id, n));
 -- a partial index whose predicate follows from the key being NOT NULL
+BEGIN;
 CREATE TABLE fk_partial (id bigint, customer_id bigint REFERENCES fk_customers);
 CREATE INDEX ON fk_partial (customer_id) WHERE customer_id IS NOT NULL;
+COMMIT;
 -- a hash index, for one column
+BEGIN;
 CREATE TABLE fk_hash (id bigint, customer_id bigint REFERENCES fk_customers);
 CREATE INDEX ON fk_hash USING hash (customer_id);
+COMMIT;
 -- do not count: another predicate, an expression, another access method
 BEGIN;
 CREATE TABLE fk_nope (id bigint, customer_id bigint REFERENCES fk_customers, flag bool);
@@ -141,7 +145,8 @@ ALTER TABLE fk_gone ADD FOREIGN KEY (customer_id) REFERENCES fk_customers;
 ROLLBACK TO SAVEPOINT s;
 COMMIT;
 -- temporary tables
-CREATE TEMP TABLE fk_tmp (id bigint, customer_id bigint REFERENCES fk_customers);
+CREATE TEMP TABLE fk_tmp_customers (id bigint PRIMARY KEY);
+CREATE TEMP TABLE fk_tmp (id bigint, customer_id bigint REFERENCES fk_tmp_customers);
 -- allowed deliberately: logged, not reported
 BEGIN;
 SET LOCAL schemaguard.allow = 'foreign_key_without_index';
@@ -193,6 +198,6 @@ $$);
 SET schemaguard.mode = off;
 DROP TABLE fk_orders, fk_orders2, fk_orders4, fk_orders5, fk_lines, fk_multi,
     fk_pk, fk_uniq, fk_partial, fk_hash, fk_nope, fk_invalid, fk_events,
-    fk_events2, fk_gone, fk_tmp, fk_allowed, fk_off, fk_off2, fk_warn,
+    fk_events2, fk_gone, fk_tmp, fk_tmp_customers, fk_allowed, fk_off, fk_off2, fk_warn,
     fk_customers;
 RESET schemaguard.mode;

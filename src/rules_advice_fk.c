@@ -284,7 +284,7 @@ sg_fk_recipe(SGContext *ctx, SGRelInfo *ri, const char *nspname,
 	}
 	return psprintf("Build the index without blocking writes, in a statement of its own outside a transaction block "
 					"(CREATE INDEX CONCURRENTLY cannot run inside one; with a migration tool, a migration of its own "
-					"that runs without a transaction), ideally before the foreign key is added:\n"
+					"that runs without a transaction):\n"
 					"CREATE INDEX CONCURRENTLY %s ON %s (%s);",
 					quote_identifier(idxname), qualified, colstext);
 }
@@ -800,12 +800,14 @@ sg_check_script_fks(SGContext *ctx, Node *stmt)
 		}
 		display = psprintf("%s.%s", nspname, rv->relname);
 		refid = RangeVarGetRelid(con->pktable, NoLock, true);
-		conname = con->conname ? psprintf("foreign key \"%s\"", con->conname) :
-			pstrdup("foreign key");
+		/* the name the server will choose, when the statement gives none */
+		conname = con->conname ? con->conname :
+			ChooseConstraintName(rv->relname, sg_names_text(cols, "_", false),
+								 "fkey", nspid, NIL);
 		sg_report_column_object(ctx, nspname, rv->relname,
 								list_length(cols) == 1 ? strVal(linitial(cols)) : NULL,
 								display,
-								psprintf("%s of table \"%s\" (%s) has no index that starts with its columns",
+								psprintf("foreign key \"%s\" of table \"%s\" (%s) has no index that starts with its columns",
 										 conname, display, sg_names_text(cols, ", ", false)),
 								sg_fk_detail(OidIsValid(refid) ? sg_rel_display(refid) : con->pktable->relname,
 											 display, cols),

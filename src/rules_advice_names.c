@@ -123,8 +123,9 @@ sg_add_strings(List **names, const char *kind, List *strings)
 	}
 }
 
+/* the word for an object type, in "<kind> name ... is N bytes long" */
 static const char *
-sg_define_kind(ObjectType kind)
+sg_kind_word(ObjectType kind)
 {
 	switch (kind)
 	{
@@ -133,9 +134,36 @@ sg_define_kind(ObjectType kind)
 		case OBJECT_COLLATION:
 			return "collation";
 		case OBJECT_TYPE:
+		case OBJECT_DOMAIN:
 			return "type";
+		case OBJECT_COLUMN:
+		case OBJECT_ATTRIBUTE:
+			return "column";
+		case OBJECT_TABCONSTRAINT:
+		case OBJECT_DOMCONSTRAINT:
+			return "constraint";
+		case OBJECT_TABLE:
+		case OBJECT_FOREIGN_TABLE:
+			return "table";
+		case OBJECT_VIEW:
+		case OBJECT_MATVIEW:
+			return "view";
+		case OBJECT_INDEX:
+			return "index";
+		case OBJECT_SEQUENCE:
+			return "sequence";
+		case OBJECT_SCHEMA:
+			return "schema";
+		case OBJECT_FUNCTION:
+		case OBJECT_PROCEDURE:
+		case OBJECT_ROUTINE:
+			return "function";
+		case OBJECT_TRIGGER:
+			return "trigger";
+		case OBJECT_POLICY:
+			return "policy";
 		default:
-			return "object";
+			return "new";
 	}
 }
 
@@ -217,7 +245,7 @@ sg_created_names(Node *stmt)
 				RenameStmt *rs = (RenameStmt *) stmt;
 
 				if (!sg_rv_is_temp(rs->relation))
-					sg_add_name(&names, "new name", rs->newname);
+					sg_add_name(&names, sg_kind_word(rs->renameType), rs->newname);
 				break;
 			}
 		case T_CreateSchemaStmt:
@@ -234,7 +262,7 @@ sg_created_names(Node *stmt)
 
 				/* an operator's name is made of symbols, never truncated */
 				if (ds->kind != OBJECT_OPERATOR)
-					sg_add_last_name(&names, sg_define_kind(ds->kind), ds->defnames);
+					sg_add_last_name(&names, sg_kind_word(ds->kind), ds->defnames);
 				break;
 			}
 		case T_CompositeTypeStmt:

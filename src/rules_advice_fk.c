@@ -239,20 +239,6 @@ sg_table_foreign_keys(Oid relid)
  * ----------------------------------------------------------------
  */
 
-/* "a, b" quoted, and "a_b" for an index name */
-static char *
-sg_names_text(List *cols, const char *sep, bool quote)
-{
-	StringInfoData buf;
-	ListCell   *lc;
-
-	initStringInfo(&buf);
-	foreach(lc, cols)
-		appendStringInfo(&buf, "%s%s", foreach_current_index(lc) > 0 ? sep : "",
-						 quote ? quote_identifier(strVal(lfirst(lc))) : strVal(lfirst(lc)));
-	return buf.data;
-}
-
 /*
  * The index to build: in the transaction when the table is new (a plain
  * CREATE INDEX on an empty table is quick), otherwise CONCURRENTLY, which
@@ -263,9 +249,9 @@ static char *
 sg_fk_recipe(SGContext *ctx, SGRelInfo *ri, const char *nspname,
 			 const char *relname, Oid nspid, List *cols, bool new_table)
 {
-	char	   *idxname = ChooseRelationName(relname, sg_names_text(cols, "_", false),
+	char	   *idxname = ChooseRelationName(relname, sg_name_list(cols, "_", false),
 											 "idx", nspid, false);
-	char	   *colstext = sg_names_text(cols, ", ", true);
+	char	   *colstext = sg_name_list(cols, ", ", true);
 	char	   *qualified = quote_qualified_identifier(nspname, relname);
 
 	if (new_table)
@@ -296,7 +282,7 @@ sg_fk_detail(const char *refdisplay, const char *display, List *cols)
 					"with no index that starts with those columns, each lookup reads the whole table while the referenced row stays locked, "
 					"so deletes slow down as the table grows and pile up behind each other.",
 					refdisplay ? refdisplay : "the referenced table", display,
-					sg_names_text(cols, ", ", false));
+					sg_name_list(cols, ", ", false));
 }
 
 static char *
@@ -330,7 +316,7 @@ sg_fk_report(SGContext *ctx, SGForeignKey *fk, const char *why)
 	sg_report(ctx, ri, list_length(cols) == 1 ? strVal(linitial(cols)) : NULL,
 			  NoLock,
 			  psprintf("foreign key \"%s\" of table \"%s\" (%s) has no index that starts with its columns%s",
-					   fk->conname, ri->display, sg_names_text(cols, ", ", false), why),
+					   fk->conname, ri->display, sg_name_list(cols, ", ", false), why),
 			  sg_fk_detail(sg_rel_display(fk->confrelid), ri->display, cols),
 			  sg_fk_recipe(ctx, ri, ri->nspname, ri->relname,
 						   get_rel_namespace(ri->relid), cols,
@@ -568,40 +554,58 @@ sg_index_elem_names(List *params)
 	return names;
 }
 
-/* a PRIMARY KEY or UNIQUE constraint (of a table or a column) covering cols */
-static bool
-sg_constraint_covers(Node *node, const char *column, List *cols)
+/*
+ * The constraints of a CREATE TABLE's elements (or of column definitions),
+ * those of a column written as table constraints: a column's PRIMARY KEY
+ * or UNIQUE with the column as its key, its REFERENCES with the column as
+ * the referencing one.
+ */
+static List *
+sg_element_constraints(List *elts)
 {
-	Constraint *con;
-
-	if (node == NULL || !IsA(node, Constraint))
-		return false;
-	con = (Constraint *) node;
-	if (con->contype != CONSTR_PRIMARY && con->contype != CONSTR_UNIQUE)
-		return false;
-	if (column != NULL)
-		return sg_keys_lead_with(list_make1(makeString((char *) column)), cols);
-	return sg_keys_lead_with(con->keys, cols);
-}
-
-static bool
-sg_elements_cover(List *elts, List *cols)
-{
+	List	   *result = NIL;
 	ListCell   *lc;
 
 	foreach(lc, elts)
 	{
 		Node	   *n = lfirst(lc);
+		ListCell   *lc2;
 
-		if (IsA(n, ColumnDef))
+		if (n == NULL)
+			continue;
+		if (!IsA(n, ColumnDef))
 		{
-			ListCell   *lc2;
-
-			foreach(lc2, ((ColumnDef *) n)->constraints)
-				if (sg_constraint_covers(lfirst(lc2), ((ColumnDef *) n)->colname, cols))
-					return true;
+			if (IsA(n, Constraint))
+				result = lappend(result, n);
+			continue;
 		}
-		else if (sg_constraint_covers(n, NULL, cols))
+		foreach(lc2, ((ColumnDef *) n)->constraints)
+		{
+			Constraint *con = copyObject(lfirst_node(Constraint, lc2));
+			List	   *col = list_make1(makeString(((ColumnDef *) n)->colname));
+
+			if (con->contype == CONSTR_FOREIGN)
+				con->fk_attrs = col;
+			else
+				con->keys = col;
+			result = lappend(result, con);
+		}
+	}
+	return result;
+}
+
+/* a PRIMARY KEY or UNIQUE constraint among the elements covering cols */
+static bool
+sg_elements_cover(List *elts, List *cols)
+{
+	ListCell   *lc;
+
+	foreach(lc, sg_element_constraints(elts))
+	{
+		Constraint *con = lfirst(lc);
+
+		if ((con->contype == CONSTR_PRIMARY || con->contype == CONSTR_UNIQUE) &&
+			sg_keys_lead_with(con->keys, cols))
 			return true;
 	}
 	return false;
@@ -639,11 +643,7 @@ sg_statement_covers(Node *stmt, RangeVar *rv, List *cols)
 		{
 			AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
 
-			if (cmd->subtype == AT_AddConstraint &&
-				sg_constraint_covers(cmd->def, NULL, cols))
-				return true;
-			if (cmd->subtype == AT_AddColumn && cmd->def != NULL &&
-				IsA(cmd->def, ColumnDef) &&
+			if ((cmd->subtype == AT_AddConstraint || cmd->subtype == AT_AddColumn) &&
 				sg_elements_cover(list_make1(cmd->def), cols))
 				return true;
 		}
@@ -664,41 +664,19 @@ sg_script_covers(SGContext *ctx, RangeVar *rv, List *cols)
 	return false;
 }
 
-/* The foreign keys (Constraint nodes) a CREATE or ALTER TABLE adds */
-static void
-sg_add_fk(List **fks, List **colsets, Node *node, const char *column)
+/* The foreign keys among the elements, with their referencing columns */
+static List *
+sg_element_fks(List *elts)
 {
-	Constraint *con;
-
-	if (node == NULL || !IsA(node, Constraint))
-		return;
-	con = (Constraint *) node;
-	if (con->contype != CONSTR_FOREIGN)
-		return;
-	*fks = lappend(*fks, con);
-	*colsets = lappend(*colsets, column ? list_make1(makeString((char *) column)) :
-					   con->fk_attrs);
-}
-
-static void
-sg_add_fks_of(List **fks, List **colsets, List *elts)
-{
+	List	   *fks = NIL;
 	ListCell   *lc;
 
-	foreach(lc, elts)
+	foreach(lc, sg_element_constraints(elts))
 	{
-		Node	   *n = lfirst(lc);
-
-		if (IsA(n, ColumnDef))
-		{
-			ListCell   *lc2;
-
-			foreach(lc2, ((ColumnDef *) n)->constraints)
-				sg_add_fk(fks, colsets, lfirst(lc2), ((ColumnDef *) n)->colname);
-		}
-		else
-			sg_add_fk(fks, colsets, n, NULL);
+		if (((Constraint *) lfirst(lc))->contype == CONSTR_FOREIGN)
+			fks = lappend(fks, lfirst(lc));
 	}
+	return fks;
 }
 
 /* the live table's attribute numbers of the columns; false if one is missing */
@@ -723,18 +701,15 @@ sg_check_script_fks(SGContext *ctx, Node *stmt)
 {
 	RangeVar   *rv;
 	List	   *fks = NIL;
-	List	   *colsets = NIL;
 	Oid			relid;
-	ListCell   *lc,
-			   *lc2;
+	ListCell   *lc;
 
 	if (IsA(stmt, CreateStmt))
 	{
 		CreateStmt *cs = (CreateStmt *) stmt;
 
 		rv = cs->relation;
-		sg_add_fks_of(&fks, &colsets, cs->tableElts);
-		sg_add_fks_of(&fks, &colsets, cs->constraints);
+		fks = sg_element_fks(list_concat(list_copy(cs->tableElts), cs->constraints));
 	}
 	else
 	{
@@ -747,10 +722,8 @@ sg_check_script_fks(SGContext *ctx, Node *stmt)
 		{
 			AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
 
-			if (cmd->subtype == AT_AddConstraint)
-				sg_add_fk(&fks, &colsets, cmd->def, NULL);
-			else if (cmd->subtype == AT_AddColumn)
-				sg_add_fks_of(&fks, &colsets, list_make1(cmd->def));
+			if (cmd->subtype == AT_AddConstraint || cmd->subtype == AT_AddColumn)
+				fks = list_concat(fks, sg_element_fks(list_make1(cmd->def)));
 		}
 	}
 	if (fks == NIL || rv == NULL || rv->relpersistence == RELPERSISTENCE_TEMP ||
@@ -764,10 +737,10 @@ sg_check_script_fks(SGContext *ctx, Node *stmt)
 		OidIsValid(relid))
 		return;
 
-	forboth(lc, fks, lc2, colsets)
+	foreach(lc, fks)
 	{
 		Constraint *con = lfirst(lc);
-		List	   *cols = lfirst(lc2);
+		List	   *cols = con->fk_attrs;
 		int16	   *keys = palloc(sizeof(int16) * Max(list_length(cols), 1));
 		char	   *nspname;
 		Oid			nspid;
@@ -802,13 +775,13 @@ sg_check_script_fks(SGContext *ctx, Node *stmt)
 		refid = RangeVarGetRelid(con->pktable, NoLock, true);
 		/* the name the server will choose, when the statement gives none */
 		conname = con->conname ? con->conname :
-			ChooseConstraintName(rv->relname, sg_names_text(cols, "_", false),
+			ChooseConstraintName(rv->relname, sg_name_list(cols, "_", false),
 								 "fkey", nspid, NIL);
 		sg_report_column_object(ctx, nspname, rv->relname,
 								list_length(cols) == 1 ? strVal(linitial(cols)) : NULL,
 								display,
 								psprintf("foreign key \"%s\" of table \"%s\" (%s) has no index that starts with its columns",
-										 conname, display, sg_names_text(cols, ", ", false)),
+										 conname, display, sg_name_list(cols, ", ", false)),
 								sg_fk_detail(OidIsValid(refid) ? sg_rel_display(refid) : con->pktable->relname,
 											 display, cols),
 								sg_fk_recipe(ctx, OidIsValid(relid) ? sg_relinfo_oid(ctx, relid) : NULL,

@@ -252,6 +252,7 @@ extern char *sg_coldef_type_text(ColumnDef *def);
 extern void sg_append_not_null_recipe(StringInfo buf, SGRelInfo *ri,
 									  const char *column);
 extern SGRelInfo *sg_alter_table_target(SGContext *ctx, AlterTableStmt *ats);
+extern char *sg_name_list(List *names, const char *sep, bool quote);
 extern char *sg_partitioned_index_recipe(SGContext *ctx, IndexStmt *is,
 										 SGRelInfo *ri, const char *rest);
 extern SGRelInfo *sg_largest_table_in(SGContext *ctx, Oid nspid, int *ntables);

@@ -175,6 +175,7 @@ static List *
 sg_created_names(Node *stmt)
 {
 	List	   *names = NIL;
+	RangeVar   *rel = NULL;		/* the relation the names belong to */
 	ListCell   *lc;
 
 	switch (nodeTag(stmt))
@@ -184,8 +185,7 @@ sg_created_names(Node *stmt)
 			{
 				CreateStmt *cs = (CreateStmt *) stmt;
 
-				if (sg_rv_is_temp(cs->relation))
-					break;
+				rel = cs->relation;
 				sg_add_name(&names, IsA(stmt, CreateStmt) ? "table" : "foreign table",
 							cs->relation->relname);
 				sg_add_elements(&names, cs->tableElts);
@@ -196,8 +196,9 @@ sg_created_names(Node *stmt)
 			{
 				CreateTableAsStmt *ct = (CreateTableAsStmt *) stmt;
 
-				if (ct->into == NULL || sg_rv_is_temp(ct->into->rel))
+				if (ct->into == NULL)
 					break;
+				rel = ct->into->rel;
 				sg_add_name(&names, ct->objtype == OBJECT_MATVIEW ?
 							"materialized view" : "table", ct->into->rel->relname);
 				sg_add_strings(&names, "column", ct->into->colNames);
@@ -207,27 +208,24 @@ sg_created_names(Node *stmt)
 			{
 				ViewStmt   *vs = (ViewStmt *) stmt;
 
-				if (sg_rv_is_temp(vs->view))
-					break;
+				rel = vs->view;
 				sg_add_name(&names, "view", vs->view->relname);
 				sg_add_strings(&names, "column", vs->aliases);
 				break;
 			}
 		case T_IndexStmt:
-			if (!sg_rv_is_temp(((IndexStmt *) stmt)->relation))
-				sg_add_name(&names, "index", ((IndexStmt *) stmt)->idxname);
+			rel = ((IndexStmt *) stmt)->relation;
+			sg_add_name(&names, "index", ((IndexStmt *) stmt)->idxname);
 			break;
 		case T_CreateSeqStmt:
-			if (!sg_rv_is_temp(((CreateSeqStmt *) stmt)->sequence))
-				sg_add_name(&names, "sequence",
-							((CreateSeqStmt *) stmt)->sequence->relname);
+			rel = ((CreateSeqStmt *) stmt)->sequence;
+			sg_add_name(&names, "sequence", rel->relname);
 			break;
 		case T_AlterTableStmt:
 			{
 				AlterTableStmt *ats = (AlterTableStmt *) stmt;
 
-				if (sg_rv_is_temp(ats->relation))
-					break;
+				rel = ats->relation;
 				foreach(lc, ats->cmds)
 				{
 					AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
@@ -244,8 +242,8 @@ sg_created_names(Node *stmt)
 			{
 				RenameStmt *rs = (RenameStmt *) stmt;
 
-				if (!sg_rv_is_temp(rs->relation))
-					sg_add_name(&names, sg_kind_word(rs->renameType), rs->newname);
+				rel = rs->relation;
+				sg_add_name(&names, sg_kind_word(rs->renameType), rs->newname);
 				break;
 			}
 		case T_CreateSchemaStmt:
@@ -284,19 +282,19 @@ sg_created_names(Node *stmt)
 				sg_add_constraint_name(&names, ((AlterDomainStmt *) stmt)->def);
 			break;
 		case T_CreateTrigStmt:
-			if (!sg_rv_is_temp(((CreateTrigStmt *) stmt)->relation))
-				sg_add_name(&names, "trigger", ((CreateTrigStmt *) stmt)->trigname);
+			rel = ((CreateTrigStmt *) stmt)->relation;
+			sg_add_name(&names, "trigger", ((CreateTrigStmt *) stmt)->trigname);
 			break;
 		case T_CreateEventTrigStmt:
 			sg_add_name(&names, "event trigger", ((CreateEventTrigStmt *) stmt)->trigname);
 			break;
 		case T_CreatePolicyStmt:
-			if (!sg_rv_is_temp(((CreatePolicyStmt *) stmt)->table))
-				sg_add_name(&names, "policy", ((CreatePolicyStmt *) stmt)->policy_name);
+			rel = ((CreatePolicyStmt *) stmt)->table;
+			sg_add_name(&names, "policy", ((CreatePolicyStmt *) stmt)->policy_name);
 			break;
 		case T_RuleStmt:
-			if (!sg_rv_is_temp(((RuleStmt *) stmt)->relation))
-				sg_add_name(&names, "rule", ((RuleStmt *) stmt)->rulename);
+			rel = ((RuleStmt *) stmt)->relation;
+			sg_add_name(&names, "rule", ((RuleStmt *) stmt)->rulename);
 			break;
 		case T_CreateStatsStmt:
 			sg_add_last_name(&names, "statistics object",
@@ -305,6 +303,9 @@ sg_created_names(Node *stmt)
 		default:
 			break;
 	}
+	/* the objects of a temporary relation are exempt, as for every rule */
+	if (names != NIL && sg_rv_is_temp(rel))
+		return NIL;
 	return names;
 }
 

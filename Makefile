@@ -32,6 +32,8 @@ OBJS = \
 	src/rules_xact.o \
 	src/rules_dataloss.o \
 	src/rules_advice.o \
+	src/rules_advice_fk.o \
+	src/rules_advice_names.o \
 	src/locks.o \
 	src/lockqueue.o \
 	src/check.o \
@@ -45,7 +47,7 @@ PGFILEDESC = "schemaguard - safe schema changes for PostgreSQL"
 # pg_regress suites: sql/<name>.sql, expected/<name>.out
 REGRESS = setup settings guard_index guard_notnull guard_default \
 	guard_rename odd_statements guard_rewrite guard_constraint guard_maint \
-	guard_dataloss guard_advice guard_xact no_execution recipes check changelog changelog_tamper drift \
+	guard_dataloss guard_advice guard_fk_index guard_xact no_execution recipes check changelog changelog_tamper drift \
 	drift_manifest security
 REGRESS_OPTS = --load-extension=schemaguard
 

@@ -132,6 +132,20 @@ CREATE TEMP TABLE orders (id bigint, customer_id bigint);
 CREATE INDEX ON orders (customer_id);
 $$);
 
+-- the advice rules: a json column, an int column that references a bigint
+-- key, a name the server would truncate, and a foreign key no statement
+-- of the script (nor the live table) indexes
+SELECT statement, rule, level, object
+  FROM schemaguard.check($$
+CREATE TABLE payments (id bigint PRIMARY KEY, order_id int REFERENCES orders,
+                       customer_id bigint REFERENCES customers, raw json);
+CREATE INDEX payments_order_idx ON payments (order_id);
+CREATE INDEX payments_customer_id_index_for_the_monthly_statements_and_reminders
+    ON payments (customer_id);
+ALTER TABLE orders ADD FOREIGN KEY (customer_id) REFERENCES customers;
+$$)
+ ORDER BY statement, rule;
+
 -- statements about objects that do not exist: nothing (they would fail)
 SELECT * FROM schemaguard.check($$
 CREATE INDEX ON no_such_table (id);

@@ -9,10 +9,11 @@
 --
 SET schemaguard.table_size_threshold = '64kB';
 
--- orders is the database's largest table (larger than schemaguard.changelog)
+-- orders is the database's largest table (larger than schemaguard.changelog,
+-- which grows with every suite before this one)
 CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL, total numeric(10,2));
 CREATE INDEX orders_customer_idx ON orders (customer_id);
-INSERT INTO orders SELECT g, g % 100, g * 1.5 FROM generate_series(1, 40000) g;
+INSERT INTO orders SELECT g, g % 100, g * 1.5 FROM generate_series(1, 80000) g;
 CREATE TABLE tiny (id bigint PRIMARY KEY, note text);
 INSERT INTO tiny VALUES (1, 'one'), (2, 'two');
 VACUUM ANALYZE orders, tiny;

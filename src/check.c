@@ -115,6 +115,7 @@ sg_check(PG_FUNCTION_ARGS)
 							PROCESS_UTILITY_TOPLEVEL);
 			ctx.dry_run = true;
 			ctx.created_rels = created;
+			ctx.script = parsetrees;
 			sg_evaluate(&ctx, stmt);
 
 			foreach(vlc, ctx.violations)

@@ -131,6 +131,28 @@ const SGRule sg_rules[] = {
 	{"prefer_identity", SG_FAMILY_ADVICE, SG_LEVEL_OFF, {T_CreateStmt, T_AlterTableStmt},
 		sg_check_prefer_identity,
 	"a serial or bigserial column"},
+	{"prefer_jsonb", SG_FAMILY_ADVICE, SG_LEVEL_WARN, {T_CreateStmt, T_AlterTableStmt},
+		sg_check_prefer_jsonb,
+	"a json column (or a domain over json)"},
+	{"prefer_bigint_id", SG_FAMILY_ADVICE, SG_LEVEL_WARN, {T_CreateStmt, T_AlterTableStmt},
+		sg_check_prefer_bigint_id,
+	"an int or smallint column that references a wider key, or is named like an id"},
+
+	/* other advice */
+	{"foreign_key_without_index", SG_FAMILY_ADVICE, SG_LEVEL_WARN,
+		{T_CreateStmt, T_AlterTableStmt, T_DropStmt},
+		sg_check_foreign_key_without_index,
+	"a foreign key whose columns no index starts with, when its transaction commits"},
+	{"identifier_too_long", SG_FAMILY_ADVICE, SG_LEVEL_ERROR,
+		{T_CreateStmt, T_CreateForeignTableStmt, T_CreateTableAsStmt, T_ViewStmt,
+			T_IndexStmt, T_CreateSeqStmt, T_AlterTableStmt, T_RenameStmt,
+			T_CreateSchemaStmt, T_CreateFunctionStmt, T_DefineStmt,
+			T_CompositeTypeStmt, T_CreateEnumStmt, T_CreateRangeStmt,
+			T_CreateDomainStmt, T_AlterDomainStmt, T_CreateTrigStmt,
+			T_CreateEventTrigStmt, T_CreatePolicyStmt, T_RuleStmt,
+		T_CreateStatsStmt},
+		sg_check_identifier_too_long,
+	"a name longer than 63 bytes, which the server truncates, in a statement that creates or renames an object"},
 };
 
 const int	sg_num_rules = lengthof(sg_rules);
@@ -280,6 +302,23 @@ sg_evaluate(SGContext *ctx, Node *parsetree)
 	}
 	ctx->rule = NULL;
 	ctx->rule_index = -1;
+}
+
+/*
+ * Prepare a context for reporting a rule's violations outside
+ * sg_evaluate (the judgments made when a transaction commits).  False
+ * when the rule is off, or schemaguard.mode is.
+ */
+bool
+sg_context_set_rule(SGContext *ctx, const char *name)
+{
+	int			i = sg_rule_index(name);
+
+	if (i < 0 || sg_mode == SG_MODE_OFF || sg_rule_level(i) == SG_LEVEL_OFF)
+		return false;
+	ctx->rule = &sg_rules[i];
+	ctx->rule_index = i;
+	return true;
 }
 
 static SGViolation *

@@ -115,7 +115,7 @@ sg_added_constraints(AlterTableStmt *ats, ConstrType contype)
 	return result;
 }
 
-static char *
+char *
 sg_name_list(List *names, const char *sep, bool quote)
 {
 	StringInfoData buf;

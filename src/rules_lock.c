@@ -75,7 +75,7 @@ sg_relkind_word(char relkind)
  * concurrent builds on the partitions, and ATTACH PARTITION for each, after
  * which the parent index becomes valid by itself.
  */
-static char *
+char *
 sg_partitioned_index_recipe(SGContext *ctx, IndexStmt *is, SGRelInfo *ri,
 							const char *rest)
 {

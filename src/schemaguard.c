@@ -85,6 +85,7 @@ sg_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 	if (sg_prev_object_access)
 		sg_prev_object_access(access, classId, objectId, subId, arg);
 	sg_drop_object_access(access, classId, objectId, subId, arg);
+	sg_fk_object_access(access, classId, objectId, subId, arg);
 	sg_changelog_object_access(access, classId, objectId, subId, arg);
 }
 
@@ -109,6 +110,8 @@ _PG_init(void)
 static void
 sg_xact_callback(XactEvent event, void *arg)
 {
+	/* foreign keys are judged at pre-commit, before the changelog records */
+	sg_fk_xact(event);
 	switch (event)
 	{
 		case XACT_EVENT_COMMIT:

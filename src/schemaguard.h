@@ -109,6 +109,7 @@ typedef struct SGContext
 	bool		no_xact_block;	/* statement cannot run in a transaction
 								 * block: allow with SET, not SET LOCAL */
 	List	   *created_rels;	/* check(): RangeVars created by the script */
+	List	   *script;			/* check(): every RawStmt of the script */
 	AclMode		acl_any;		/* besides ownership, any of these privileges
 								 * lets the statement act on a relation */
 	bool		privileges_checked; /* the server has checked them already */
@@ -130,7 +131,7 @@ typedef enum SGFamily
 
 typedef void (*SGCheckFn) (SGContext *ctx, Node *stmt);
 
-#define SG_MAX_RULE_TAGS 2
+#define SG_MAX_RULE_TAGS 24
 
 /*
  * A guard rule.  Rules are data: one row in sg_rules (engine.c) with its
@@ -159,6 +160,7 @@ extern void sg_context_init(SGContext *ctx, const char *query,
 							int stmt_location, int stmt_len,
 							ProcessUtilityContext putil_context);
 extern void sg_evaluate(SGContext *ctx, Node *parsetree);
+extern bool sg_context_set_rule(SGContext *ctx, const char *name);
 extern void sg_raise_violations(SGContext *ctx);
 
 /*
@@ -221,6 +223,12 @@ extern char *sg_check_def_on_column(const char *def, const char *col,
 extern char *sg_index_def_on_column(const char *def, const char *col,
 									 const char *newcol, const char *newindex);
 extern char *sg_cut_statement(const char *query, int location, int len);
+typedef struct SGLongName
+{
+	char	   *written;		/* the name as written, folded */
+	char	   *stored;			/* truncated, as the server stores it */
+} SGLongName;
+extern char *sg_text_long_names(SGContext *ctx, List **names);
 extern const char *sg_lock_name(LOCKMODE mode);
 extern const char *sg_lock_blocks(LOCKMODE mode);
 
@@ -244,6 +252,9 @@ extern char *sg_coldef_type_text(ColumnDef *def);
 extern void sg_append_not_null_recipe(StringInfo buf, SGRelInfo *ri,
 									  const char *column);
 extern SGRelInfo *sg_alter_table_target(SGContext *ctx, AlterTableStmt *ats);
+extern char *sg_name_list(List *names, const char *sep, bool quote);
+extern char *sg_partitioned_index_recipe(SGContext *ctx, IndexStmt *is,
+										 SGRelInfo *ri, const char *rest);
 extern SGRelInfo *sg_largest_table_in(SGContext *ctx, Oid nspid, int *ntables);
 
 /* lock levels and schemaguard.lock_timeout (locks.c) */
@@ -386,5 +397,16 @@ extern void sg_check_prefer_timestamptz(SGContext *ctx, Node *stmt);
 extern void sg_check_prefer_text(SGContext *ctx, Node *stmt);
 extern void sg_check_ban_char(SGContext *ctx, Node *stmt);
 extern void sg_check_prefer_identity(SGContext *ctx, Node *stmt);
+extern void sg_check_prefer_jsonb(SGContext *ctx, Node *stmt);
+extern void sg_check_prefer_bigint_id(SGContext *ctx, Node *stmt);
+
+/* identifiers the server truncates (rules_advice_names.c) */
+extern void sg_check_identifier_too_long(SGContext *ctx, Node *stmt);
+
+/* foreign keys without an index, judged at pre-commit (rules_advice_fk.c) */
+extern void sg_check_foreign_key_without_index(SGContext *ctx, Node *stmt);
+extern void sg_fk_object_access(ObjectAccessType access, Oid classId,
+								Oid objectId, int subId, void *arg);
+extern void sg_fk_xact(XactEvent event);
 
 #endif							/* SCHEMAGUARD_H */

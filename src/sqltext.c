@@ -16,7 +16,9 @@
 #include "parser/scanner.h"
 #include "parser/scansup.h"
 #include "storage/lockdefs.h"
+#include "mb/pg_wchar.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/memutils.h"
 
 #include "schemaguard.h"
@@ -141,7 +143,14 @@ sg_scan(const char *text, bool conforming, int *ntokens, SGToken **tokens)
 	volatile int cap = 32;
 	SGToken    *volatile toks = MemoryContextAlloc(caller, sizeof(SGToken) * cap);
 	volatile bool ok = true;
+	int			save_client_min_messages = client_min_messages;
 
+	/*
+	 * The scanner truncates a name longer than NAMEDATALEN - 1 with a NOTICE,
+	 * which the client saw when the statement was parsed: not again.
+	 */
+	if (client_min_messages < WARNING)
+		client_min_messages = WARNING;
 	MemoryContextSwitchTo(scancxt);
 	PG_TRY();
 	{
@@ -173,6 +182,7 @@ sg_scan(const char *text, bool conforming, int *ntokens, SGToken **tokens)
 	{
 		ErrorData  *edata;
 
+		client_min_messages = save_client_min_messages;
 		MemoryContextSwitchTo(caller);
 		edata = CopyErrorData();
 		if (edata->elevel != ERROR ||
@@ -186,6 +196,7 @@ sg_scan(const char *text, bool conforming, int *ntokens, SGToken **tokens)
 		ok = false;
 	}
 	PG_END_TRY();
+	client_min_messages = save_client_min_messages;
 	MemoryContextSwitchTo(caller);
 	MemoryContextDelete(scancxt);
 
@@ -781,4 +792,62 @@ sg_text_with_type(SGContext *ctx, int type_location, const char *replacement)
 	while (end > start && isspace((unsigned char) text[end - 1]))
 		end--;
 	return psprintf("%.*s%s%s", start, text, replacement, text + end);
+}
+
+/*
+ * The names written in the statement that the scanner truncated to
+ * NAMEDATALEN - 1 bytes (cut at a character boundary of the database
+ * encoding), as SGLongName entries in *names, and the statement's text
+ * with each of them written as the server stores it.  NULL, and no names,
+ * when the text is not available or cannot be read.  A Unicode-escaped
+ * name (U&"...") is not looked at.
+ */
+char *
+sg_text_long_names(SGContext *ctx, List **names)
+{
+	char	   *text = sg_statement_text(ctx);
+	int			ntok;
+	SGToken    *toks;
+	StringInfoData buf;
+	int			copied = 0;
+
+	*names = NIL;
+	if (text == NULL || !sg_tokenize(text, &ntok, &toks))
+		return NULL;
+	initStringInfo(&buf);
+	for (int i = 0; i < ntok; i++)
+	{
+		char	   *word = sg_token_text(text, toks, ntok, i);
+		char	   *name;
+		int			len;
+		SGLongName *ln;
+
+		if (!sg_is_name_start(word[0]) ||
+			((word[0] == 'u' || word[0] == 'U') && word[1] == '&'))
+			continue;
+		/* an unquoted word ends at the first character that is not a name's */
+		if (word[0] != '"')
+		{
+			int			n = 0;
+
+			while (word[n] != '\0' && (sg_is_name_start(word[n]) ||
+									   isdigit((unsigned char) word[n]) ||
+									   word[n] == '$'))
+				n++;
+			word[n] = '\0';
+		}
+		name = sg_word_name(word);
+		len = strlen(name);
+		if (len < NAMEDATALEN)
+			continue;
+		ln = palloc(sizeof(SGLongName));
+		ln->written = name;
+		ln->stored = pnstrdup(name, pg_mbcliplen(name, len, NAMEDATALEN - 1));
+		*names = lappend(*names, ln);
+		appendBinaryStringInfo(&buf, text + copied, toks[i].start - copied);
+		appendStringInfoString(&buf, quote_identifier(ln->stored));
+		copied = toks[i].start + strlen(word);
+	}
+	appendStringInfoString(&buf, text + copied);
+	return buf.data;
 }

@@ -26,6 +26,7 @@ OBJS = \
 	src/dropnet.o \
 	src/rules_lock.o \
 	src/rules_compat.o \
+	src/rules_compat_drop.o \
 	src/rules_rewrite.o \
 	src/rules_constraint.o \
 	src/rules_maint.o \

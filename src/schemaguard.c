@@ -337,6 +337,7 @@ sg_ProcessUtility(SG_PROCESS_UTILITY_ARGS)
 	if (!framed && guard.nestlevel < 0 && !internal)
 	{
 		sg_call_next(SG_PROCESS_UTILITY_CALL_ARGS);
+		sg_drop_finish();
 		/* nothing records what the drop rules let through here */
 		sg_drop_take_results(&guard.allowed, &guard.warnings);
 	}
@@ -364,6 +365,8 @@ sg_ProcessUtility(SG_PROCESS_UTILITY_ARGS)
 			sg_utility_leave();
 		if (guard.nestlevel >= 0)
 			AtEOXact_GUC(true, guard.nestlevel);
+		/* an error here abandons the changelog frame with the transaction */
+		sg_drop_finish();
 		sg_drop_take_results(&guard.allowed, &guard.warnings);
 		if (framed)
 			sg_changelog_end(&frame, pstmt, queryString, guard.allowed,

@@ -44,6 +44,7 @@ PGFILEDESC = "schemaguard - safe schema changes for PostgreSQL"
 
 # pg_regress suites: sql/<name>.sql, expected/<name>.out
 REGRESS = setup settings guard_index guard_notnull guard_default \
+	guard_compat_drop \
 	guard_rename odd_statements guard_rewrite guard_constraint guard_maint \
 	guard_dataloss guard_advice guard_xact no_execution recipes check changelog changelog_tamper drift \
 	drift_manifest security

@@ -84,6 +84,31 @@
  */
 
 /*
+ * The catalog row of an object, or NULL.  pg_attrdef is looked up by its
+ * own index: before 17 get_catalog_object_by_oid() does not know it.
+ */
+static HeapTuple
+sg_catalog_row(Relation catalog, Oid objid)
+{
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+
+	if (RelationGetRelid(catalog) != AttrDefaultRelationId)
+		return get_catalog_object_by_oid(catalog,
+										 get_object_attnum_oid(RelationGetRelid(catalog)),
+										 objid);
+	ScanKeyInit(&key, Anum_pg_attrdef_oid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(objid));
+	scan = systable_beginscan(catalog, AttrDefaultOidIndexId, true, NULL, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+		tup = heap_copytuple(tup);
+	systable_endscan(scan);
+	return tup;
+}
+
+/*
  * Was this catalog row inserted by the current transaction and not updated
  * since?  An object created earlier and replaced in this transaction
  * (CREATE OR REPLACE, ALTER) has an updated row, and is judged.
@@ -92,9 +117,7 @@ static bool
 sg_catalog_row_created_in_xact(Oid classid, Oid objid)
 {
 	Relation	catalog = table_open(classid, AccessShareLock);
-	HeapTuple	tup = get_catalog_object_by_oid(catalog,
-												get_object_attnum_oid(classid),
-												objid);
+	HeapTuple	tup = sg_catalog_row(catalog, objid);
 	bool		created = false;
 
 	if (HeapTupleIsValid(tup))
@@ -133,8 +156,7 @@ sg_owning_relation(const ObjectAddress *addr)
 			return InvalidOid;
 	}
 	catalog = table_open(addr->classId, AccessShareLock);
-	tup = get_catalog_object_by_oid(catalog, get_object_attnum_oid(addr->classId),
-									addr->objectId);
+	tup = sg_catalog_row(catalog, addr->objectId);
 	if (HeapTupleIsValid(tup))
 	{
 		bool		isnull;
@@ -151,11 +173,13 @@ sg_owning_relation(const ObjectAddress *addr)
  * The objects that use this one, as "view public.v2", "function
  * public.f(integer)", "table column public.people.mood": every normal
  * dependency on it (on a relation, also on its columns) of an object that
- * is not part of it.  A view is named for its rewrite rule.  subid 0 means
+ * is not part of it.  A view is named for its rewrite rule.  A table with
+ * rows, or a column of one, is left out: CASCADE loses its data, and
+ * drop_table or drop_column judges it as it goes (as an error).  subid 0 means
  * the whole object.  NIL when nothing in the catalog uses it.
  */
 static List *
-sg_dependents(Oid classid, Oid objid, int32 subid)
+sg_dependents(SGContext *ctx, Oid classid, Oid objid, int32 subid)
 {
 	Relation	depRel;
 	ScanKeyData key[3];
@@ -197,6 +221,16 @@ sg_dependents(Oid classid, Oid objid, int32 subid)
 			continue;
 		if (addr.classId == RewriteRelationId && OidIsValid(owner))
 			ObjectAddressSet(addr, RelationRelationId, owner);
+		/* a table with rows, or a column of one: the data-loss rules judge it */
+		if (addr.classId == RelationRelationId)
+		{
+			SGRelInfo  *ri = sg_relinfo_oid(ctx, addr.objectId);
+
+			if (ri != NULL && (ri->relkind == RELKIND_RELATION ||
+							   ri->relkind == RELKIND_PARTITIONED_TABLE) &&
+				!sg_rel_exempt(ctx, ri) && sg_rel_has_rows(ctx, ri))
+				continue;
+		}
 		type = getObjectTypeDescription(&addr, true);
 		identity = getObjectIdentity(&addr, true);
 		if (type == NULL || identity == NULL)
@@ -294,10 +328,10 @@ sg_scan_evidence(Oid relid, bool *recent)
  * object, so the server refuses it with its own error listing them.
  */
 static List *
-sg_cascade_victims(DropBehavior behavior, Oid classid, Oid objid, int32 subid,
-				   bool *refused)
+sg_cascade_victims(SGContext *ctx, DropBehavior behavior, Oid classid,
+				   Oid objid, int32 subid, bool *refused)
 {
-	List	   *deps = sg_dependents(classid, objid, subid);
+	List	   *deps = sg_dependents(ctx, classid, objid, subid);
 
 	*refused = deps != NIL && behavior != DROP_CASCADE;
 	return deps;
@@ -378,7 +412,7 @@ sg_check_drop_view(SGContext *ctx, Node *stmt)
 		if (sg_rel_exempt(ctx, ri) ||
 			(ri->relkind != RELKIND_VIEW && ri->relkind != RELKIND_MATVIEW))
 			continue;
-		deps = sg_cascade_victims(ds->behavior, RelationRelationId, ri->relid, 0, &refused);
+		deps = sg_cascade_victims(ctx, ds->behavior, RelationRelationId, ri->relid, 0, &refused);
 		if (refused)
 			continue;
 		sg_report_view(ctx, ri, NULL, deps);
@@ -433,7 +467,7 @@ sg_report_function(SGContext *ctx, Oid funcid, const char *via, List *deps)
 									   "Calls from application code and from PL/pgSQL bodies are not recorded in the catalog, so schemaguard cannot tell whether running code still calls it.",
 									   deps ? sg_victims_detail(deps) : NULL),
 					 psprintf("Deploy code that no longer calls %s first, then drop it (to change what it does, CREATE OR REPLACE %s keeps it in place):\n%s%s",
-							  name, kind, deps ? sg_victims_recipe_line(deps) : "",
+							  name, get_func_prokind(funcid) == PROKIND_PROCEDURE ? "PROCEDURE" : "FUNCTION", deps ? sg_victims_recipe_line(deps) : "",
 							  sg_recipe_allowed(ctx, NULL, true)));
 	sg_last_violation(ctx)->schema_name = get_namespace_name(get_func_namespace(funcid));
 	if (deps != NIL)
@@ -461,7 +495,7 @@ sg_check_drop_function(SGContext *ctx, Node *stmt)
 		sg_drop_judged_object(ctx, ProcedureRelationId, funcid);
 		if (sg_object_exempt(ProcedureRelationId, funcid, get_func_namespace(funcid)))
 			continue;
-		deps = sg_cascade_victims(ds->behavior, ProcedureRelationId, funcid, 0, &refused);
+		deps = sg_cascade_victims(ctx, ds->behavior, ProcedureRelationId, funcid, 0, &refused);
 		if (refused)
 			continue;
 		sg_report_function(ctx, funcid, NULL, deps);
@@ -548,7 +582,7 @@ sg_check_drop_type(SGContext *ctx, Node *stmt)
 		if (sg_object_exempt(TypeRelationId, typid, nspid) ||
 			sg_object_created_in_xact(TypeRelationId, typid))
 			continue;
-		deps = sg_cascade_victims(ds->behavior, TypeRelationId, typid, 0, &refused);
+		deps = sg_cascade_victims(ctx, ds->behavior, TypeRelationId, typid, 0, &refused);
 		if (refused)
 			continue;
 		sg_report_type(ctx, typid, NULL, deps);
@@ -567,7 +601,7 @@ static bool
 sg_trigger_facts(Oid trigid, Oid *relid, Oid *funcid, char **name)
 {
 	Relation	catalog = table_open(TriggerRelationId, AccessShareLock);
-	HeapTuple	tup = get_catalog_object_by_oid(catalog, Anum_pg_trigger_oid, trigid);
+	HeapTuple	tup = sg_catalog_row(catalog, trigid);
 	bool		found = false;
 
 	if (HeapTupleIsValid(tup) && !((Form_pg_trigger) GETSTRUCT(tup))->tgisinternal)
@@ -837,7 +871,7 @@ sg_check_drop_empty_table(SGContext *ctx, Node *stmt)
 			continue;			/* a table with rows is drop_table's */
 		/* DROP SCHEMA ... CASCADE drops the schema's other objects anyway */
 		if (t->via == NULL)
-			deps = sg_cascade_victims(ds->behavior, RelationRelationId, t->ri->relid, 0, &refused);
+			deps = sg_cascade_victims(ctx, ds->behavior, RelationRelationId, t->ri->relid, 0, &refused);
 		if (refused)
 			continue;
 		sg_report_empty_table(ctx, t->ri, t->via, deps);
@@ -887,7 +921,7 @@ sg_check_drop_empty_column(SGContext *ctx, Node *stmt)
 			continue;			/* a table with rows is drop_column's */
 		if ((attnum = get_attnum(ri->relid, cmd->name)) == InvalidAttrNumber)
 			continue;			/* IF EXISTS, or the statement reports it */
-		deps = sg_cascade_victims(cmd->behavior, RelationRelationId, ri->relid, attnum, &refused);
+		deps = sg_cascade_victims(ctx, cmd->behavior, RelationRelationId, ri->relid, attnum, &refused);
 		if (refused)
 			continue;
 		sg_report_empty_column(ctx, ri, cmd->name, NULL, deps);

@@ -282,6 +282,30 @@ INSERT INTO rcp_cases (n, rule, stmt, setup, teardown, recipe_teardown) VALUES
  (54, 'lock_table_no_timeout',
   $s$LOCK TABLE rcp."Orders" IN ACCESS EXCLUSIVE MODE$s$,
   $s$BEGIN; SET LOCAL lock_timeout = 0$s$, 'COMMIT', 'COMMIT');
+-- drops that break running code (compatibility): the recipe is the
+-- statement, deliberately allowed, once code no longer uses the object
+INSERT INTO rcp_cases (n, rule, stmt, setup) VALUES
+ (56, 'drop_view',
+  $s$DROP MATERIALIZED VIEW rcp.customer_codes$s$, NULL),
+ (57, 'drop_function',
+  $s$DROP FUNCTION rcp."Order Total"(bigint)$s$,
+  $s$SET schemaguard.mode = off; CREATE FUNCTION rcp."Order Total"(bigint) RETURNS numeric LANGUAGE sql AS 'SELECT 1.0'; RESET schemaguard.mode$s$),
+ (58, 'drop_type',
+  $s$DROP TYPE rcp."Mood"$s$,
+  $s$SET schemaguard.mode = off; CREATE TYPE rcp."Mood" AS ENUM ('ok'); RESET schemaguard.mode$s$),
+ (59, 'drop_trigger',
+  $s$DROP TRIGGER "Orders Touch" ON rcp."Orders"$s$,
+  $s$SET schemaguard.mode = off; CREATE FUNCTION rcp.touch() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END'; CREATE TRIGGER "Orders Touch" BEFORE UPDATE ON rcp."Orders" FOR EACH ROW EXECUTE FUNCTION rcp.touch(); RESET schemaguard.mode$s$),
+ (60, 'drop_default',
+  $s$ALTER TABLE rcp."Orders" ALTER COLUMN qty DROP DEFAULT$s$, NULL),
+ (61, 'drop_not_null',
+  $s$ALTER TABLE rcp."Orders" ALTER COLUMN qty DROP NOT NULL$s$, NULL),
+ (62, 'drop_empty_table',
+  $s$DROP TABLE rcp."Empty Jobs"$s$,
+  $s$SET schemaguard.mode = off; CREATE TABLE rcp."Empty Jobs" (id int, payload text); RESET schemaguard.mode$s$),
+ (63, 'drop_empty_column',
+  $s$ALTER TABLE rcp."Empty Jobs" DROP COLUMN payload$s$,
+  $s$SET schemaguard.mode = off; CREATE TABLE rcp."Empty Jobs" (id int, payload text); RESET schemaguard.mode$s$);
 -- the statement fails as written; the recipe needs the value rows get
 UPDATE rcp_cases SET fill = $$'eu'$$ WHERE n = 22;
 -- advice: the recipe is the statement with the advised type, so the two
@@ -432,6 +456,22 @@ UPDATE rcp_cases SET check_data = false WHERE n = 43;
 \set n 54
 \i :case_file
 \set n 55
+\i :case_file
+\set n 56
+\i :case_file
+\set n 57
+\i :case_file
+\set n 58
+\i :case_file
+\set n 59
+\i :case_file
+\set n 60
+\i :case_file
+\set n 61
+\i :case_file
+\set n 62
+\i :case_file
+\set n 63
 \i :case_file
 
 -- clean up

@@ -699,8 +699,16 @@ sg_column_default(Oid relid, AttrNumber attnum, char **expr, bool *notnull)
 	{
 		for (i = 0; i < desc->constr->num_defval; i++)
 		{
+			Node	   *node;
+
 			if (desc->constr->defval[i].adnum != attnum)
 				continue;
+			node = stringToNode(desc->constr->defval[i].adbin);
+			if (IsA(node, CoerceToDomain))
+				node = (Node *) ((CoerceToDomain *) node)->arg;
+			/* DEFAULT NULL: inserts that omit the column store NULL either way */
+			if (IsA(node, Const) && ((Const *) node)->constisnull)
+				break;
 			*expr = deparse_expression(stringToNode(desc->constr->defval[i].adbin),
 									   deparse_context_for(RelationGetRelationName(rel), relid),
 									   false, false);

@@ -231,6 +231,8 @@ extern const char *sg_lock_blocks(LOCKMODE mode);
 extern char *sg_shell_word(const char *s);
 extern char *sg_database_word(void);
 extern char *sg_recipe_allowed(SGContext *ctx, const char *sql, bool brief);
+extern char *sg_recipe_allowed_with(SGContext *ctx, const char *also,
+									const char *sql, bool brief);
 extern char *sg_recipe_dump_line(SGRelInfo *ri, bool data_only);
 extern char *sg_recipe_copy_column_line(SGRelInfo *ri, const char *column);
 extern char *sg_column_list(Oid relid);

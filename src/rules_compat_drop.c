@@ -649,7 +649,8 @@ sg_check_drop_trigger(SGContext *ctx, Node *stmt)
 		Oid			trigid;
 		Oid			funcid;
 
-		if (list_length(names) < 2)
+		/* trigger ON [[catalog.]schema.]table: the server reports other shapes */
+		if (list_length(names) < 2 || list_length(names) > 4)
 			continue;
 		trigname = strVal(llast(names));
 		ri = sg_relinfo_rv(ctx, makeRangeVarFromNameList(list_truncate(list_copy(names),

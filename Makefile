@@ -65,6 +65,8 @@ PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 PG_MAJOR := $(shell $(PG_CONFIG) --version 2>/dev/null | sed -E 's/^PostgreSQL ([0-9]+).*/\1/')
 ifeq ($(shell [ "0$(PG_MAJOR)" -ge 16 ] && echo yes),yes)
 REGRESS += guard_pg16
+else
+REGRESS += guard_pg15
 endif
 ifeq ($(shell [ "0$(PG_MAJOR)" -ge 18 ] && echo yes),yes)
 REGRESS += guard_pg18

@@ -306,6 +306,11 @@ INSERT INTO rcp_cases (n, rule, stmt, setup) VALUES
  (63, 'drop_empty_column',
   $s$ALTER TABLE rcp."Empty Jobs" DROP COLUMN payload$s$,
   $s$SET schemaguard.mode = off; CREATE TABLE rcp."Empty Jobs" (id int, payload text); RESET schemaguard.mode$s$);
+-- DROP SCHEMA ... CASCADE also drops the materialized view, whose size in
+-- drop_view's warning differs between versions: drop_view is case 56's
+UPDATE rcp_cases SET setup = $$SET schemaguard.rules = 'drop_view=off'$$,
+       teardown = 'RESET schemaguard.rules', recipe_teardown = 'RESET schemaguard.rules'
+ WHERE n = 36;
 -- the statement fails as written; the recipe needs the value rows get
 UPDATE rcp_cases SET fill = $$'eu'$$ WHERE n = 22;
 -- advice: the recipe is the statement with the advised type, so the two

@@ -262,6 +262,7 @@ sg_name_list(List *names)
  * What the statistics say about reads of an empty table (16 and later):
  * a DETAIL sentence, and *recent when the table, one of its partitions or
  * one of their indexes was scanned within schemaguard.recent_scan_window.
+ * NULL when the window is 0.
  */
 static char *
 sg_scan_evidence(Oid relid, bool *recent)
@@ -279,6 +280,9 @@ sg_scan_evidence(Oid relid, bool *recent)
 #endif
 
 	*recent = false;
+	/* scans are no evidence: they are not described either */
+	if (sg_recent_scan_window_s == 0)
+		return NULL;
 #if !SG_HAVE_LAST_SCAN
 	return pstrdup("PostgreSQL 15 does not record when a table was last scanned (last_seq_scan and last_idx_scan are new in 16), "
 				   "so schemaguard cannot tell whether running code still reads it.");
@@ -855,7 +859,7 @@ sg_report_empty_table(SGContext *ctx, SGRelInfo *ri, const char *via, List *deps
 	sg_report(ctx, ri, NULL, AccessExclusiveLock,
 			  psprintf("%sdropping empty %s \"%s\" breaks running code that uses it",
 					   via ? via : "", sg_relkind_word(ri->relkind), ri->display),
-			  sg_join_sentences(psprintf("No data is lost, but queries that use it fail as soon as this commits. %s", scans),
+			  sg_join_sentences(sg_join_sentences("No data is lost, but queries that use it fail as soon as this commits.", scans),
 								deps ? sg_victims_detail(deps) : NULL),
 			  psprintf("Deploy code that no longer uses %s first, then drop it:\n%s%s",
 					   ri->qualified, deps ? sg_victims_recipe_line(deps) : "",

@@ -8,7 +8,9 @@
 -- (setup sets the window to 0 for the other suites)
 SET schemaguard.recent_scan_window = '10min';
 CREATE TABLE queue (id bigint PRIMARY KEY, payload text);
-CREATE TABLE dead_queue (id bigint PRIMARY KEY, payload text);
+-- (building an index reads the table, and the statistics count that as a
+-- sequential scan: dead_queue has none)
+CREATE TABLE dead_queue (id bigint, payload text);
 CREATE TABLE idx_queue (id bigint PRIMARY KEY, payload text);
 CREATE TABLE ghost (id bigint, payload text);
 -- ghost has pages but no row visible to anyone: schemaguard reads it to

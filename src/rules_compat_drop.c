@@ -317,9 +317,13 @@ sg_scan_evidence(Oid relid, bool *recent)
 		pstrdup("since the statistics began");
 	if (last == 0)
 		return psprintf("The server's statistics record no scan of it %s, so it looks unused.", since);
-	return psprintf("The server's statistics record its last sequential scan at %s and its last index scan at %s: %s.",
-					last_seq != 0 ? timestamptz_to_str(last_seq) : "never",
-					last_idx != 0 ? timestamptz_to_str(last_idx) : "never",
+	return psprintf("The server's statistics record %s and %s: %s.",
+					last_seq != 0 ?
+					psprintf("its last sequential scan at %s", timestamptz_to_str(last_seq)) :
+					"no sequential scan",
+					last_idx != 0 ?
+					psprintf("its last index scan at %s", timestamptz_to_str(last_idx)) :
+					"no index scan",
 					*recent ?
 					psprintf("that is within schemaguard.recent_scan_window (%s), so running code still reads it", window) :
 					psprintf("not within schemaguard.recent_scan_window (%s)", window));

@@ -104,7 +104,7 @@ SELECT count(*) FILTER (WHERE warnings <> '{}'),
        count(*) FILTER (WHERE client_addr IS NOT NULL),
        count(*) FILTER (WHERE application_name = 'migrator')
   FROM schemaguard.changelog}),
-	# warnings: missing_lock_timeout (ALTER TABLE over TCP) and
+	# warnings: prefer_timestamptz (CREATE TABLE orders) and
 	# drop_empty_table (DROP TABLE app.scratch, which psql runs in a
 	# transaction of its own)
 	'2|1|1|1|1',

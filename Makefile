@@ -26,6 +26,7 @@ OBJS = \
 	src/dropnet.o \
 	src/rules_lock.o \
 	src/rules_compat.o \
+	src/rules_compat_drop.o \
 	src/rules_rewrite.o \
 	src/rules_constraint.o \
 	src/rules_maint.o \
@@ -46,6 +47,7 @@ PGFILEDESC = "schemaguard - safe schema changes for PostgreSQL"
 
 # pg_regress suites: sql/<name>.sql, expected/<name>.out
 REGRESS = setup settings guard_index guard_notnull guard_default \
+	guard_compat_drop \
 	guard_rename odd_statements guard_rewrite guard_constraint guard_maint \
 	guard_dataloss guard_advice guard_fk_index guard_xact no_execution recipes check changelog changelog_tamper drift \
 	drift_manifest security
@@ -64,6 +66,11 @@ PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 
 # statements that only newer servers have get suites of their own
 PG_MAJOR := $(shell $(PG_CONFIG) --version 2>/dev/null | sed -E 's/^PostgreSQL ([0-9]+).*/\1/')
+ifeq ($(shell [ "0$(PG_MAJOR)" -ge 16 ] && echo yes),yes)
+REGRESS += guard_pg16
+else
+REGRESS += guard_pg15
+endif
 ifeq ($(shell [ "0$(PG_MAJOR)" -ge 18 ] && echo yes),yes)
 REGRESS += guard_pg18
 endif

@@ -145,7 +145,7 @@ SET schemaguard.table_size_threshold = '64kB';
 
 -- the recipe, as the hint prints it, with the value every row gets
 ALTER TABLE public.accounts ADD COLUMN region text NOT NULL DEFAULT 'eu';
-ALTER TABLE public.accounts ALTER COLUMN region DROP DEFAULT;
+BEGIN; SET LOCAL lock_timeout = '5s'; SET LOCAL schemaguard.allow = 'drop_default'; ALTER TABLE public.accounts ALTER COLUMN region DROP DEFAULT; COMMIT;
 SELECT * FROM show_columns('accounts');
 SELECT * FROM show_checks('accounts');
 SELECT region, count(*) FROM accounts GROUP BY region ORDER BY region;

@@ -149,7 +149,7 @@ CREATE VIEW billing.bills AS SELECT * FROM billing.invoices;
 INSERT INTO billing.bills (id, customer, amount) VALUES (3001, 'new customer', 10);
 SELECT count(*) FROM billing.invoices WHERE id = 3001;
 -- and the last step, once nothing uses the old name
-BEGIN; SET LOCAL schemaguard.allow = 'rename_relation'; DROP VIEW billing.bills; ALTER TABLE billing.invoices RENAME TO bills; COMMIT;
+BEGIN; SET LOCAL schemaguard.allow = 'rename_relation, drop_view'; DROP VIEW billing.bills; ALTER TABLE billing.invoices RENAME TO bills; COMMIT;
 SELECT count(*) FROM billing.bills;
 -- the view depends on the table, not its name
 SELECT pg_get_viewdef('billing.big_invoices'::regclass) LIKE '%bills%' AS view_follows;

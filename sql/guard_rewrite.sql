@@ -198,7 +198,7 @@ UPDATE accounts SET visits_new = visits WHERE id BETWEEN 1 AND 2500;
 UPDATE accounts SET visits_new = visits WHERE id BETWEEN 2501 AND 5000;
 -- then switch in one short transaction (deliberately allowed)
 BEGIN;
-SET LOCAL schemaguard.allow = 'drop_column, rename_column';
+SET LOCAL schemaguard.allow = 'drop_column, rename_column, drop_trigger, drop_function';
 DROP TRIGGER accounts_visits_sync ON accounts;
 ALTER TABLE accounts DROP COLUMN visits;
 ALTER TABLE accounts RENAME COLUMN visits_new TO visits;

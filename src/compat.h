@@ -279,4 +279,44 @@ typedef JsonbInState SGJsonbState;
 #define SG_LOCAL_BEENTRY(idx) pgstat_get_local_beentry_by_index(idx)
 #endif
 
+/*
+ * FuncnameGetCandidates() reports what it did not find through an output
+ * argument from 19 on.
+ */
+#include "catalog/namespace.h"
+#if PG_VERSION_NUM < 190000
+#define SG_FUNCNAME_CANDIDATES(names) \
+	FuncnameGetCandidates((names), -1, NIL, false, false, false, true)
+#else
+static inline FuncCandidateList
+sg_funcname_candidates(List *names)
+{
+	int			flags;
+
+	return FuncnameGetCandidates(names, -1, NIL, false, false, false, true, &flags);
+}
+#define SG_FUNCNAME_CANDIDATES(names) sg_funcname_candidates(names)
+#endif
+
+/*
+ * The cumulative statistics record when a relation was last scanned from
+ * 16 on (pg_stat_all_tables.last_seq_scan; of an index, last_idx_scan):
+ * the transaction end of the last scan, 0 when none was recorded.  15
+ * records no time.
+ */
+#if PG_VERSION_NUM >= 160000
+#define SG_HAVE_LAST_SCAN 1
+#include "pgstat.h"
+static inline TimestampTz
+sg_rel_last_scan(Oid relid)
+{
+	PgStat_StatTabEntry *entry = pgstat_fetch_stat_tabentry(relid);
+
+	return entry != NULL ? entry->lastscan : 0;
+}
+#else
+#define SG_HAVE_LAST_SCAN 0
+#define sg_rel_last_scan(relid) ((TimestampTz) 0)
+#endif
+
 #endif							/* SCHEMAGUARD_COMPAT_H */

@@ -100,6 +100,30 @@ const SGRule sg_rules[] = {
 	{"rename_enum_value", SG_FAMILY_COMPAT, SG_LEVEL_ERROR, {T_AlterEnumStmt},
 		sg_check_rename_enum_value,
 	"renaming an enum value breaks running code that uses the old label"},
+	{"drop_view", SG_FAMILY_COMPAT, SG_LEVEL_WARN, {T_DropStmt},
+		sg_check_drop_view,
+	"dropping a view or materialized view (error when CASCADE drops objects that use it)"},
+	{"drop_function", SG_FAMILY_COMPAT, SG_LEVEL_WARN, {T_DropStmt},
+		sg_check_drop_function,
+	"dropping a function or procedure (error when CASCADE drops objects that use it)"},
+	{"drop_type", SG_FAMILY_COMPAT, SG_LEVEL_WARN, {T_DropStmt},
+		sg_check_drop_type,
+	"dropping a type or domain (error when CASCADE drops objects that use it)"},
+	{"drop_trigger", SG_FAMILY_COMPAT, SG_LEVEL_WARN, {T_DropStmt},
+		sg_check_drop_trigger,
+	"dropping a trigger: writes silently stop doing what it did"},
+	{"drop_default", SG_FAMILY_COMPAT, SG_LEVEL_WARN, {T_AlterTableStmt},
+		sg_check_drop_default,
+	"dropping a column default (error when the column is NOT NULL: inserts that omit it fail)"},
+	{"drop_not_null", SG_FAMILY_COMPAT, SG_LEVEL_WARN, {T_AlterTableStmt},
+		sg_check_drop_not_null,
+	"dropping NOT NULL lets NULLs reach code that assumes a value"},
+	{"drop_empty_table", SG_FAMILY_COMPAT, SG_LEVEL_WARN, {T_DropStmt},
+		sg_check_drop_empty_table,
+	"dropping an empty table (error when it was scanned within schemaguard.recent_scan_window, or CASCADE drops objects that use it)"},
+	{"drop_empty_column", SG_FAMILY_COMPAT, SG_LEVEL_WARN, {T_AlterTableStmt},
+		sg_check_drop_empty_column,
+	"dropping a column of an empty table (error when CASCADE drops objects that use it)"},
 
 	/* data loss */
 	{"drop_table", SG_FAMILY_DATALOSS, SG_LEVEL_ERROR, {T_DropStmt},
@@ -178,6 +202,22 @@ sg_rule_index(const char *name)
 			return i;
 	}
 	return -1;
+}
+
+/*
+ * Judge with the named rule from now on (the drop net, which picks the rule
+ * by what is dropped); false when the rule is off.
+ */
+bool
+sg_context_use_rule(SGContext *ctx, const char *name)
+{
+	int			i = sg_rule_index(name);
+
+	if (i < 0 || sg_rule_level(i) == SG_LEVEL_OFF)
+		return false;
+	ctx->rule = &sg_rules[i];
+	ctx->rule_index = i;
+	return true;
 }
 
 /*
@@ -444,10 +484,20 @@ sg_report_escalated(SGContext *ctx, SGRelInfo *ri, const char *column,
 					LOCKMODE lockmode, const char *what,
 					const char *extra_detail, const char *recipe)
 {
-	SGViolation *v;
-
 	sg_report(ctx, ri, column, lockmode, what, extra_detail, recipe);
-	v = llast(ctx->violations);
+	sg_escalate_last(ctx);
+}
+
+/*
+ * The violation just reported is at level error, whatever its rule's
+ * level, unless schemaguard.mode is warn: for the graver form of a rule
+ * whose default level is warn.
+ */
+void
+sg_escalate_last(SGContext *ctx)
+{
+	SGViolation *v = llast(ctx->violations);
+
 	v->level = (sg_mode == SG_MODE_WARN) ? SG_LEVEL_WARN : SG_LEVEL_ERROR;
 }
 

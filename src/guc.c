@@ -30,6 +30,7 @@ bool		sg_changelog_enabled = true;
 char	   *sg_migration = NULL;
 int			sg_table_size_threshold_kb = 1024;
 bool		sg_assume_large_tables = false;
+int			sg_recent_scan_window_s = 600;
 
 static char *sg_rules_string = NULL;
 static char *sg_allow_string = NULL;
@@ -364,6 +365,16 @@ sg_define_settings(void)
 							 PGC_SUSET,
 							 0,
 							 NULL, NULL, NULL);
+
+	DefineCustomIntVariable("schemaguard.recent_scan_window",
+							"A table scanned this recently counts as in use: dropping it is an error (PostgreSQL 16 and later).",
+							"0 means scans never count as evidence of use.",
+							&sg_recent_scan_window_s,
+							600,
+							0, INT_MAX,
+							PGC_SUSET,
+							GUC_UNIT_S,
+							NULL, NULL, NULL);
 
 	DefineCustomIntVariable("schemaguard.lock_timeout",
 							"Lock timeout applied to a guarded statement that would block traffic, when the session's lock_timeout is 0.",

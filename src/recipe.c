@@ -81,7 +81,21 @@ sg_shell_word(const char *s)
 char *
 sg_recipe_allowed(SGContext *ctx, const char *sql, bool brief)
 {
+	return sg_recipe_allowed_with(ctx, NULL, sql, brief);
+}
+
+/*
+ * The same, allowing another rule too (also, may be NULL): for recipes
+ * whose last step also drops a helper object an earlier step created.
+ */
+char *
+sg_recipe_allowed_with(SGContext *ctx, const char *also, const char *sql,
+					   bool brief)
+{
 	const char *rule = ctx->rule ? ctx->rule->name : "all";
+
+	if (also != NULL)
+		rule = psprintf("%s, %s", rule, also);
 
 	if (sql == NULL)
 		sql = sg_statement_text(ctx);

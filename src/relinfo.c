@@ -289,13 +289,32 @@ sg_heap_has_rows(Oid relid)
 		rel->rd_rel->relkind != RELKIND_INDEX)
 	{
 		Snapshot	snapshot = RegisterSnapshot(GetLatestSnapshot());
-		TableScanDesc scan = SG_TABLE_BEGINSCAN(rel, snapshot, 0, NULL);
-		TupleTableSlot *slot = table_slot_create(rel, NULL);
+		struct PgStat_TableStatus *pgstat_info = rel->pgstat_info;
+		bool		pgstat_enabled = rel->pgstat_enabled;
 
-		found = table_scan_getnextslot(scan, ForwardScanDirection, slot);
+		/*
+		 * schemaguard's look is not a read by running code: keep it out of
+		 * the statistics, whose last_seq_scan tells drop_empty_table that a
+		 * table is in use.
+		 */
+		rel->pgstat_info = NULL;
+		rel->pgstat_enabled = false;
+		PG_TRY();
+		{
+			TableScanDesc scan = SG_TABLE_BEGINSCAN(rel, snapshot, 0, NULL);
+			TupleTableSlot *slot = table_slot_create(rel, NULL);
 
-		ExecDropSingleTupleTableSlot(slot);
-		table_endscan(scan);
+			found = table_scan_getnextslot(scan, ForwardScanDirection, slot);
+
+			ExecDropSingleTupleTableSlot(slot);
+			table_endscan(scan);
+		}
+		PG_FINALLY();
+		{
+			rel->pgstat_info = pgstat_info;
+			rel->pgstat_enabled = pgstat_enabled;
+		}
+		PG_END_TRY();
 		UnregisterSnapshot(snapshot);
 	}
 

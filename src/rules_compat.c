@@ -157,9 +157,10 @@ sg_check_rename_relation(SGContext *ctx, Node *stmt)
 					   ri->relkind == RELKIND_RELATION || ri->relkind == RELKIND_PARTITIONED_TABLE ?
 					   " (a simple view is updatable)" : "",
 					   ri->qualified,
-					   sg_recipe_allowed(ctx, psprintf("DROP VIEW %s; %s", qnew,
+					   sg_recipe_allowed_with(ctx, "drop_view",
+											  psprintf("DROP VIEW %s; %s", qnew,
 													   sg_statement_text(ctx) ? sg_statement_text(ctx) : "<the statement>"),
-										 true)));
+											  true)));
 }
 
 /* ----------------------------------------------------------------
@@ -227,7 +228,7 @@ sg_check_rename_schema(SGContext *ctx, Node *stmt)
 							  "CREATE SCHEMA %s;\n%s"
 							  "-- deploy code that uses %s; once nothing uses %s:\n%s",
 							  qnew, views.data, qnew, qold,
-							  sg_recipe_allowed(ctx, drops.data, true)));
+							  sg_recipe_allowed_with(ctx, "drop_view", drops.data, true)));
 	sg_last_violation(ctx)->schema_name = pstrdup(rs->subname);
 }
 

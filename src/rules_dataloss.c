@@ -71,10 +71,18 @@ sg_is_schema_table(Form_pg_class form, void *arg)
  * drop_table
  * ----------------------------------------------------------------
  */
-void
-sg_check_drop_table(SGContext *ctx, Node *stmt)
+/*
+ * The existing tables a DROP statement drops, as SGDroppedTable: those
+ * DROP TABLE names, and those in the schemas DROP SCHEMA ... CASCADE
+ * drops (partitions counted with their parent), with the prefix of the
+ * message that names the schema.  Each is noted for the drop net, which
+ * leaves it to the parse-tree rules.  drop_table judges the non-empty
+ * ones, drop_empty_table the others.
+ */
+List *
+sg_drop_stmt_tables(SGContext *ctx, DropStmt *ds)
 {
-	DropStmt   *ds = castNode(DropStmt, stmt);
+	List	   *tables = NIL;
 	ListCell   *lc;
 
 	if (ds->removeType == OBJECT_TABLE)
@@ -83,13 +91,16 @@ sg_check_drop_table(SGContext *ctx, Node *stmt)
 		{
 			RangeVar   *rv = makeRangeVarFromNameList(castNode(List, lfirst(lc)));
 			SGRelInfo  *ri = sg_relinfo_rv(ctx, rv);
+			SGDroppedTable *t;
 
-			if (ri != NULL)
-				sg_drop_judged(ctx, ri->relid, NULL);
-			if (ri == NULL || sg_rel_exempt(ctx, ri) ||
-				!sg_is_table_kind(ri->relkind) || !sg_rel_has_rows(ctx, ri))
+			if (ri == NULL)
 				continue;
-			sg_report_drop_table(ctx, ri, NULL);
+			sg_drop_judged(ctx, ri->relid, NULL);
+			if (!sg_is_table_kind(ri->relkind))
+				continue;
+			t = palloc0(sizeof(SGDroppedTable));
+			t->ri = ri;
+			tables = lappend(tables, t);
 		}
 	}
 	else if (ds->removeType == OBJECT_SCHEMA && ds->behavior == DROP_CASCADE)
@@ -98,25 +109,40 @@ sg_check_drop_table(SGContext *ctx, Node *stmt)
 		{
 			const char *nspname = strVal(lfirst(lc));
 			Oid			nspid = get_namespace_oid(nspname, true);
-			List	   *relids;
 			ListCell   *lc2;
 
 			if (!OidIsValid(nspid))
 				continue;
-			relids = sg_relids_where(sg_is_schema_table, &nspid);
-
-			foreach(lc2, relids)
+			foreach(lc2, sg_relids_where(sg_is_schema_table, &nspid))
 			{
 				SGRelInfo  *ri = sg_relinfo_oid(ctx, lfirst_oid(lc2));
+				SGDroppedTable *t;
 
-				if (ri != NULL)
-					sg_drop_judged(ctx, ri->relid, NULL);
-				if (ri == NULL || sg_rel_exempt(ctx, ri) || !sg_rel_has_rows(ctx, ri))
+				if (ri == NULL)
 					continue;
-				sg_report_drop_table(ctx, ri,
-									 psprintf("DROP SCHEMA \"%s\" CASCADE: ", nspname));
+				sg_drop_judged(ctx, ri->relid, NULL);
+				t = palloc0(sizeof(SGDroppedTable));
+				t->ri = ri;
+				t->via = psprintf("DROP SCHEMA \"%s\" CASCADE: ", nspname);
+				tables = lappend(tables, t);
 			}
 		}
+	}
+	return tables;
+}
+
+void
+sg_check_drop_table(SGContext *ctx, Node *stmt)
+{
+	ListCell   *lc;
+
+	foreach(lc, sg_drop_stmt_tables(ctx, castNode(DropStmt, stmt)))
+	{
+		SGDroppedTable *t = lfirst(lc);
+
+		if (sg_rel_exempt(ctx, t->ri) || !sg_rel_has_rows(ctx, t->ri))
+			continue;
+		sg_report_drop_table(ctx, t->ri, t->via);
 	}
 }
 

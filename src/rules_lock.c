@@ -631,9 +631,10 @@ sg_check_add_column_not_null_no_default(SGContext *ctx, Node *stmt)
 						 "Every existing row needs a value, which only you can choose: as written, the statement fails on this table. "
 						 "Give the column that value as a non-volatile default (no rewrite, no scan), then drop the default if new rows must always supply one:\n"
 						 "ALTER TABLE %s ADD COLUMN %s %s NOT NULL DEFAULT <value>;\n"
-						 "ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT;\n"
+						 "-- once all running code writes %s (until then its inserts rely on the default; see drop_default):\n"
+						 "BEGIN; SET LOCAL lock_timeout = '5s'; SET LOCAL schemaguard.allow = 'drop_default'; ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT; COMMIT;\n"
 						 "-- or, if rows need different values: add the column without NOT NULL, backfill it, and %s",
-						 ri->qualified, qcol, type, ri->qualified, qcol, later);
+						 ri->qualified, qcol, type, qcol, ri->qualified, qcol, later);
 
 		sg_report(ctx, ri, def->colname, AccessExclusiveLock,
 				  psprintf("ADD COLUMN \"%s\" NOT NULL without a default on non-empty table \"%s\"",

@@ -569,7 +569,7 @@ sg_alter_type_recipe(SGContext *ctx, SGRelInfo *ri, const char *col,
 
 	initStringInfo(&sw);
 	appendStringInfo(&sw,
-					 "BEGIN; SET LOCAL lock_timeout = '5s'; SET LOCAL schemaguard.allow = 'drop_column, rename_column';\n"
+					 "BEGIN; SET LOCAL lock_timeout = '5s'; SET LOCAL schemaguard.allow = 'drop_column, rename_column, drop_trigger, drop_function';\n"
 					 "DROP TRIGGER %s ON %s; DROP FUNCTION %s();\n"
 					 "ALTER TABLE %s DROP COLUMN %s;\n"
 					 "ALTER TABLE %s RENAME COLUMN %s TO %s;\n",
@@ -1024,7 +1024,7 @@ sg_sequence_column_recipe(SGRelInfo *ri, ColumnDef *def)
 	appendStringInfoChar(&buf, '\n');
 	if (ident != NULL)
 		appendStringInfo(&buf,
-						 "BEGIN; SET LOCAL lock_timeout = '5s';\n"
+						 "BEGIN; SET LOCAL lock_timeout = '5s'; SET LOCAL schemaguard.allow = 'drop_default';\n"
 						 "ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT;\n"
 						 "ALTER TABLE %s ALTER COLUMN %s ADD GENERATED %s AS IDENTITY;\n"
 						 "SELECT setval(pg_get_serial_sequence(%s, %s), nextval(%s), false);\n"

@@ -400,7 +400,7 @@ sg_ProcessUtility(SG_PROCESS_UTILITY_ARGS)
 	SGGuardResult guard = {-1, NIL, NIL, InvalidOid, InvalidOid, NoLock};
 	bool		internal = sg_utility_runs_own_queries(stmt);
 	SGStatementFrame frame;
-	bool		framed;
+	volatile bool framed = false;	/* read after a longjmp */
 	MemoryContext cxt = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
 	SGDropStatement outer;
@@ -491,9 +491,6 @@ sg_ProcessUtility(SG_PROCESS_UTILITY_ARGS)
 		{
 			if (internal)
 				sg_utility_leave();
-			if (framed)
-				sg_changelog_end(&frame, pstmt, queryString, guard.allowed,
-								 guard.warnings);
 			break;
 		}
 
@@ -530,7 +527,13 @@ sg_ProcessUtility(SG_PROCESS_UTILITY_ARGS)
 
 	if (guard.nestlevel >= 0)
 		AtEOXact_GUC(true, guard.nestlevel);
+	/* an error here abandons the changelog frame with the transaction */
+	sg_drop_finish();
+	/* what the drop rules let through is recorded with the statement */
 	sg_drop_take_results(&guard.allowed, &guard.warnings);
+	if (framed)
+		sg_changelog_end(&frame, pstmt, queryString, guard.allowed,
+						 guard.warnings);
 
 	sg_drop_leave(&outer);
 

@@ -50,6 +50,7 @@ extern bool sg_changelog_enabled;
 extern char *sg_migration;
 extern int	sg_table_size_threshold_kb;
 extern bool sg_assume_large_tables;
+extern int	sg_recent_scan_window_s;
 
 extern void sg_define_settings(void);
 extern SGLevel sg_rule_level(int rule_index);
@@ -180,6 +181,8 @@ extern void sg_report_column_object(SGContext *ctx, const char *schema,
 									const char *object, const char *what,
 									const char *detail, const char *recipe);
 extern SGViolation *sg_last_violation(SGContext *ctx);
+extern void sg_escalate_last(SGContext *ctx);
+extern bool sg_context_use_rule(SGContext *ctx, const char *name);
 extern void sg_report_escalated(SGContext *ctx, SGRelInfo *ri,
 								const char *column, LOCKMODE lockmode,
 								const char *what, const char *extra_detail,
@@ -236,6 +239,8 @@ extern const char *sg_lock_blocks(LOCKMODE mode);
 extern char *sg_shell_word(const char *s);
 extern char *sg_database_word(void);
 extern char *sg_recipe_allowed(SGContext *ctx, const char *sql, bool brief);
+extern char *sg_recipe_allowed_with(SGContext *ctx, const char *also,
+									const char *sql, bool brief);
 extern char *sg_recipe_dump_line(SGRelInfo *ri, bool data_only);
 extern char *sg_recipe_copy_column_line(SGRelInfo *ri, const char *column);
 extern char *sg_column_list(Oid relid);
@@ -319,6 +324,7 @@ typedef struct SGDropStatement
 	int			location;
 	int			len;
 	int			njudged;		/* judged drops before it started */
+	int			npending;		/* pending drops before it started */
 	SubTransactionId subid;		/* where it started */
 } SGDropStatement;
 
@@ -327,6 +333,8 @@ extern void sg_drop_enter(Node *stmt, const char *query, int location,
 						  int len, SGDropStatement *saved);
 extern void sg_drop_leave(SGDropStatement *saved);
 extern void sg_drop_judged(SGContext *ctx, Oid relid, const char *column);
+extern void sg_drop_judged_object(SGContext *ctx, Oid classid, Oid objid);
+extern void sg_drop_finish(void);
 extern void sg_drop_subxact_abort(SubTransactionId subid);
 extern void sg_drop_take_results(List **allowed, List **warnings);
 extern void sg_drop_object_access(ObjectAccessType access, Oid classId,
@@ -385,8 +393,47 @@ extern void sg_check_rename_relation(SGContext *ctx, Node *stmt);
 extern void sg_check_rename_schema(SGContext *ctx, Node *stmt);
 extern void sg_check_rename_enum_value(SGContext *ctx, Node *stmt);
 
+/* rule checks: dropping what running code uses (rules_compat_drop.c) */
+extern void sg_check_drop_view(SGContext *ctx, Node *stmt);
+extern void sg_check_drop_function(SGContext *ctx, Node *stmt);
+extern void sg_check_drop_type(SGContext *ctx, Node *stmt);
+extern void sg_check_drop_trigger(SGContext *ctx, Node *stmt);
+extern void sg_check_drop_default(SGContext *ctx, Node *stmt);
+extern void sg_check_drop_not_null(SGContext *ctx, Node *stmt);
+extern void sg_check_drop_empty_table(SGContext *ctx, Node *stmt);
+extern void sg_check_drop_empty_column(SGContext *ctx, Node *stmt);
+
+/* a trigger or default the drop net judges once the statement has run */
+typedef struct SGPendingDrop
+{
+	Oid			classid;		/* pg_trigger or pg_attrdef */
+	Oid			objid;
+	Oid			relid;			/* its table */
+	AttrNumber	attnum;			/* a default's column */
+	char	   *name;			/* the trigger, or the default's column */
+	char	   *extra;			/* the trigger's function, or the default */
+	bool		notnull;		/* a default's column is NOT NULL */
+	SubTransactionId subid;		/* forgotten when it aborts */
+} SGPendingDrop;
+
+extern void sg_compat_net_relation(SGContext *ctx, SGRelInfo *ri,
+								   const char *column, const char *tag);
+extern void sg_compat_net_object(SGContext *ctx, Oid classId, Oid objectId,
+								 const char *tag);
+extern bool sg_compat_net_capture(Oid classId, Oid objectId, SGPendingDrop *p);
+extern void sg_compat_net_pending(SGContext *ctx, SGPendingDrop *p,
+								  const char *tag);
+
 /* rule checks: data loss (rules_dataloss.c) */
 extern void sg_check_drop_table(SGContext *ctx, Node *stmt);
+
+typedef struct SGDroppedTable
+{
+	SGRelInfo  *ri;
+	const char *via;			/* message prefix naming the schema, or NULL */
+} SGDroppedTable;
+
+extern List *sg_drop_stmt_tables(SGContext *ctx, DropStmt *ds);
 extern void sg_check_drop_column(SGContext *ctx, Node *stmt);
 extern void sg_check_drop_database(SGContext *ctx, Node *stmt);
 extern void sg_check_truncate(SGContext *ctx, Node *stmt);

@@ -72,8 +72,8 @@ log() { printf '[ddl_cost %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 # --- build and install ----------------------------------------------------
 
 log "building and installing schemaguard ($PG_CONFIG)"
-make -s -C "$REPO" PG_CONFIG="$PG_CONFIG" >/dev/null
-make -s -C "$REPO" install PG_CONFIG="$PG_CONFIG" >/dev/null
+# objects built for another server are cleaned first
+PG_CONFIG="$PG_CONFIG" bash "$REPO/test/build.sh" >/dev/null
 
 GIT_REV=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [ -n "$(git -C "$REPO" status --porcelain -- src sql schemaguard.control Makefile 2>/dev/null)" ]; then

@@ -102,7 +102,7 @@ TIME_BIN=/usr/bin/time
 
 if [ ! -f "$PG_SHAREDIR/extension/schemaguard.control" ]; then
 	log "schemaguard is not installed in $PG_SHAREDIR: make install"
-	make -s -C "$REPO" install PG_CONFIG="$PG_CONFIG" >/dev/null
+	PG_CONFIG="$PG_CONFIG" bash "$REPO/test/build.sh" >/dev/null
 fi
 
 GIT_REV=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)

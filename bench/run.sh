@@ -58,8 +58,8 @@ log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 # --- build and install ----------------------------------------------------
 
 log "building and installing schemaguard ($PG_CONFIG)"
-make -s -C "$REPO" PG_CONFIG="$PG_CONFIG" >/dev/null
-make -s -C "$REPO" install PG_CONFIG="$PG_CONFIG" >/dev/null
+# objects built for another server are cleaned first
+PG_CONFIG="$PG_CONFIG" bash "$REPO/test/build.sh" >/dev/null
 
 # --- throwaway cluster ------------------------------------------------------
 

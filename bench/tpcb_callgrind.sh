@@ -29,8 +29,8 @@ N2=${CG_N2:-1200}
 
 command -v valgrind >/dev/null || { echo "tpcb_callgrind: valgrind is not installed (apt-get install valgrind)" >&2; exit 1; }
 
-make -s -C "$REPO" PG_CONFIG="$PG_CONFIG" >/dev/null
-make -s -C "$REPO" PG_CONFIG="$PG_CONFIG" install >/dev/null
+# objects built for another server are cleaned first
+PG_CONFIG="$PG_CONFIG" bash "$REPO/test/build.sh" >/dev/null
 
 WORK=$(mktemp -d /tmp/sg-callgrind.XXXXXX)
 chown postgres "$WORK"

@@ -30,7 +30,7 @@ bool		sg_changelog_enabled = true;
 char	   *sg_migration = NULL;
 int			sg_table_size_threshold_kb = 1024;
 bool		sg_assume_large_tables = false;
-int			sg_recent_scan_window_s = 600;
+int			sg_recent_scan_window_s = 0;
 
 static char *sg_rules_string = NULL;
 static char *sg_allow_string = NULL;
@@ -368,9 +368,9 @@ sg_define_settings(void)
 
 	DefineCustomIntVariable("schemaguard.recent_scan_window",
 							"A table scanned this recently counts as in use: dropping it is an error (PostgreSQL 16 and later).",
-							"0 means scans never count as evidence of use.",
+							"0 (the default) means scans never count as evidence of use.",
 							&sg_recent_scan_window_s,
-							600,
+							0,
 							0, INT_MAX,
 							PGC_SUSET,
 							GUC_UNIT_S,

@@ -384,10 +384,30 @@ sg_lock_queue_detail(Oid relid, LOCKMODE mode, TimestampTz since,
 
 /*
  * The first lock this transaction holds on a relation that blocks other
- * sessions' writes (SHARE or stronger), described for a message, or NULL.
+ * sessions' writes (SHARE or stronger), described for a message, or NULL;
+ * relations only this transaction can see do not count.
  * Only called after a failed attempt, so reading the whole lock table is
  * affordable.
  */
+/*
+ * A relation this transaction created, or a temporary one: no other
+ * session can wait for its lock.  (The transaction holds a lock on it, so
+ * the relcache entry stays.)
+ */
+static bool
+sg_rel_private_to_xact(Oid relid)
+{
+	Relation	rel = RelationIdGetRelation(relid);
+	bool		is_private;
+
+	if (rel == NULL)
+		return false;
+	is_private = rel->rd_createSubid != InvalidSubTransactionId ||
+		rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP;
+	RelationClose(rel);
+	return is_private;
+}
+
 char *
 sg_xact_strong_lock_text(void)
 {
@@ -397,7 +417,10 @@ sg_xact_strong_lock_text(void)
 	{
 		LockInstanceData *l = &locks->locks[i];
 
-		if (l->pid != MyProcPid || l->locktag.locktag_type != LOCKTAG_RELATION)
+		if (l->pid != MyProcPid || l->locktag.locktag_type != LOCKTAG_RELATION ||
+			l->locktag.locktag_field1 != MyDatabaseId ||
+			(l->holdMask >> ShareLock) == 0 ||	/* nothing SHARE or stronger */
+			sg_rel_private_to_xact(l->locktag.locktag_field2))
 			continue;
 		for (LOCKMODE m = MaxLockMode; m >= ShareLock; m--)
 			if (l->holdMask & LOCKBIT_ON(m))

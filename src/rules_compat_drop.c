@@ -450,7 +450,12 @@ sg_dropped_function(ObjectType type, ObjectWithArgs *owa)
 		if (c == NULL || c->next != NULL)
 			return InvalidOid;
 	}
-	funcid = LookupFuncWithArgs(OBJECT_ROUTINE, owa, true);
+	/*
+	 * The server looks the name up the same way right after (an ambiguous
+	 * name is an error even with missing_ok), so the lookup raises nothing
+	 * the statement would not raise itself, with the same words.
+	 */
+	funcid = LookupFuncWithArgs(type, owa, true);
 	if (!OidIsValid(funcid))
 		return InvalidOid;
 	prokind = get_func_prokind(funcid);

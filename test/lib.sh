@@ -96,18 +96,10 @@ sg_mkdir() {
 	fi
 }
 
-# sg_build_install: build with -Werror and install into $PG_CONFIG's tree.
-# Objects built for another server (make test PG=17 after PG=15) are
-# cleaned first: .build-pg_config names the server of the last build.
+# sg_build_install: build with -Werror and install into $PG_CONFIG's tree
+# (test/build.sh: objects built for another server are cleaned first).
 sg_build_install() {
-	local stamp="$SG_REPO/.build-pg_config" server
-	server="$PG_CONFIG $("$PG_CONFIG" --version)"
-	if [ "$(cat "$stamp" 2>/dev/null)" != "$server" ]; then
-		make -s -C "$SG_REPO" clean PG_CONFIG="$PG_CONFIG" >/dev/null
-	fi
-	make -s -C "$SG_REPO" STRICT=1 PG_CONFIG="$PG_CONFIG" &&
-		make -s -C "$SG_REPO" install PG_CONFIG="$PG_CONFIG" >/dev/null &&
-		echo "$server" >"$stamp"
+	PG_CONFIG="$PG_CONFIG" bash "$SG_REPO/test/build.sh"
 }
 
 # sg_cluster_create BASE PORT [EXTRA_CONF_LINE...]

@@ -168,6 +168,19 @@ like($stderr,
 	qr/schemaguard\.lock_retries did not retry: this transaction already holds SHARE on relation "public\.u"/,
 	'4c: the HINT says why not');
 
+# 4e. A table the transaction created blocks nobody: the retry happens.
+($ret, $stdout, $stderr) = $node->psql('postgres', q{
+SET client_min_messages = log;
+SET schemaguard.lock_retries = 1;
+SET schemaguard.lock_retry_delay = '100ms';
+BEGIN;
+CREATE TABLE fresh (id bigint);
+ALTER TABLE t ADD COLUMN c int;
+ROLLBACK;
+}, on_error_stop => 0);
+like($stderr, qr/retry 1 of 1 in 100 ms/,
+	'4e: a lock on a table created in the transaction does not prevent the retry');
+
 # 4d. NOWAIT asked not to wait: no retry.
 ($ret, $stdout, $stderr) = $node->psql('postgres', q{
 SET client_min_messages = log;

@@ -39,8 +39,17 @@ OBJS = \
 	src/lockqueue.o \
 	src/check.o \
 	src/changelog.o \
-	src/snapshot.o \
-	src/drift.o
+	src/drift/build.o \
+	src/drift/facets.o \
+	src/drift/relations.o \
+	src/drift/indexes.o \
+	src/drift/constraints.o \
+	src/drift/routines.o \
+	src/drift/types.o \
+	src/drift/snapshot.o \
+	src/drift/worker.o \
+	src/drift/drift.o \
+	src/drift/manifest.o
 
 DATA = sql/schemaguard--0.1.0.sql
 PGFILEDESC = "schemaguard - safe schema changes for PostgreSQL"
@@ -56,7 +65,7 @@ REGRESS_OPTS = --load-extension=schemaguard
 # pg_isolation_regress suites: specs/<name>.spec, expected/<name>.out
 ISOLATION = changelog_concurrency
 
-PG_CPPFLAGS = -I$(srcdir)/src
+PG_CPPFLAGS = -I$(srcdir)/src -I$(srcdir)/src/drift
 PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
 	-Wno-sign-compare $(if $(STRICT),-Werror)
 
@@ -80,7 +89,7 @@ endif
 ifneq ($(PGXS),)
 include $(PGXS)
 # every object is rebuilt when a header changes (PGXS tracks no headers)
-$(OBJS): $(wildcard $(srcdir)/src/*.h)
+$(OBJS): $(wildcard $(srcdir)/src/*.h $(srcdir)/src/drift/*.h)
 else
 all install:
 	@echo "pg_config not found: run 'make test' or 'make demo' (they install PostgreSQL), or set PG_CONFIG" >&2

@@ -1,0 +1,372 @@
+/*-------------------------------------------------------------------------
+ *
+ * manifest.c
+ *		Portable manifests: export_manifest(), and compare() of a manifest
+ *		with the live schema or with another manifest.
+ *
+ * A manifest is a jsonb document: format, format_version, server version,
+ * facets, fingerprint, object_count and every object with its checksum and
+ * definition.  compare() reads one back into an object list (checking it
+ * against its own fingerprint) and compares lists as drift() does (drift.c).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+#include "access/genam.h"
+#include "access/heapam.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "access/xlog.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/hsearch.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/numeric.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+#include "compat.h"
+#include "drift.h"
+
+PG_FUNCTION_INFO_V1(sg_export_manifest);
+PG_FUNCTION_INFO_V1(sg_compare_live);
+PG_FUNCTION_INFO_V1(sg_compare_manifests);
+
+/* ----------------------------------------------------------------
+ * Manifests
+ * ----------------------------------------------------------------
+ */
+
+static void
+sg_push_key(SGJsonbState *state, const char *key)
+{
+	JsonbValue	v;
+
+	v.type = jbvString;
+	v.val.string.val = (char *) key;
+	v.val.string.len = strlen(key);
+	sg_jsonb_push(state, WJB_KEY, &v);
+}
+
+static void
+sg_push_string(SGJsonbState *state, const char *key, const char *value)
+{
+	JsonbValue	v;
+
+	sg_push_key(state, key);
+	if (value == NULL)
+		v.type = jbvNull;
+	else
+	{
+		v.type = jbvString;
+		v.val.string.val = (char *) value;
+		v.val.string.len = strlen(value);
+	}
+	sg_jsonb_push(state, WJB_VALUE, &v);
+}
+
+static void
+sg_push_int(SGJsonbState *state, const char *key, int64 value)
+{
+	JsonbValue	v;
+
+	sg_push_key(state, key);
+	v.type = jbvNumeric;
+	v.val.numeric = int64_to_numeric(value);
+	sg_jsonb_push(state, WJB_VALUE, &v);
+}
+
+Datum
+sg_export_manifest(PG_FUNCTION_ARGS)
+{
+	int			facets = sg_facets_arg(fcinfo, 0);
+	SGSnapshot *snap = sg_snapshot_take(facets, NULL, NULL);
+	SGJsonbState state = {0};
+	JsonbValue	v;
+	char	   *dbname = get_database_name(MyDatabaseId);
+
+	sg_jsonb_push(&state, WJB_BEGIN_OBJECT, NULL);
+	sg_push_string(&state, "format", SG_MANIFEST_FORMAT);
+	sg_push_int(&state, "format_version", SG_SNAPSHOT_FORMAT);
+	sg_push_int(&state, "server_version_num", PG_VERSION_NUM);
+	sg_push_int(&state, "server_major", sg_major(PG_VERSION_NUM));
+	sg_push_string(&state, "database", dbname);
+	sg_push_string(&state, "exported_at",
+				   timestamptz_to_str(GetCurrentTransactionStartTimestamp()));
+	sg_push_key(&state, "facets");
+	sg_jsonb_push(&state, WJB_BEGIN_ARRAY, NULL);
+	{
+		ArrayType  *arr = sg_facets_array(facets);
+		Datum	   *elems;
+		int			n;
+
+		deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, NULL, &n);
+		for (int i = 0; i < n; i++)
+		{
+			char	   *f = TextDatumGetCString(elems[i]);
+
+			v.type = jbvString;
+			v.val.string.val = f;
+			v.val.string.len = strlen(f);
+			sg_jsonb_push(&state, WJB_ELEM, &v);
+		}
+	}
+	sg_jsonb_push(&state, WJB_END_ARRAY, NULL);
+	sg_push_string(&state, "fingerprint",
+				   sg_fingerprint_of(snap->objects, snap->nobjects, facets));
+	sg_push_int(&state, "object_count", snap->nobjects);
+	sg_push_key(&state, "objects");
+	sg_jsonb_push(&state, WJB_BEGIN_ARRAY, NULL);
+	for (int i = 0; i < snap->nobjects; i++)
+	{
+		SGObject   *obj = &snap->objects[i];
+
+		if (i % 1024 == 0)
+			CHECK_FOR_INTERRUPTS();
+		sg_jsonb_push(&state, WJB_BEGIN_OBJECT, NULL);
+		sg_push_string(&state, "type", obj->type);
+		sg_push_string(&state, "schema", obj->schema);
+		sg_push_string(&state, "identity", obj->identity);
+		sg_push_string(&state, "checksum", sg_object_checksum(obj));
+		sg_push_string(&state, "definition", obj->definition);
+		sg_jsonb_push(&state, WJB_END_OBJECT, NULL);
+	}
+	sg_jsonb_push(&state, WJB_END_ARRAY, NULL);
+	sg_jsonb_push(&state, WJB_END_OBJECT, NULL);
+	PG_RETURN_JSONB_P(JsonbValueToJsonb(state.result));
+}
+
+static void
+sg_bad_manifest(const char *what, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("%s is not a valid schemaguard manifest", what),
+			 errdetail_internal("%s", detail),
+			 errhint("Manifests are made by schemaguard.export_manifest().")));
+}
+
+static const char *
+sg_jsonb_type_name(JsonbValue *v)
+{
+	switch (v->type)
+	{
+		case jbvNull:
+			return "null";
+		case jbvString:
+			return "a string";
+		case jbvNumeric:
+			return "a number";
+		case jbvBool:
+			return "a boolean";
+		default:
+			return "an array or object";
+	}
+}
+
+/* a string member of an object; NULL when absent or JSON null and allowed */
+static char *
+sg_manifest_string(JsonbContainer *c, const char *key, bool null_ok,
+				   const char *what, const char *where)
+{
+	JsonbValue	v;
+
+	if (getKeyJsonValueFromContainer(c, key, strlen(key), &v) == NULL)
+		sg_bad_manifest(what, psprintf("There is no \"%s\" in %s.", key, where));
+	if (v.type == jbvNull && null_ok)
+		return NULL;
+	if (v.type != jbvString)
+		sg_bad_manifest(what, psprintf("In %s, \"%s\" is %s, not a string.",
+									   where, key, sg_jsonb_type_name(&v)));
+	return pnstrdup(v.val.string.val, v.val.string.len);
+}
+
+static int64
+sg_manifest_int(JsonbContainer *c, const char *key, const char *what)
+{
+	JsonbValue	v;
+
+	if (getKeyJsonValueFromContainer(c, key, strlen(key), &v) == NULL)
+		sg_bad_manifest(what, psprintf("The manifest has no \"%s\".", key));
+	if (v.type != jbvNumeric)
+		sg_bad_manifest(what, psprintf("\"%s\" is %s, not a number.", key,
+									   sg_jsonb_type_name(&v)));
+	return DatumGetInt64(DirectFunctionCall1(numeric_int8,
+											 NumericGetDatum(v.val.numeric)));
+}
+
+/* the array member "key" of an object, as a container */
+static JsonbContainer *
+sg_manifest_array(JsonbContainer *c, const char *key, const char *what)
+{
+	JsonbValue	v;
+
+	if (getKeyJsonValueFromContainer(c, key, strlen(key), &v) == NULL)
+		sg_bad_manifest(what, psprintf("The manifest has no \"%s\".", key));
+	if (v.type != jbvBinary || !JsonContainerIsArray(v.val.binary.data))
+		sg_bad_manifest(what, psprintf("\"%s\" is not an array.", key));
+	return v.val.binary.data;
+}
+
+/* read and check a manifest: format, facets, every object, the fingerprint */
+static void
+sg_read_manifest(Jsonb *jb, const char *what, SGSide *side)
+{
+	JsonbContainer *root = &jb->root;
+	JsonbContainer *arr;
+	char	   *format;
+	int64		version;
+	char	   *fingerprint;
+	int			nelems;
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	int			i = 0;
+
+	if (!JB_ROOT_IS_OBJECT(jb) || JB_ROOT_IS_SCALAR(jb))
+		sg_bad_manifest(what, "It is not a JSON object.");
+	format = sg_manifest_string(root, "format", false, what, "the manifest");
+	if (strcmp(format, SG_MANIFEST_FORMAT) != 0)
+		sg_bad_manifest(what, psprintf("Its format is \"%s\".", format));
+	version = sg_manifest_int(root, "format_version", what);
+	if (version != SG_SNAPSHOT_FORMAT)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s has manifest format version " INT64_FORMAT ", this schemaguard reads version %d",
+						what, version, SG_SNAPSHOT_FORMAT),
+				 errhint("Export both manifests with the same schemaguard version.")));
+	side->server_version_num = (int) sg_manifest_int(root, "server_version_num", what);
+
+	/* facets */
+	arr = sg_manifest_array(root, "facets", what);
+	nelems = JsonContainerSize(arr);
+	{
+		Datum	   *elems = palloc(sizeof(Datum) * Max(nelems, 1));
+		bool	   *nulls = palloc0(sizeof(bool) * Max(nelems, 1));
+		int			n = 0;
+
+		it = JsonbIteratorInit(arr);
+		while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+		{
+			if (tok != WJB_ELEM)
+				continue;
+			if (v.type != jbvString)
+				sg_bad_manifest(what, "\"facets\" must hold strings.");
+			elems[n++] = PointerGetDatum(cstring_to_text_with_len(v.val.string.val,
+																  v.val.string.len));
+		}
+		side->facets = sg_parse_facet_datums(elems, nulls, n, "manifest facets");
+	}
+
+	/* objects */
+	arr = sg_manifest_array(root, "objects", what);
+	nelems = JsonContainerSize(arr);
+	side->objects = palloc_extended(sizeof(SGObject) * Max(nelems, 1), MCXT_ALLOC_HUGE);
+	it = JsonbIteratorInit(arr);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		SGObject   *obj;
+		char	   *where;
+		char	   *checksum;
+
+		if (tok != WJB_ELEM)
+			continue;
+		if (i % 1024 == 0)
+			CHECK_FOR_INTERRUPTS();
+		where = psprintf("object %d", i + 1);
+		if (v.type != jbvBinary || !JsonContainerIsObject(v.val.binary.data))
+			sg_bad_manifest(what, psprintf("Element %d of \"objects\" is not a JSON object.", i + 1));
+		obj = &side->objects[i];
+		memset(obj, 0, sizeof(SGObject));
+		obj->type = sg_manifest_string(v.val.binary.data, "type", false, what, where);
+		obj->schema = sg_manifest_string(v.val.binary.data, "schema", true, what, where);
+		obj->identity = sg_manifest_string(v.val.binary.data, "identity", false, what, where);
+		obj->definition = sg_manifest_string(v.val.binary.data, "definition", false, what, where);
+		checksum = sg_manifest_string(v.val.binary.data, "checksum", false, what, where);
+		obj->checksum = sg_object_checksum(obj);
+		if (strcmp(checksum, obj->checksum) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("%s has been altered: the checksum of %s \"%s\" does not match its definition",
+							what, obj->type, obj->identity)));
+		i++;
+	}
+	side->n = i;
+	sg_snapshot_sort(side->objects, side->n);
+	sg_check_unique(side, what);
+
+	/* a manifest with objects cut off or added no longer matches */
+	fingerprint = sg_manifest_string(root, "fingerprint", false, what, "the manifest");
+	if (strcmp(fingerprint, sg_fingerprint_of(side->objects, side->n, side->facets)) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("%s is incomplete or has been altered: its objects do not match its fingerprint",
+						what),
+				 errdetail("The manifest holds %d objects.", side->n)));
+}
+
+static Jsonb *
+sg_manifest_arg(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be NULL", name)));
+	return PG_GETARG_JSONB_P(argno);
+}
+
+Datum
+sg_compare_live(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Jsonb	   *jb = sg_manifest_arg(fcinfo, 0, "manifest");
+	SGSide		ref;
+	SGSide		live;
+
+	InitMaterializedSRF(fcinfo, 0);
+	sg_read_manifest(jb, "the manifest", &ref);
+	/* the live side is taken with the manifest's facets */
+	live = sg_live_side(ref.facets, NULL, NULL);
+	sg_warn_versions("the manifest", ref.server_version_num,
+					 "this server", PG_VERSION_NUM);
+	sg_diff(rsinfo, &ref, &live, NULL, NULL);
+	return (Datum) 0;
+}
+
+Datum
+sg_compare_manifests(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Jsonb	   *ja = sg_manifest_arg(fcinfo, 0, "manifest a");
+	Jsonb	   *jbb = sg_manifest_arg(fcinfo, 1, "manifest b");
+	SGSide		a;
+	SGSide		b;
+
+	InitMaterializedSRF(fcinfo, 0);
+	sg_read_manifest(ja, "manifest a", &a);
+	sg_read_manifest(jbb, "manifest b", &b);
+	if (a.facets != b.facets)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the manifests were exported with different facets"),
+				 errdetail("Manifest a has facets {%s}, manifest b has {%s}.",
+						   sg_facets_text(a.facets), sg_facets_text(b.facets)),
+				 errhint("Export both with the same facets, e.g. schemaguard.export_manifest('{%s}').",
+						 sg_facets_text(a.facets))));
+	sg_warn_versions("manifest a", a.server_version_num,
+					 "manifest b", b.server_version_num);
+	sg_diff(rsinfo, &a, &b, NULL, NULL);
+	return (Datum) 0;
+}

@@ -201,14 +201,14 @@ sg_keep_once(Snap *s, const char *data, Size len)
 	KeptText   *k;
 
 	/* the last few first: the same texts come table after table */
-	for (int i = 0; i < lengthof(s->recent_kept); i++)
+	for (int i = 0; i < lengthof(s->memo.recent_kept); i++)
 	{
-		k = s->recent_kept[i];
+		k = s->memo.recent_kept[i];
 		if (k != NULL && k->len == len && memcmp(k->str, data, len) == 0)
 			return k->str;
 	}
 	hash = hash_bytes_extended((const unsigned char *) data, len, 0);
-	e = sg_map_enter(s->kept_texts, hash);
+	e = sg_map_enter(s->memo.kept_texts, hash);
 	for (k = e->value; k; k = k->next)
 		if (k->len == len && memcmp(k->str, data, len) == 0)
 			goto found;
@@ -218,8 +218,8 @@ sg_keep_once(Snap *s, const char *data, Size len)
 	k->next = e->value;
 	e->value = k;
 found:
-	s->recent_kept[s->next_recent_kept] = k;
-	s->next_recent_kept = (s->next_recent_kept + 1) % lengthof(s->recent_kept);
+	s->memo.recent_kept[s->memo.next_recent_kept] = k;
+	s->memo.next_recent_kept = (s->memo.next_recent_kept + 1) % lengthof(s->memo.recent_kept);
 	return k->str;
 }
 
@@ -256,18 +256,18 @@ sg_set_definition(Snap *s, SGObject *obj, StringInfo buf)
 SnapRel *
 sg_rel(Snap *s, Oid relid)
 {
-	Assert(s->rels_indexed);
+	Assert(s->cat.rels_indexed);
 	/* catalog rows of one relation come together: remember the last one */
-	if (relid != s->last_relid || !OidIsValid(relid))
+	if (relid != s->cat.last_relid || !OidIsValid(relid))
 	{
-		s->last_relid = relid;
-		if (s->rel_index != NULL)
-			s->last_rel = (relid >= s->rel_lo && relid <= s->rel_hi) ?
-				s->rel_index[relid - s->rel_lo] : NULL;
+		s->cat.last_relid = relid;
+		if (s->cat.rel_index != NULL)
+			s->cat.last_rel = (relid >= s->cat.rel_lo && relid <= s->cat.rel_hi) ?
+				s->cat.rel_index[relid - s->cat.rel_lo] : NULL;
 		else
-			s->last_rel = (SnapRel *) sg_map_get(s->rels, relid);
+			s->cat.last_rel = (SnapRel *) sg_map_get(s->cat.rels, relid);
 	}
-	return s->last_rel;
+	return s->cat.last_rel;
 }
 
 /* a new, zeroed SnapRel for pg_class row relid */
@@ -276,23 +276,23 @@ sg_new_rel(Snap *s, Oid relid)
 {
 	SnapRel    *rel;
 
-	Assert(!s->rels_indexed);
+	Assert(!s->cat.rels_indexed);
 	/* SnapRels are allocated in batches: there is one per relation */
-	if (s->nrels % 256 == 0)
-		s->rel_batch = MemoryContextAllocHuge(s->cxt, sizeof(SnapRel) * 256);
-	rel = &s->rel_batch[s->nrels % 256];
+	if (s->cat.nrels % 256 == 0)
+		s->cat.rel_batch = MemoryContextAllocHuge(s->cxt, sizeof(SnapRel) * 256);
+	rel = &s->cat.rel_batch[s->cat.nrels % 256];
 	memset(rel, 0, sizeof(SnapRel));
 	rel->relid = relid;
-	if (s->nrels == s->maxrels)
+	if (s->cat.nrels == s->cat.maxrels)
 	{
-		s->maxrels *= 2;
-		s->rel_list = repalloc_huge(s->rel_list, sizeof(SnapRel *) * s->maxrels);
+		s->cat.maxrels *= 2;
+		s->cat.rel_list = repalloc_huge(s->cat.rel_list, sizeof(SnapRel *) * s->cat.maxrels);
 	}
-	s->rel_list[s->nrels++] = rel;
-	if (s->nrels == 1 || relid < s->rel_lo)
-		s->rel_lo = relid;
-	if (s->nrels == 1 || relid > s->rel_hi)
-		s->rel_hi = relid;
+	s->cat.rel_list[s->cat.nrels++] = rel;
+	if (s->cat.nrels == 1 || relid < s->cat.rel_lo)
+		s->cat.rel_lo = relid;
+	if (s->cat.nrels == 1 || relid > s->cat.rel_hi)
+		s->cat.rel_hi = relid;
 	return rel;
 }
 
@@ -307,34 +307,34 @@ sg_new_rel(Snap *s, Oid relid)
 void
 sg_index_rels(Snap *s)
 {
-	uint64		span = s->nrels > 0 ? (uint64) s->rel_hi - s->rel_lo + 1 : 0;
+	uint64		span = s->cat.nrels > 0 ? (uint64) s->cat.rel_hi - s->cat.rel_lo + 1 : 0;
 
-	if (s->nrels > 0 && span <= (uint64) s->nrels * 8 + 1024)
+	if (s->cat.nrels > 0 && span <= (uint64) s->cat.nrels * 8 + 1024)
 	{
-		s->rel_index = MemoryContextAllocHuge(s->cxt, sizeof(SnapRel *) * span);
-		memset(s->rel_index, 0, sizeof(SnapRel *) * span);
-		for (int i = 0; i < s->nrels; i++)
-			s->rel_index[s->rel_list[i]->relid - s->rel_lo] = s->rel_list[i];
+		s->cat.rel_index = MemoryContextAllocHuge(s->cxt, sizeof(SnapRel *) * span);
+		memset(s->cat.rel_index, 0, sizeof(SnapRel *) * span);
+		for (int i = 0; i < s->cat.nrels; i++)
+			s->cat.rel_index[s->cat.rel_list[i]->relid - s->cat.rel_lo] = s->cat.rel_list[i];
 	}
 	else
 	{
-		s->rels = sgmap_create(s->cxt, Max(s->nrels, 16), NULL);
-		for (int i = 0; i < s->nrels; i++)
-			sg_map_enter(s->rels, s->rel_list[i]->relid)->value = s->rel_list[i];
+		s->cat.rels = sgmap_create(s->cxt, Max(s->cat.nrels, 16), NULL);
+		for (int i = 0; i < s->cat.nrels; i++)
+			sg_map_enter(s->cat.rels, s->cat.rel_list[i]->relid)->value = s->cat.rel_list[i];
 	}
-	s->rels_indexed = true;
-	s->last_relid = InvalidOid;
-	s->last_rel = NULL;
+	s->cat.rels_indexed = true;
+	s->cat.last_relid = InvalidOid;
+	s->cat.last_rel = NULL;
 
 	/* the views, which both processes take turns to build */
-	s->views = palloc(sizeof(SnapRel *) * Max(s->nrels, 1));
-	for (int i = 0; i < s->nrels; i++)
+	s->views.views = palloc(sizeof(SnapRel *) * Max(s->cat.nrels, 1));
+	for (int i = 0; i < s->cat.nrels; i++)
 	{
-		SnapRel    *rel = s->rel_list[i];
+		SnapRel    *rel = s->cat.rel_list[i];
 
 		if (rel->included && rel->attrs != NULL &&
 			(rel->relkind == RELKIND_VIEW || rel->relkind == RELKIND_MATVIEW))
-			s->views[s->nviews++] = rel;
+			s->views.views[s->views.nviews++] = rel;
 	}
 }
 
@@ -367,7 +367,7 @@ sg_rel_qualified(Snap *s, Oid relid)
 SnapNsp *
 sg_included_nsp(Snap *s, Oid nspid)
 {
-	SnapNsp    *nsp = sg_map_get(s->nsps, nspid);
+	SnapNsp    *nsp = sg_map_get(s->cat.nsps, nspid);
 
 	return (nsp && nsp->included) ? nsp : NULL;
 }
@@ -375,7 +375,7 @@ sg_included_nsp(Snap *s, Oid nspid)
 bool
 sg_is_member(Snap *s, Oid classid, Oid objid)
 {
-	return sgmap_lookup(s->members, SG_KEY2(classid, objid)) != NULL;
+	return sgmap_lookup(s->cat.members, SG_KEY2(classid, objid)) != NULL;
 }
 
 /* the name of column attnum of rel, also when the snapshot did not keep it */
@@ -393,7 +393,7 @@ TypeNameEntry *
 sg_type_entry(Snap *s, Oid typid, int32 typmod)
 {
 	uint64		key = SG_KEY2(typid, typmod);
-	TypeNameEntry *e = sg_map_get(s->typenames, key);
+	TypeNameEntry *e = sg_map_get(s->cat.typenames, key);
 
 	if (e == NULL)
 	{
@@ -402,7 +402,7 @@ sg_type_entry(Snap *s, Oid typid, int32 typmod)
 		e->key.typmod = typmod;
 		e->name = sg_keep(s, format_type_with_typemod(typid, typmod));
 		e->typcollation = get_typcollation(typid);
-		sg_map_enter(s->typenames, key)->value = e;
+		sg_map_enter(s->cat.typenames, key)->value = e;
 	}
 	return e;
 }
@@ -416,7 +416,7 @@ sg_type_name(Snap *s, Oid typid, int32 typmod)
 AmEntry *
 sg_am(Snap *s, Oid amoid)
 {
-	AmEntry    *e = sg_map_get(s->ams, amoid);
+	AmEntry    *e = sg_map_get(s->cat.ams, amoid);
 
 	if (e == NULL)
 	{
@@ -435,7 +435,7 @@ sg_am(Snap *s, Oid amoid)
 				e->canorder = GetIndexAmRoutine(am->amhandler)->amcanorder;
 			ReleaseSysCache(tup);
 		}
-		sg_map_enter(s->ams, amoid)->value = e;
+		sg_map_enter(s->cat.ams, amoid)->value = e;
 	}
 	return e;
 }
@@ -445,7 +445,7 @@ const char *
 sg_opclass_suffix(Snap *s, Oid opclass, Oid keytype)
 {
 	uint64		key = SG_KEY2(opclass, keytype);
-	OpclassEntry *e = sg_map_get(s->opclasses, key);
+	OpclassEntry *e = sg_map_get(s->cat.opclasses, key);
 
 	if (e == NULL)
 	{
@@ -466,7 +466,7 @@ sg_opclass_suffix(Snap *s, Oid opclass, Oid keytype)
 			e->suffix = "";
 		else
 			e->suffix = sg_keep(s, psprintf(" %s", generate_opclass_name(opclass)));
-		sg_map_enter(s->opclasses, key)->value = e;
+		sg_map_enter(s->cat.opclasses, key)->value = e;
 	}
 	return e->suffix;
 }
@@ -534,9 +534,9 @@ sg_expr(Snap *s, const char *nodestr, SnapRel *rel)
 	attsig = rel ? sg_attsig(s, rel) : NULL;
 
 	/* the same default or predicate often comes table after table */
-	for (int i = 0; i < lengthof(s->recent_exprs); i++)
+	for (int i = 0; i < lengthof(s->memo.recent_exprs); i++)
 	{
-		r = s->recent_exprs[i];
+		r = s->memo.recent_exprs[i];
 		if (r != NULL && r->len == len && (!r->has_vars || r->attsig == attsig) &&
 			memcmp(r->raw, nodestr, len) == 0)
 			return r->memo;
@@ -546,11 +546,11 @@ sg_expr(Snap *s, const char *nodestr, SnapRel *rel)
 	vars_hash = attsig ?
 		hash_combine64(hash, hash_bytes_extended((const unsigned char *) &attsig,
 												 sizeof(attsig), 0)) : hash;
-	for (r = sg_map_get(s->raw_exprs, hash); r; r = r->next)
+	for (r = sg_map_get(s->memo.raw_exprs, hash); r; r = r->next)
 		if ((!r->has_vars || r->attsig == attsig) && strcmp(r->raw, nodestr) == 0)
 			goto found;
 	if (attsig)
-		for (r = sg_map_get(s->raw_exprs, vars_hash); r; r = r->next)
+		for (r = sg_map_get(s->memo.raw_exprs, vars_hash); r; r = r->next)
 			if (r->has_vars && r->attsig == attsig && strcmp(r->raw, nodestr) == 0)
 				goto found;
 	m = sg_expr_memo(s, nodestr, rel, &has_vars);
@@ -560,13 +560,13 @@ sg_expr(Snap *s, const char *nodestr, SnapRel *rel)
 	r->has_vars = has_vars;
 	r->attsig = attsig;
 	r->memo = m;
-	e = sg_map_enter(s->raw_exprs, (has_vars && attsig) ? vars_hash : hash);
+	e = sg_map_enter(s->memo.raw_exprs, (has_vars && attsig) ? vars_hash : hash);
 	r->next = e->value;
 	e->value = r;
 
 found:
-	s->recent_exprs[s->next_recent_expr] = r;
-	s->next_recent_expr = (s->next_recent_expr + 1) % lengthof(s->recent_exprs);
+	s->memo.recent_exprs[s->memo.next_recent_expr] = r;
+	s->memo.next_recent_expr = (s->memo.next_recent_expr + 1) % lengthof(s->memo.recent_exprs);
 	return r->memo;
 }
 
@@ -586,7 +586,7 @@ sg_expr_memo(Snap *s, const char *nodestr, SnapRel *rel, bool *has_vars_out)
 	hash = hash_bytes_extended((const unsigned char *) key, strlen(key), 0);
 	MemoryContextSwitchTo(old);
 
-	for (m = sg_map_get(s->exprs, hash); m; m = m->next)
+	for (m = sg_map_get(s->memo.exprs, hash); m; m = m->next)
 		if (strcmp(m->key, key) == 0)
 		{
 			MemoryContextReset(s->scratch);
@@ -624,7 +624,7 @@ sg_expr_memo(Snap *s, const char *nodestr, SnapRel *rel, bool *has_vars_out)
 		m->type = type;
 		m->collation = coll;
 		m->funclike = funclike;
-		e = sg_map_enter(s->exprs, hash);
+		e = sg_map_enter(s->memo.exprs, hash);
 		m->next = e->value;
 		e->value = m;
 	}
@@ -640,7 +640,7 @@ sg_read_own_schema(Snap *s, HeapTuple tup, TupleDesc desc)
 	Form_pg_extension ext = (Form_pg_extension) GETSTRUCT(tup);
 
 	if (strcmp(NameStr(ext->extname), "schemaguard") == 0)
-		s->own_schema = ext->extnamespace;
+		s->cat.own_schema = ext->extnamespace;
 }
 
 /* the role's name, or a placeholder for a dropped role */
@@ -781,7 +781,7 @@ sg_read_members(Snap *s)
 
 		if (dep->deptype != DEPENDENCY_EXTENSION)
 			continue;
-		sg_map_enter(s->members, SG_KEY2(dep->classid, dep->objid))->value = s;
+		sg_map_enter(s->cat.members, SG_KEY2(dep->classid, dep->objid))->value = s;
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
@@ -801,10 +801,10 @@ sg_read_namespace(Snap *s, HeapTuple tup, TupleDesc desc)
 
 	e = MemoryContextAlloc(s->cxt, sizeof(SnapNsp));
 	e->nspid = nsp->oid;
-	sg_map_enter(s->nsps, nsp->oid)->value = e;
+	sg_map_enter(s->cat.nsps, nsp->oid)->value = e;
 	e->name = sg_keep(s, name);
 	e->quoted = sg_keep(s, sg_quote_ident(name));
-	e->included = !system && nsp->oid != s->own_schema &&
+	e->included = !system && nsp->oid != s->cat.own_schema &&
 		!sg_is_member(s, NamespaceRelationId, nsp->oid);
 	if (!e->included || !sg_emits(s, SG_PART_LEADER))
 		return;

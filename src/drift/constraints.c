@@ -190,7 +190,7 @@ sg_keep_constraint_row(Snap *s, HeapTuple tup, TupleDesc desc)
 	}
 	else
 		return;
-	row = sg_keep_row(s, &s->kept_constraints, tup);
+	row = sg_keep_row(s, &s->kept.kept_constraints, tup);
 	row->type = type;
 	row->schema = schema;
 	row->identity = sg_keep_concat(s, sg_quote_ident(NameStr(con->conname)),

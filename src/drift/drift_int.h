@@ -350,16 +350,13 @@ typedef struct InhEntry
 #define SG_PART_WORKER	0x02
 #define SG_PART_ALL		(SG_PART_LEADER | SG_PART_WORKER)
 
-typedef struct Snap
+/*
+ * The lookup tables built from the catalogs as they are read: what the
+ * definitions refer to (schemas, relations, types, operator classes,
+ * access methods, comments, inheritance, extension members).
+ */
+typedef struct SnapLookups
 {
-	SGSnapshot *result;
-	int			facets;
-	int			part;			/* SG_PART_*: the objects this process builds */
-	Snapshot	snapshot;
-	MemoryContext cxt;			/* the snapshot's memory */
-	MemoryContext scratch;		/* reset after each expression */
-	MemoryContext rowcxt;		/* reset after each catalog row */
-	StringInfoData buf;
 	sgmap_hash *nsps;			/* namespace OID -> SnapNsp */
 	SnapRel   **rel_list;		/* the SnapRels, in pg_class order */
 	/*
@@ -374,11 +371,27 @@ typedef struct Snap
 	SnapRel    *rel_batch;		/* where the next SnapRels are allocated */
 	int			nrels;
 	int			maxrels;
+	Oid			last_relid;		/* last sg_rel() key and result */
+	SnapRel    *last_rel;
+	const char *found_relname;	/* sg_read_relname's result */
 	sgmap_hash *members;		/* (classid, objid) of extension members */
 	HTAB	   *descriptions;
 	sgmap_hash *typenames;		/* (type, typmod) -> TypeNameEntry */
 	sgmap_hash *opclasses;		/* (opclass, key type) -> suffix */
 	sgmap_hash *ams;			/* access method OID -> AmEntry */
+	sgmap_hash *inherits;		/* child OID -> InhEntry */
+	sgmap_hash *auto_arrays;	/* array type OID -> its element type */
+	bool		arrays_known;	/* auto_arrays has all of pg_type's */
+	List	   *pending_arrays; /* array types and their elements, till then */
+	Oid			own_schema;		/* schemaguard's schema */
+} SnapLookups;
+
+/*
+ * Strings deparsed or kept once: stored expressions by their text, and
+ * repeated strings (sg_keep_once), each with the last few used.
+ */
+typedef struct SnapMemo
+{
 	sgmap_hash *exprs;			/* expression hash -> ExprMemo chain */
 	sgmap_hash *raw_exprs;		/* stored text hash -> RawExprMemo chain */
 	struct RawExprMemo *recent_exprs[4];	/* the last ones used */
@@ -386,14 +399,23 @@ typedef struct Snap
 	sgmap_hash *kept_texts;		/* text hash -> KeptText chain (sg_keep_once) */
 	struct KeptText *recent_kept[4];	/* the last ones kept */
 	int			next_recent_kept;
-	sgmap_hash *inherits;		/* child OID -> InhEntry */
-	sgmap_hash *auto_arrays;	/* array type OID -> its element type */
-	bool		arrays_known;	/* auto_arrays has all of pg_type's */
-	List	   *pending_arrays; /* array types and their elements, till then */
-	Oid			own_schema;		/* schemaguard's schema */
-	Oid			last_relid;		/* last sg_rel() key and result */
-	SnapRel    *last_rel;
-	SGArena		arena;			/* where sg_keep() puts its strings */
+} SnapMemo;
+
+/*
+ * pg_index and pg_constraint rows, kept as read and built in identity
+ * order once the columns are known (indexes.c).
+ */
+typedef struct SnapKept
+{
+	bool		indexes_read;	/* pg_index was scanned here */
+	bool		rewrite_read;	/* pg_rewrite was scanned here */
+	SGKeptRows	kept_indexes;	/* pg_index rows, in identity order */
+	SGKeptRows	kept_constraints;	/* pg_constraint rows, the same */
+} SnapKept;
+
+/* The parallel worker's queues, seen from either process (worker.c). */
+typedef struct SnapParallel
+{
 	shm_mq_handle *mqh;			/* the worker's queue to the leader */
 	shm_mq_handle *worker_mqh;	/* in the leader: its end of that queue */
 	bool		worker_complete;	/* the worker's 'E' has come */
@@ -409,15 +431,22 @@ typedef struct Snap
 	List	   *attr_pending;
 	bool		from_leader;	/* in the worker: pg_class and pg_attribute
 								 * come from the leader */
-	bool		indexes_read;	/* pg_index was scanned here */
-	bool		rewrite_read;	/* pg_rewrite was scanned here */
-	SGKeptRows	kept_indexes;	/* pg_index rows, in identity order */
-	SGKeptRows	kept_constraints;	/* pg_constraint rows, the same */
+	bool		attrs_complete; /* the worker has all of the leader's columns */
 	/*
-	 * The views and materialized views, in pg_class order.  With a worker
-	 * both processes build them: each takes the next one from a counter in
-	 * shared memory (view_counter) until none are left (sg_build_views).
+	 * Routines, triggers and types are the worker's when it sends its
+	 * objects: the leader then has them, and drift()'s baseline, to read.
+	 * For fingerprint() they are the leader's, which has less to do.
 	 */
+	bool		worker_routines;
+} SnapParallel;
+
+/*
+ * The views and materialized views, in pg_class order.  With a worker both
+ * processes build them: each takes the next one from a counter in shared
+ * memory (view_counter) until none are left (sg_build_views).
+ */
+typedef struct SnapViews
+{
 	SnapRel   **views;
 	int			nviews;
 	int			next_view;		/* without a worker */
@@ -431,21 +460,16 @@ typedef struct Snap
 	int64		end_cost_us;	/* the worker's estimate of its end */
 	int64		views_us;		/* time this process spent on views */
 	int			views_built;
-	bool		attrs_complete; /* the worker has all of the leader's columns */
-	const char *found_relname;	/* sg_read_relname's result */
-	/* fingerprint(): the worker sends its types' digests, not its objects */
+} SnapViews;
+
+/*
+ * fingerprint(): the worker sends its types' digests, not its objects, and
+ * the columns are hashed as they are built, in identity order, instead of
+ * kept (sg_stream_object): one stream per column type.
+ */
+typedef struct SnapDigests
+{
 	bool		fingerprint_only;
-	/*
-	 * Routines, triggers and types are the worker's when it sends its
-	 * objects: the leader then has them, and drift()'s baseline, to read.
-	 * For fingerprint() they are the leader's, which has less to do.
-	 */
-	bool		worker_routines;
-	/*
-	 * fingerprint() hashes the columns as they are built, in identity
-	 * order, instead of keeping them (sg_stream_object): one stream per
-	 * column type.
-	 */
 	struct SGTypeStream *streams;
 	int			nstreams;
 	SGTypeDigest *own_digests;
@@ -455,6 +479,26 @@ typedef struct Snap
 	SGTypeDigest *view_digests; /* both processes' views */
 	int			nview_digests;
 	bool		have_worker_digests;
+} SnapDigests;
+
+/* One snapshot being taken, in the leader or in the worker. */
+typedef struct Snap
+{
+	SGSnapshot *result;
+	int			facets;
+	int			part;			/* SG_PART_*: the objects this process builds */
+	Snapshot	snapshot;
+	MemoryContext cxt;			/* the snapshot's memory */
+	MemoryContext scratch;		/* reset after each expression */
+	MemoryContext rowcxt;		/* reset after each catalog row */
+	StringInfoData buf;
+	SGArena		arena;			/* where sg_keep() puts its strings */
+	SnapLookups cat;
+	SnapMemo	memo;
+	SnapKept	kept;
+	SnapViews	views;
+	SnapParallel par;
+	SnapDigests fp;
 } Snap;
 
 /* does this process build objects of share "part"? */

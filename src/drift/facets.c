@@ -159,7 +159,7 @@ sg_facet_comment(Snap *s, StringInfo buf, Oid classoid, Oid objoid, int32 subid)
 	key.objoid = objoid;
 	key.classoid = classoid;
 	key.objsubid = subid;
-	e = hash_search(s->descriptions, &key, HASH_FIND, NULL);
+	e = hash_search(s->cat.descriptions, &key, HASH_FIND, NULL);
 	if (e)
 		appendStringInfo(buf, "\nCOMMENT %s", quote_literal_cstr(e->text));
 }

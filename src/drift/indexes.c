@@ -130,7 +130,7 @@ sg_keep_row(Snap *s, SGKeptRows *kept, HeapTuple tup)
 	HeapTuple	copy;
 
 	/* in the worker, take the columns that have come: the queue is small */
-	if (s->from_leader && (kept->n & 1023) == 1023)
+	if (s->par.from_leader && (kept->n & 1023) == 1023)
 		(void) sg_receive_attrs(s, false);
 	if (kept->n == kept->max)
 	{
@@ -209,7 +209,7 @@ sg_add_kept_object(Snap *s, SGKeptRow *row, Oid classid, Oid objid,
 {
 	SGObject   *obj;
 
-	if (s->fingerprint_only)
+	if (s->fp.fingerprint_only)
 	{
 		sg_stream_object(s, row->type, row->identity, NULL, buf);
 		return;
@@ -236,7 +236,7 @@ sg_keep_index_row(Snap *s, HeapTuple tup, TupleDesc desc)
 		return;
 	if (idx->indisreplident)
 		table->replident_index = idx->indexrelid;
-	row = sg_keep_row(s, &s->kept_indexes, tup);
+	row = sg_keep_row(s, &s->kept.kept_indexes, tup);
 	row->type = "index";
 	row->schema = irel->nspname;
 	row->identity = irel->qualified;

@@ -168,7 +168,7 @@ sg_read_inherits(Snap *s, HeapTuple tup, TupleDesc desc)
 
 	if (sg_included_rel(s, inh->inhrelid) == NULL)
 		return;
-	me = sg_map_enter(s->inherits, inh->inhrelid);
+	me = sg_map_enter(s->cat.inherits, inh->inhrelid);
 	if (me->value == NULL)
 	{
 		e = MemoryContextAlloc(s->cxt, sizeof(InhEntry));
@@ -210,7 +210,7 @@ sg_read_description(Snap *s, HeapTuple tup, TupleDesc desc)
 	key.objoid = d->objoid;
 	key.classoid = d->classoid;
 	key.objsubid = d->objsubid;
-	e = hash_search(s->descriptions, &key, HASH_ENTER, NULL);
+	e = hash_search(s->cat.descriptions, &key, HASH_ENTER, NULL);
 	e->text = sg_keep(s, text);
 }
 
@@ -372,18 +372,18 @@ sg_stream_object(Snap *s, const char *type, const char *prefix, const char *name
 {
 	SGTypeStream *ts = NULL;
 
-	for (int i = 0; i < s->nstreams; i++)
-		if (s->streams[i].type == type)
-			ts = &s->streams[i];
+	for (int i = 0; i < s->fp.nstreams; i++)
+		if (s->fp.streams[i].type == type)
+			ts = &s->fp.streams[i];
 	if (ts == NULL)
 	{
 		MemoryContext old = MemoryContextSwitchTo(s->cxt);
 
-		if (s->streams == NULL)
-			s->streams = palloc(sizeof(SGTypeStream) * SG_MAX_STREAMS);
-		if (s->nstreams == SG_MAX_STREAMS)
+		if (s->fp.streams == NULL)
+			s->fp.streams = palloc(sizeof(SGTypeStream) * SG_MAX_STREAMS);
+		if (s->fp.nstreams == SG_MAX_STREAMS)
 			elog(ERROR, "schemaguard: too many object types hashed as built");
-		ts = &s->streams[s->nstreams++];
+		ts = &s->fp.streams[s->fp.nstreams++];
 		ts->type = type;
 		ts->count = 0;
 		sg_hasher_begin(&ts->hasher);
@@ -407,19 +407,19 @@ sg_stream_object(Snap *s, const char *type, const char *prefix, const char *name
 void
 sg_end_streams(Snap *s)
 {
-	if (s->nstreams == 0)
+	if (s->fp.nstreams == 0)
 		return;
-	s->own_digests = repalloc(s->own_digests,
-							  sizeof(SGTypeDigest) * (s->nown_digests + s->nstreams));
-	for (int i = 0; i < s->nstreams; i++)
+	s->fp.own_digests = repalloc(s->fp.own_digests,
+							  sizeof(SGTypeDigest) * (s->fp.nown_digests + s->fp.nstreams));
+	for (int i = 0; i < s->fp.nstreams; i++)
 	{
-		SGTypeDigest *d = &s->own_digests[s->nown_digests++];
+		SGTypeDigest *d = &s->fp.own_digests[s->fp.nown_digests++];
 
-		d->type = s->streams[i].type;
-		d->count = s->streams[i].count;
-		sg_hasher_end(&s->streams[i].hasher, d->digest);
+		d->type = s->fp.streams[i].type;
+		d->count = s->fp.streams[i].count;
+		sg_hasher_end(&s->fp.streams[i].hasher, d->digest);
 	}
-	s->nstreams = 0;
+	s->fp.nstreams = 0;
 }
 
 typedef struct SnapColumn
@@ -482,7 +482,7 @@ sg_emit_columns(Snap *s, SnapRel *rel, const char *reltype)
 		sg_facet_privileges(s, buf, OBJECT_COLUMN, rel->relowner, att->acl);
 		sg_facet_comment(s, buf, RelationRelationId, rel->relid, i + 1);
 
-		if (s->fingerprint_only)
+		if (s->fp.fingerprint_only)
 		{
 			sg_stream_object(s, coltype, rel->qualified, cols[c].qname, buf);
 			continue;
@@ -538,7 +538,7 @@ sg_read_replident(Snap *s, HeapTuple tup, TupleDesc desc)
 static void
 sg_read_relname(Snap *s, HeapTuple tup, TupleDesc desc)
 {
-	s->found_relname = sg_keep(s, NameStr(((Form_pg_class) GETSTRUCT(tup))->relname));
+	s->cat.found_relname = sg_keep(s, NameStr(((Form_pg_class) GETSTRUCT(tup))->relname));
 }
 
 /* the name of a table's REPLICA IDENTITY USING INDEX index, or NULL */
@@ -547,7 +547,7 @@ sg_replident_name(Snap *s, SnapRel *rel)
 {
 	SnapRel    *idx;
 
-	if (!s->indexes_read)
+	if (!s->kept.indexes_read)
 		sg_scan_key(s, IndexRelationId, IndexIndrelidIndexId, Anum_pg_index_indrelid,
 					rel->relid, sg_read_replident);
 	if (!OidIsValid(rel->replident_index))
@@ -556,10 +556,10 @@ sg_replident_name(Snap *s, SnapRel *rel)
 	if (idx != NULL)
 		return idx->relname;
 	/* the leader keeps no indexes (sg_read_class): from pg_class */
-	s->found_relname = NULL;
+	s->cat.found_relname = NULL;
 	sg_scan_key(s, RelationRelationId, ClassOidIndexId, Anum_pg_class_oid,
 				rel->replident_index, sg_read_relname);
-	return s->found_relname;
+	return s->cat.found_relname;
 }
 
 static void
@@ -567,7 +567,7 @@ sg_emit_table(Snap *s, SnapRel *rel)
 {
 	StringInfo	buf = sg_def_begin(s);
 	const char *type = sg_relkind_type(rel->relkind);
-	InhEntry   *inh = sg_map_get(s->inherits, rel->relid);
+	InhEntry   *inh = sg_map_get(s->cat.inherits, rel->relid);
 	SGObject   *obj;
 	const char *parent_type = NULL;
 	const char *parent_identity = NULL;
@@ -855,10 +855,10 @@ sg_emit_relations(Snap *s)
 	int			n = 0;
 
 	/* in name order: most objects come out sorted already (sg_sort_rels) */
-	rels = palloc(sizeof(SnapRel *) * Max(s->nrels, 1));
-	for (int r = 0; r < s->nrels; r++)
-		if (s->rel_list[r]->included && s->rel_list[r]->attrs != NULL)
-			rels[n++] = s->rel_list[r];
+	rels = palloc(sizeof(SnapRel *) * Max(s->cat.nrels, 1));
+	for (int r = 0; r < s->cat.nrels; r++)
+		if (s->cat.rel_list[r]->included && s->cat.rel_list[r]->attrs != NULL)
+			rels[n++] = s->cat.rel_list[r];
 	sg_sort_rels(rels, n);
 	for (int i = 0; i < n; i++)
 	{

@@ -336,7 +336,7 @@ sg_read_view_rule(Snap *s, SnapRel *rel, HeapTuple tup, TupleDesc desc)
 	List	   *actions;
 	Query	   *query;
 
-	if (s->from_leader)
+	if (s->par.from_leader)
 		sg_fetch_rel_attrs(s, rel);
 	qual = sg_text_attr(tup, Anum_pg_rewrite_ev_qual, desc);
 	action = sg_text_attr(tup, Anum_pg_rewrite_ev_action, desc);
@@ -403,11 +403,11 @@ sg_next_view(Snap *s)
 {
 	uint32		i;
 
-	if (s->view_counter != NULL)
-		i = pg_atomic_fetch_add_u32(s->view_counter, 1);
+	if (s->views.view_counter != NULL)
+		i = pg_atomic_fetch_add_u32(s->views.view_counter, 1);
 	else
-		i = s->next_view++;
-	return i < (uint32) s->nviews ? s->views[i] : NULL;
+		i = s->views.next_view++;
+	return i < (uint32) s->views.nviews ? s->views.views[i] : NULL;
 }
 
 /*
@@ -424,13 +424,13 @@ sg_worker_leaves_views(Snap *s)
 	uint32		next;
 
 	/* not while it waits for columns: it would only wait */
-	if (s->leader_on_views == NULL || s->views_built == 0 || !s->attrs_complete ||
-		pg_atomic_read_u32(s->leader_on_views) == 0)
+	if (s->views.leader_on_views == NULL || s->views.views_built == 0 || !s->par.attrs_complete ||
+		pg_atomic_read_u32(s->views.leader_on_views) == 0)
 		return false;
-	next = pg_atomic_read_u32(s->view_counter);
-	if (next >= (uint32) s->nviews)
+	next = pg_atomic_read_u32(s->views.view_counter);
+	if (next >= (uint32) s->views.nviews)
 		return true;
-	return (s->nviews - next) * (s->views_us / s->views_built) <= s->end_cost_us;
+	return (s->views.nviews - next) * (s->views.views_us / s->views.views_built) <= s->views.end_cost_us;
 }
 
 
@@ -455,7 +455,7 @@ sg_build_views(Snap *s, bool until_attrs)
 
 		CHECK_FOR_INTERRUPTS();
 		/* the leader, with a worker, reads only the rules of its views */
-		if (!s->rewrite_read)
+		if (!s->kept.rewrite_read)
 			sg_scan_key(s, RewriteRelationId, RewriteRelRulenameIndexId,
 						Anum_pg_rewrite_ev_class, rel->relid, sg_read_rewrite);
 		if (rel->view_rule != NULL)
@@ -463,8 +463,8 @@ sg_build_views(Snap *s, bool until_attrs)
 		sg_emit_view(s, rel);
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(s->rowcxt);
-		s->views_us += GetCurrentTimestamp() - start;
-		s->views_built++;
+		s->views.views_us += GetCurrentTimestamp() - start;
+		s->views.views_built++;
 		sg_poll_worker(s);
 	}
 	table_close(rewrite, AccessShareLock);

@@ -574,41 +574,41 @@ sg_snap_init(Snap *s, int facets, int part)
 	s->result->objects = palloc(sizeof(SGObject) * s->result->maxobjects);
 	initStringInfo(&s->buf);
 
-	s->nsps = sgmap_create(CurrentMemoryContext, 64, NULL);
-	s->maxrels = 1024;
-	s->rel_list = palloc(sizeof(SnapRel *) * s->maxrels);
-	s->members = sgmap_create(CurrentMemoryContext, 1024, NULL);
-	s->descriptions = sg_hash_create("schemaguard comments", sizeof(DescKey),
+	s->cat.nsps = sgmap_create(CurrentMemoryContext, 64, NULL);
+	s->cat.maxrels = 1024;
+	s->cat.rel_list = palloc(sizeof(SnapRel *) * s->cat.maxrels);
+	s->cat.members = sgmap_create(CurrentMemoryContext, 1024, NULL);
+	s->cat.descriptions = sg_hash_create("schemaguard comments", sizeof(DescKey),
 									 sizeof(DescEntry), 256);
-	s->typenames = sgmap_create(CurrentMemoryContext, 256, NULL);
-	s->opclasses = sgmap_create(CurrentMemoryContext, 64, NULL);
-	s->ams = sgmap_create(CurrentMemoryContext, 16, NULL);
-	s->exprs = sgmap_create(CurrentMemoryContext, 256, NULL);
-	s->raw_exprs = sgmap_create(CurrentMemoryContext, 256, NULL);
-	s->kept_texts = sgmap_create(CurrentMemoryContext, 256, NULL);
-	s->inherits = sgmap_create(CurrentMemoryContext, 64, NULL);
-	s->auto_arrays = sgmap_create(CurrentMemoryContext, 1024, NULL);
+	s->cat.typenames = sgmap_create(CurrentMemoryContext, 256, NULL);
+	s->cat.opclasses = sgmap_create(CurrentMemoryContext, 64, NULL);
+	s->cat.ams = sgmap_create(CurrentMemoryContext, 16, NULL);
+	s->memo.exprs = sgmap_create(CurrentMemoryContext, 256, NULL);
+	s->memo.raw_exprs = sgmap_create(CurrentMemoryContext, 256, NULL);
+	s->memo.kept_texts = sgmap_create(CurrentMemoryContext, 256, NULL);
+	s->cat.inherits = sgmap_create(CurrentMemoryContext, 64, NULL);
+	s->cat.auto_arrays = sgmap_create(CurrentMemoryContext, 1024, NULL);
 }
 
 /* the lookup tables, no longer needed once the objects are built */
 static void
 sg_snap_free(Snap *s)
 {
-	sgmap_destroy(s->nsps);
-	sgmap_destroy(s->members);
-	hash_destroy(s->descriptions);
-	sgmap_destroy(s->typenames);
-	sgmap_destroy(s->opclasses);
-	sgmap_destroy(s->ams);
-	sgmap_destroy(s->exprs);
-	sgmap_destroy(s->raw_exprs);
-	sgmap_destroy(s->kept_texts);
-	sgmap_destroy(s->inherits);
-	sgmap_destroy(s->auto_arrays);
-	if (s->rels)
-		sgmap_destroy(s->rels);
-	if (s->rel_index)
-		pfree(s->rel_index);
+	sgmap_destroy(s->cat.nsps);
+	sgmap_destroy(s->cat.members);
+	hash_destroy(s->cat.descriptions);
+	sgmap_destroy(s->cat.typenames);
+	sgmap_destroy(s->cat.opclasses);
+	sgmap_destroy(s->cat.ams);
+	sgmap_destroy(s->memo.exprs);
+	sgmap_destroy(s->memo.raw_exprs);
+	sgmap_destroy(s->memo.kept_texts);
+	sgmap_destroy(s->cat.inherits);
+	sgmap_destroy(s->cat.auto_arrays);
+	if (s->cat.rels)
+		sgmap_destroy(s->cat.rels);
+	if (s->cat.rel_index)
+		pfree(s->cat.rel_index);
 	MemoryContextDelete(s->scratch);
 	MemoryContextDelete(s->rowcxt);
 	pfree(s->buf.data);
@@ -650,13 +650,13 @@ sg_snapshot_collect(Snap *s)
 	if (s->facets & SG_FACET_COMMENTS)
 		sg_scan(s, DescriptionRelationId, sg_read_description);
 	sg_scan(s, NamespaceRelationId, sg_read_namespace);
-	if (s->from_leader)
+	if (s->par.from_leader)
 		sg_receive_class(s);
 	else
 		sg_scan(s, RelationRelationId, sg_read_class);
 	sg_stream_mark(s, 'K');
 	sg_index_rels(s);
-	if (!s->from_leader)
+	if (!s->par.from_leader)
 		sg_scan(s, AttributeRelationId, sg_read_attribute);
 	sg_stream_mark(s, 'E');
 	if (leader)
@@ -669,34 +669,34 @@ sg_snapshot_collect(Snap *s)
 	{
 		/* rules, and each view's rule for its query */
 		sg_scan(s, RewriteRelationId, sg_read_rewrite);
-		s->rewrite_read = true;
+		s->kept.rewrite_read = true;
 		/*
 		 * Indexes and constraints need the columns: read their rows now,
 		 * in identity order, and build them once the columns are there.
 		 */
 		sg_scan(s, IndexRelationId, sg_keep_index_row);
-		s->indexes_read = true;
-		sg_sort_kept_rows(s, &s->kept_indexes);
+		s->kept.indexes_read = true;
+		sg_sort_kept_rows(s, &s->kept.kept_indexes);
 		sg_scan(s, ConstraintRelationId, sg_keep_constraint_row);
-		sg_sort_kept_rows(s, &s->kept_constraints);
-		if (s->from_leader)
+		sg_sort_kept_rows(s, &s->kept.kept_constraints);
+		if (s->par.from_leader)
 		{
 			/* views while the leader streams the columns */
 			sg_build_views(s, true);
 			sg_receive_attrs(s, true);
 		}
 		/* constraints after their indexes, whose rows they read */
-		sg_build_kept_rows(s, &s->kept_indexes, IndexRelationId, sg_build_index);
-		sg_build_kept_rows(s, &s->kept_constraints, ConstraintRelationId,
+		sg_build_kept_rows(s, &s->kept.kept_indexes, IndexRelationId, sg_build_index);
+		sg_build_kept_rows(s, &s->kept.kept_constraints, ConstraintRelationId,
 						   sg_build_constraint);
-		if (s->worker_routines)
+		if (s->par.worker_routines)
 			sg_read_routines(s);
 	}
 	if (leader)
 	{
 		sg_emit_relations(s);
 		sg_flush_attrs(s);
-		if (!s->worker_routines)
+		if (!s->par.worker_routines)
 			sg_read_routines(s);
 		sg_flush_attrs(s);
 		sg_scan(s, SequenceRelationId, sg_read_sequence);
@@ -730,7 +730,7 @@ sg_snapshot_build(Snap *s, int facets, bool fingerprint_only,
 	shm_mq_handle *mqh = NULL;
 
 	sg_snap_init(s, facets, SG_PART_ALL);
-	s->fingerprint_only = fingerprint_only;
+	s->fp.fingerprint_only = fingerprint_only;
 	/* before parallel mode: a worker inherits the settings */
 	nestlevel = sg_pin_settings();
 
@@ -738,7 +738,7 @@ sg_snapshot_build(Snap *s, int facets, bool fingerprint_only,
 	s->snapshot = RegisterSnapshot(GetCatalogSnapshot(RelationRelationId));
 
 	pcxt = sg_parallel_begin(s, &mqh);
-	s->worker_mqh = mqh;
+	s->par.worker_mqh = mqh;
 	sg_snapshot_collect(s);
 	/* the caller's work while the worker is busy: it takes more views */
 	if (work)
@@ -746,17 +746,17 @@ sg_snapshot_build(Snap *s, int facets, bool fingerprint_only,
 		sg_poll_worker(s);
 		work(work_arg, sg_poll_worker_cb, s);
 	}
-	if (s->leader_on_views)
-		pg_atomic_write_u32(s->leader_on_views, 1);
+	if (s->views.leader_on_views)
+		pg_atomic_write_u32(s->views.leader_on_views, 1);
 	if (fingerprint_only && pcxt)
 	{
 		sg_build_views(s, false);
 		/* the leader's digests while the worker ends */
-		s->own_digests = sg_own_digests(s, SG_TYPES_NOT_VIEWS, &s->nown_digests);
+		s->fp.own_digests = sg_own_digests(s, SG_TYPES_NOT_VIEWS, &s->fp.nown_digests);
 		sg_end_streams(s);
 		sg_parallel_end(s, pcxt, mqh);
 		/* the views: the leader's and the worker's */
-		s->view_digests = sg_own_digests(s, SG_TYPES_VIEWS, &s->nview_digests);
+		s->fp.view_digests = sg_own_digests(s, SG_TYPES_VIEWS, &s->fp.nview_digests);
 	}
 	else
 	{
@@ -765,7 +765,7 @@ sg_snapshot_build(Snap *s, int facets, bool fingerprint_only,
 			sg_parallel_end(s, pcxt, mqh);
 		if (fingerprint_only)
 		{
-			s->own_digests = sg_own_digests(s, SG_TYPES_ALL, &s->nown_digests);
+			s->fp.own_digests = sg_own_digests(s, SG_TYPES_ALL, &s->fp.nown_digests);
 			sg_end_streams(s);
 		}
 	}
@@ -812,16 +812,16 @@ sg_snapshot_fingerprint(int facets)
 	char	   *result;
 
 	sg_snapshot_build(&s, facets, true, NULL, NULL);
-	nall = s.nown_digests + s.nworker_digests + s.nview_digests;
+	nall = s.fp.nown_digests + s.fp.nworker_digests + s.fp.nview_digests;
 	all = palloc(sizeof(SGTypeDigest) * Max(nall, 1));
-	if (s.nown_digests > 0)
-		memcpy(all, s.own_digests, sizeof(SGTypeDigest) * s.nown_digests);
-	if (s.nworker_digests > 0)
-		memcpy(all + s.nown_digests, s.worker_digests,
-			   sizeof(SGTypeDigest) * s.nworker_digests);
-	if (s.nview_digests > 0)
-		memcpy(all + s.nown_digests + s.nworker_digests, s.view_digests,
-			   sizeof(SGTypeDigest) * s.nview_digests);
+	if (s.fp.nown_digests > 0)
+		memcpy(all, s.fp.own_digests, sizeof(SGTypeDigest) * s.fp.nown_digests);
+	if (s.fp.nworker_digests > 0)
+		memcpy(all + s.fp.nown_digests, s.fp.worker_digests,
+			   sizeof(SGTypeDigest) * s.fp.nworker_digests);
+	if (s.fp.nview_digests > 0)
+		memcpy(all + s.fp.nown_digests + s.fp.nworker_digests, s.fp.view_digests,
+			   sizeof(SGTypeDigest) * s.fp.nview_digests);
 	/* in type order; each type's digest comes from one list only */
 	qsort(all, nall, sizeof(SGTypeDigest), sg_type_digest_cmp);
 	for (int i = 1; i < nall; i++)

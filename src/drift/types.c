@@ -115,8 +115,8 @@ sg_read_type(Snap *s, HeapTuple tup, TupleDesc desc)
 	if (nsp == NULL)
 		return;
 	/* an array type always lives in its element type's schema */
-	if (OidIsValid(typ->typarray) && !s->arrays_known)
-		sg_map_enter(s->auto_arrays, SG_KEY2(typ->typarray, typ->oid))->value = s;
+	if (OidIsValid(typ->typarray) && !s->cat.arrays_known)
+		sg_map_enter(s->cat.auto_arrays, SG_KEY2(typ->typarray, typ->oid))->value = s;
 	if (sg_is_member(s, TypeRelationId, typ->oid) || !typ->typisdefined)
 		return;
 	/* composite types come from pg_class; multiranges with their range */
@@ -126,16 +126,16 @@ sg_read_type(Snap *s, HeapTuple tup, TupleDesc desc)
 	/* the array type the server made for another type */
 	if (OidIsValid(typ->typelem) && IsTrueArrayType(typ))
 	{
-		if (!s->arrays_known)
+		if (!s->cat.arrays_known)
 		{
 			MemoryContext old = MemoryContextSwitchTo(s->cxt);
 
-			s->pending_arrays = lappend_oid(s->pending_arrays, typ->oid);
-			s->pending_arrays = lappend_oid(s->pending_arrays, typ->typelem);
+			s->cat.pending_arrays = lappend_oid(s->cat.pending_arrays, typ->oid);
+			s->cat.pending_arrays = lappend_oid(s->cat.pending_arrays, typ->typelem);
 			MemoryContextSwitchTo(old);
 			return;
 		}
-		if (sgmap_lookup(s->auto_arrays, SG_KEY2(typ->oid, typ->typelem)) != NULL)
+		if (sgmap_lookup(s->cat.auto_arrays, SG_KEY2(typ->oid, typ->typelem)) != NULL)
 			return;
 	}
 
@@ -187,16 +187,16 @@ sg_read_types(Snap *s)
 	List	   *pending;
 
 	sg_scan(s, TypeRelationId, sg_read_type);
-	s->arrays_known = true;
-	pending = s->pending_arrays;
-	s->pending_arrays = NIL;
+	s->cat.arrays_known = true;
+	pending = s->cat.pending_arrays;
+	s->cat.pending_arrays = NIL;
 	for (int i = 0; i + 1 < list_length(pending); i += 2)
 	{
 		Oid			oid = list_nth_oid(pending, i);
 		Oid			elem = list_nth_oid(pending, i + 1);
 
 		/* most are: every table's row type has one */
-		if (sgmap_lookup(s->auto_arrays, SG_KEY2(oid, elem)) == NULL)
+		if (sgmap_lookup(s->cat.auto_arrays, SG_KEY2(oid, elem)) == NULL)
 			sg_scan_key(s, TypeRelationId, TypeOidIndexId, Anum_pg_type_oid,
 						oid, sg_read_type);
 	}
@@ -207,7 +207,7 @@ void
 sg_read_extension(Snap *s, HeapTuple tup, TupleDesc desc)
 {
 	Form_pg_extension ext = (Form_pg_extension) GETSTRUCT(tup);
-	SnapNsp    *nsp = sg_map_get(s->nsps, ext->extnamespace);
+	SnapNsp    *nsp = sg_map_get(s->cat.nsps, ext->extnamespace);
 	char	   *version = sg_text_attr(tup, Anum_pg_extension_extversion, desc);
 	StringInfo	buf = sg_def_begin(s);
 	SGObject   *obj;

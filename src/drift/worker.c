@@ -72,10 +72,10 @@ typedef struct SGAttrRecord
 void
 sg_flush_attrs(Snap *s)
 {
-	while (s->attr_pending != NIL && s->attr_mqh != NULL)
+	while (s->par.attr_pending != NIL && s->par.attr_mqh != NULL)
 	{
-		StringInfo	batch = linitial(s->attr_pending);
-		shm_mq_result res = shm_mq_send(s->attr_mqh, batch->len, batch->data,
+		StringInfo	batch = linitial(s->par.attr_pending);
+		shm_mq_result res = shm_mq_send(s->par.attr_mqh, batch->len, batch->data,
 										true, true);
 
 		if (res == SHM_MQ_WOULD_BLOCK)
@@ -83,11 +83,11 @@ sg_flush_attrs(Snap *s)
 		if (res != SHM_MQ_SUCCESS)
 		{
 			/* the worker is gone: its error, if any, comes at the end */
-			s->attr_mqh = NULL;
-			s->attr_pending = NIL;
+			s->par.attr_mqh = NULL;
+			s->par.attr_pending = NIL;
 			return;
 		}
-		s->attr_pending = list_delete_first(s->attr_pending);
+		s->par.attr_pending = list_delete_first(s->par.attr_pending);
 		pfree(batch->data);
 		pfree(batch);
 	}
@@ -98,8 +98,8 @@ sg_queue_attr_batch(Snap *s)
 {
 	MemoryContext old = MemoryContextSwitchTo(s->cxt);
 
-	s->attr_pending = lappend(s->attr_pending, s->attr_batch);
-	s->attr_batch = NULL;
+	s->par.attr_pending = lappend(s->par.attr_pending, s->par.attr_batch);
+	s->par.attr_batch = NULL;
 	MemoryContextSwitchTo(old);
 	sg_flush_attrs(s);
 }
@@ -113,18 +113,18 @@ sg_stream_batch(Snap *s, char kind)
 {
 	MemoryContext old;
 
-	if (s->attr_mqh == NULL || s->from_leader)
+	if (s->par.attr_mqh == NULL || s->par.from_leader)
 		return NULL;
-	if (s->attr_batch != NULL && s->attr_batch->data[0] == kind)
-		return s->attr_batch;
-	if (s->attr_batch != NULL)
+	if (s->par.attr_batch != NULL && s->par.attr_batch->data[0] == kind)
+		return s->par.attr_batch;
+	if (s->par.attr_batch != NULL)
 		sg_queue_attr_batch(s);
 	old = MemoryContextSwitchTo(s->cxt);
-	s->attr_batch = makeStringInfo();
-	enlargeStringInfo(s->attr_batch, SG_ATTR_BATCH_SIZE + 256);
-	appendStringInfoChar(s->attr_batch, kind);
+	s->par.attr_batch = makeStringInfo();
+	enlargeStringInfo(s->par.attr_batch, SG_ATTR_BATCH_SIZE + 256);
+	appendStringInfoChar(s->par.attr_batch, kind);
 	MemoryContextSwitchTo(old);
-	return s->attr_batch;
+	return s->par.attr_batch;
 }
 
 /* a one-byte message: the end of pg_class ('K') or of the stream ('E') */
@@ -133,13 +133,13 @@ sg_stream_mark(Snap *s, char mark)
 {
 	MemoryContext old;
 
-	if (s->attr_mqh == NULL || s->from_leader)
+	if (s->par.attr_mqh == NULL || s->par.from_leader)
 		return;
-	if (s->attr_batch != NULL)
+	if (s->par.attr_batch != NULL)
 		sg_queue_attr_batch(s);
 	old = MemoryContextSwitchTo(s->cxt);
-	s->attr_batch = makeStringInfo();
-	appendStringInfoChar(s->attr_batch, mark);
+	s->par.attr_batch = makeStringInfo();
+	appendStringInfoChar(s->par.attr_batch, mark);
 	MemoryContextSwitchTo(old);
 	sg_queue_attr_batch(s);
 }
@@ -199,7 +199,7 @@ sg_receive_stream(Snap *s, bool wait, char marker, char expected,
 {
 	Size		len;
 	void	   *data;
-	shm_mq_result res = shm_mq_receive(s->attr_mqh, &len, &data, !wait);
+	shm_mq_result res = shm_mq_receive(s->par.attr_mqh, &len, &data, !wait);
 
 	if (res == SHM_MQ_WOULD_BLOCK)
 		return 0;
@@ -276,7 +276,7 @@ sg_receive_class(Snap *s)
 bool
 sg_receive_attrs(Snap *s, bool wait)
 {
-	while (!s->attrs_complete)
+	while (!s->par.attrs_complete)
 	{
 		const char *p;
 		const char *end;
@@ -286,7 +286,7 @@ sg_receive_attrs(Snap *s, bool wait)
 			return false;
 		if (kind == 'E')
 		{
-			s->attrs_complete = true;
+			s->par.attrs_complete = true;
 			break;
 		}
 		while (p < end)
@@ -405,30 +405,30 @@ sg_send_objects(Snap *s, bool views_only)
 {
 	StringInfoData buf;
 
-	if (s->mqh == NULL || s->leader_gone || s->nsent == s->result->nobjects)
+	if (s->par.mqh == NULL || s->par.leader_gone || s->par.nsent == s->result->nobjects)
 		return;
 	initStringInfo(&buf);
 	appendStringInfoChar(&buf, 'O');
-	for (; s->nsent < s->result->nobjects; s->nsent++)
+	for (; s->par.nsent < s->result->nobjects; s->par.nsent++)
 	{
-		SGObject   *obj = &s->result->objects[s->nsent];
+		SGObject   *obj = &s->result->objects[s->par.nsent];
 
 		if (views_only && !sg_is_view_type(obj->type))
 			continue;
 		sg_put_object(&buf, obj);
 		if (buf.len >= SG_BATCH_SIZE)
 		{
-			if (!sg_send(s->mqh, buf.data, buf.len))
+			if (!sg_send(s->par.mqh, buf.data, buf.len))
 			{
-				s->leader_gone = true;
+				s->par.leader_gone = true;
 				break;
 			}
 			resetStringInfo(&buf);
 			appendStringInfoChar(&buf, 'O');
 		}
 	}
-	if (buf.len > 1 && !s->leader_gone && !sg_send(s->mqh, buf.data, buf.len))
-		s->leader_gone = true;
+	if (buf.len > 1 && !s->par.leader_gone && !sg_send(s->par.mqh, buf.data, buf.len))
+		s->par.leader_gone = true;
 	pfree(buf.data);
 }
 
@@ -457,10 +457,10 @@ sg_send_digests(Snap *s)
 	SGTypeDigest *d;
 
 	/* the types kept as objects, and those hashed as built */
-	s->own_digests = sg_own_digests(s, SG_TYPES_NOT_VIEWS, &s->nown_digests);
+	s->fp.own_digests = sg_own_digests(s, SG_TYPES_NOT_VIEWS, &s->fp.nown_digests);
 	sg_end_streams(s);
-	d = s->own_digests;
-	nd = s->nown_digests;
+	d = s->fp.own_digests;
+	nd = s->fp.nown_digests;
 	initStringInfo(&buf);
 	appendStringInfoChar(&buf, 'D');
 	for (int i = 0; i < nd; i++)
@@ -471,8 +471,8 @@ sg_send_digests(Snap *s)
 		appendBinaryStringInfo(&buf, (const char *) &count, sizeof(count));
 		appendBinaryStringInfo(&buf, (const char *) d[i].digest, PG_SHA256_DIGEST_LENGTH);
 	}
-	if (!sg_send(s->mqh, buf.data, buf.len))
-		s->leader_gone = true;
+	if (!sg_send(s->par.mqh, buf.data, buf.len))
+		s->par.leader_gone = true;
 	pfree(buf.data);
 }
 
@@ -497,24 +497,24 @@ sg_snapshot_worker_main(dsm_segment *seg, shm_toc *toc)
 
 	/* the settings were pinned by the leader and came with the worker */
 	sg_snap_init(&s, shared->facets, SG_PART_WORKER);
-	s.fingerprint_only = shared->fingerprint_only;
-	s.worker_routines = shared->worker_routines;
+	s.fp.fingerprint_only = shared->fingerprint_only;
+	s.par.worker_routines = shared->worker_routines;
 	s.snapshot = RegisterSnapshot(RestoreSnapshot(snapspace));
-	s.mqh = mqh;
-	s.from_leader = true;
-	s.attr_mqh = shm_mq_attach(attr_mq, seg, NULL);
-	s.view_counter = &shared->next_view;
-	s.leader_on_views = &shared->leader_on_views;
+	s.par.mqh = mqh;
+	s.par.from_leader = true;
+	s.par.attr_mqh = shm_mq_attach(attr_mq, seg, NULL);
+	s.views.view_counter = &shared->next_view;
+	s.views.leader_on_views = &shared->leader_on_views;
 	/* about as long as it took to start */
-	s.end_cost_us = Min(Max(GetCurrentTimestamp() - shared->launched, 0), 100000);
+	s.views.end_cost_us = Min(Max(GetCurrentTimestamp() - shared->launched, 0), 100000);
 	sg_snapshot_collect(&s);
-	if (s.fingerprint_only)
+	if (s.fp.fingerprint_only)
 		sg_send_digests(&s);
 	/* then views, with the leader, until none is left */
 	sg_build_views(&s, false);
-	sg_send_objects(&s, s.fingerprint_only);
+	sg_send_objects(&s, s.fp.fingerprint_only);
 	UnregisterSnapshot(s.snapshot);
-	if (!s.leader_gone && sg_send(mqh, "E", 1))
+	if (!s.par.leader_gone && sg_send(mqh, "E", 1))
 		shm_mq_detach(mqh);
 }
 
@@ -586,21 +586,21 @@ sg_receive_digests(Snap *s, const char *data, Size len)
 	const char *end = data + len;
 	int			max = 16;
 
-	if (s->have_worker_digests)
+	if (s->fp.have_worker_digests)
 		sg_malformed_message();
-	s->have_worker_digests = true;
-	s->worker_digests = palloc(sizeof(SGTypeDigest) * max);
+	s->fp.have_worker_digests = true;
+	s->fp.worker_digests = palloc(sizeof(SGTypeDigest) * max);
 	while (p < end)
 	{
 		SGTypeDigest *d;
 		int32		count;
 
-		if (s->nworker_digests == max)
+		if (s->fp.nworker_digests == max)
 		{
 			max *= 2;
-			s->worker_digests = repalloc(s->worker_digests, sizeof(SGTypeDigest) * max);
+			s->fp.worker_digests = repalloc(s->fp.worker_digests, sizeof(SGTypeDigest) * max);
 		}
-		d = &s->worker_digests[s->nworker_digests++];
+		d = &s->fp.worker_digests[s->fp.nworker_digests++];
 		d->type = sg_get_string(s, &p, end, true);
 		if (d->type == NULL || end - p < (long) (sizeof(count) + PG_SHA256_DIGEST_LENGTH))
 			sg_malformed_message();
@@ -648,8 +648,8 @@ sg_parallel_begin(Snap *s, shm_mq_handle **mqh)
 
 	shared = shm_toc_allocate(pcxt->toc, sizeof(SGParallelShared));
 	shared->facets = s->facets;
-	shared->fingerprint_only = s->fingerprint_only;
-	shared->worker_routines = !s->fingerprint_only;
+	shared->fingerprint_only = s->fp.fingerprint_only;
+	shared->worker_routines = !s->fp.fingerprint_only;
 	pg_atomic_init_u32(&shared->next_view, 0);
 	pg_atomic_init_u32(&shared->leader_on_views, 0);
 	shm_toc_insert(pcxt->toc, SG_PKEY_SHARED, shared);
@@ -673,11 +673,11 @@ sg_parallel_begin(Snap *s, shm_mq_handle **mqh)
 		return NULL;
 	}
 	*mqh = shm_mq_attach(mq, pcxt->seg, pcxt->worker[0].bgwhandle);
-	s->attr_mqh = shm_mq_attach(attr_mq, pcxt->seg, pcxt->worker[0].bgwhandle);
+	s->par.attr_mqh = shm_mq_attach(attr_mq, pcxt->seg, pcxt->worker[0].bgwhandle);
 	s->part = SG_PART_LEADER;
-	s->worker_routines = shared->worker_routines;
-	s->view_counter = &shared->next_view;
-	s->leader_on_views = &shared->leader_on_views;
+	s->par.worker_routines = shared->worker_routines;
+	s->views.view_counter = &shared->next_view;
+	s->views.leader_on_views = &shared->leader_on_views;
 	elog(DEBUG1, "schemaguard: the snapshot is built with a parallel worker");
 	return pcxt;
 }
@@ -691,7 +691,7 @@ sg_receive_worker(Snap *s, bool nowait)
 {
 	Size		len;
 	void	   *data;
-	shm_mq_result res = shm_mq_receive(s->worker_mqh, &len, &data, nowait);
+	shm_mq_result res = shm_mq_receive(s->par.worker_mqh, &len, &data, nowait);
 
 	if (res == SHM_MQ_WOULD_BLOCK)
 		return 0;
@@ -699,10 +699,10 @@ sg_receive_worker(Snap *s, bool nowait)
 		return -1;
 	if (len >= 1 && ((char *) data)[0] == 'O')
 		sg_receive_objects(s, data, len);
-	else if (len >= 1 && ((char *) data)[0] == 'D' && s->fingerprint_only)
+	else if (len >= 1 && ((char *) data)[0] == 'D' && s->fp.fingerprint_only)
 		sg_receive_digests(s, data, len);
 	else if (len == 1 && ((char *) data)[0] == 'E')
-		s->worker_complete = true;
+		s->par.worker_complete = true;
 	else
 		sg_malformed_message();
 	return 1;
@@ -717,7 +717,7 @@ void
 sg_poll_worker(Snap *s)
 {
 	sg_flush_attrs(s);
-	if (s->worker_mqh != NULL)
+	if (s->par.worker_mqh != NULL)
 		while (sg_receive_worker(s, true) > 0)
 			;
 }
@@ -736,7 +736,7 @@ sg_parallel_end(Snap *s, ParallelContext *pcxt, shm_mq_handle *mqh)
 		 * objects before it reads the columns.
 		 */
 		sg_flush_attrs(s);
-		res = sg_receive_worker(s, s->attr_pending != NIL);
+		res = sg_receive_worker(s, s->par.attr_pending != NIL);
 		if (res == 0)
 		{
 			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_EXIT_ON_PM_DEATH, -1,
@@ -750,15 +750,15 @@ sg_parallel_end(Snap *s, ParallelContext *pcxt, shm_mq_handle *mqh)
 	}
 	/* raises the worker's error, if it had one */
 	WaitForParallelWorkersToFinish(pcxt);
-	if (!s->worker_complete || (s->fingerprint_only && !s->have_worker_digests))
+	if (!s->par.worker_complete || (s->fp.fingerprint_only && !s->fp.have_worker_digests))
 		elog(ERROR, "schemaguard: the snapshot worker ended without sending its objects");
-	s->worker_mqh = NULL;
+	s->par.worker_mqh = NULL;
 	shm_mq_detach(mqh);
-	if (s->attr_mqh)
-		shm_mq_detach(s->attr_mqh);
-	s->attr_mqh = NULL;
-	s->view_counter = NULL;
-	s->leader_on_views = NULL;
+	if (s->par.attr_mqh)
+		shm_mq_detach(s->par.attr_mqh);
+	s->par.attr_mqh = NULL;
+	s->views.view_counter = NULL;
+	s->views.leader_on_views = NULL;
 	DestroyParallelContext(pcxt);
 	ExitParallelMode();
 }

@@ -49,7 +49,8 @@ OBJS = \
 	src/drift/snapshot.o \
 	src/drift/worker.o \
 	src/drift/drift.o \
-	src/drift/manifest.o
+	src/drift/manifest.o \
+	src/drift/manifest_jsonb.o
 
 DATA = sql/schemaguard--0.1.0.sql
 PGFILEDESC = "schemaguard - safe schema changes for PostgreSQL"

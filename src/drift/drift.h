@@ -10,6 +10,7 @@
 #define SCHEMAGUARD_DRIFT_H
 
 #include "funcapi.h"
+#include "utils/jsonb.h"
 
 #include "snapshot.h"
 
@@ -37,5 +38,9 @@ extern void sg_warn_versions(const char *what_a, int a, const char *what_b, int 
 extern void sg_diff(ReturnSetInfo *rsinfo, SGSide *base, SGSide *live,
 		SGTrackingFn tracking_fn, void *arg);
 extern void sg_check_unique(SGSide *side, const char *what);
+
+/* manifest_jsonb.c */
+extern Jsonb *sg_manifest_jsonb(SGSnapshot *snap, int facets, const char *dbname,
+								 const char *exported_at);
 
 #endif							/* SCHEMAGUARD_DRIFT_H */

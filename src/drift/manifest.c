@@ -49,103 +49,27 @@ PG_FUNCTION_INFO_V1(sg_compare_manifests);
  * ----------------------------------------------------------------
  */
 
-static void
-sg_push_key(SGJsonbState *state, const char *key)
-{
-	JsonbValue	v;
-
-	v.type = jbvString;
-	v.val.string.val = (char *) key;
-	v.val.string.len = strlen(key);
-	sg_jsonb_push(state, WJB_KEY, &v);
-}
-
-static void
-sg_push_string(SGJsonbState *state, const char *key, const char *value)
-{
-	JsonbValue	v;
-
-	sg_push_key(state, key);
-	if (value == NULL)
-		v.type = jbvNull;
-	else
-	{
-		v.type = jbvString;
-		v.val.string.val = (char *) value;
-		v.val.string.len = strlen(value);
-	}
-	sg_jsonb_push(state, WJB_VALUE, &v);
-}
-
-static void
-sg_push_int(SGJsonbState *state, const char *key, int64 value)
-{
-	JsonbValue	v;
-
-	sg_push_key(state, key);
-	v.type = jbvNumeric;
-	v.val.numeric = int64_to_numeric(value);
-	sg_jsonb_push(state, WJB_VALUE, &v);
-}
-
+/*
+ * The snapshot is taken in a memory context of its own, deleted once the
+ * manifest is written (manifest_jsonb.c): what stays is the jsonb alone.
+ */
 Datum
 sg_export_manifest(PG_FUNCTION_ARGS)
 {
 	int			facets = sg_facets_arg(fcinfo, 0);
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext,
+											  "schemaguard manifest",
+											  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext oldcxt = MemoryContextSwitchTo(cxt);
 	SGSnapshot *snap = sg_snapshot_take(facets, NULL, NULL);
-	SGJsonbState state = {0};
-	JsonbValue	v;
 	char	   *dbname = get_database_name(MyDatabaseId);
+	const char *exported_at = timestamptz_to_str(GetCurrentTransactionStartTimestamp());
+	Jsonb	   *result;
 
-	sg_jsonb_push(&state, WJB_BEGIN_OBJECT, NULL);
-	sg_push_string(&state, "format", SG_MANIFEST_FORMAT);
-	sg_push_int(&state, "format_version", SG_SNAPSHOT_FORMAT);
-	sg_push_int(&state, "server_version_num", PG_VERSION_NUM);
-	sg_push_int(&state, "server_major", sg_major(PG_VERSION_NUM));
-	sg_push_string(&state, "database", dbname);
-	sg_push_string(&state, "exported_at",
-				   timestamptz_to_str(GetCurrentTransactionStartTimestamp()));
-	sg_push_key(&state, "facets");
-	sg_jsonb_push(&state, WJB_BEGIN_ARRAY, NULL);
-	{
-		ArrayType  *arr = sg_facets_array(facets);
-		Datum	   *elems;
-		int			n;
-
-		deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, NULL, &n);
-		for (int i = 0; i < n; i++)
-		{
-			char	   *f = TextDatumGetCString(elems[i]);
-
-			v.type = jbvString;
-			v.val.string.val = f;
-			v.val.string.len = strlen(f);
-			sg_jsonb_push(&state, WJB_ELEM, &v);
-		}
-	}
-	sg_jsonb_push(&state, WJB_END_ARRAY, NULL);
-	sg_push_string(&state, "fingerprint",
-				   sg_fingerprint_of(snap->objects, snap->nobjects, facets));
-	sg_push_int(&state, "object_count", snap->nobjects);
-	sg_push_key(&state, "objects");
-	sg_jsonb_push(&state, WJB_BEGIN_ARRAY, NULL);
-	for (int i = 0; i < snap->nobjects; i++)
-	{
-		SGObject   *obj = &snap->objects[i];
-
-		if (i % 1024 == 0)
-			CHECK_FOR_INTERRUPTS();
-		sg_jsonb_push(&state, WJB_BEGIN_OBJECT, NULL);
-		sg_push_string(&state, "type", obj->type);
-		sg_push_string(&state, "schema", obj->schema);
-		sg_push_string(&state, "identity", obj->identity);
-		sg_push_string(&state, "checksum", sg_object_checksum(obj));
-		sg_push_string(&state, "definition", obj->definition);
-		sg_jsonb_push(&state, WJB_END_OBJECT, NULL);
-	}
-	sg_jsonb_push(&state, WJB_END_ARRAY, NULL);
-	sg_jsonb_push(&state, WJB_END_OBJECT, NULL);
-	PG_RETURN_JSONB_P(JsonbValueToJsonb(state.result));
+	MemoryContextSwitchTo(oldcxt);
+	result = sg_manifest_jsonb(snap, facets, dbname, exported_at);
+	MemoryContextDelete(cxt);
+	PG_RETURN_JSONB_P(result);
 }
 
 static void

@@ -17,20 +17,30 @@
  */
 
 /* "sha256:<hex>" of a digest */
+/* "sha256:<hex>" of a digest, into out[SG_CHECKSUM_LEN + 1] */
+static void
+sg_checksum_write(const uint8 *digest, char *out)
+{
+	memcpy(out, "sha256:", 7);
+	hex_encode((const char *) digest, PG_SHA256_DIGEST_LENGTH, out + 7);
+	out[SG_CHECKSUM_LEN] = '\0';
+}
+
 static char *
 sg_checksum_text(const uint8 *digest)
 {
-	char	   *out = palloc(7 + PG_SHA256_DIGEST_LENGTH * 2 + 1);
+	char	   *out = palloc(SG_CHECKSUM_LEN + 1);
 
-	memcpy(out, "sha256:", 7);
-	hex_encode((const char *) digest, PG_SHA256_DIGEST_LENGTH, out + 7);
-	out[7 + PG_SHA256_DIGEST_LENGTH * 2] = '\0';
+	sg_checksum_write(digest, out);
 	return out;
 }
 
-/* "sha256:<hex>" of the UTF-8 bytes of a server-encoded string */
-char *
-sg_sha256_of(const char *data, size_t len)
+/*
+ * "sha256:<hex>" of the UTF-8 bytes of a server-encoded string, into
+ * out[SG_CHECKSUM_LEN + 1]
+ */
+void
+sg_checksum_into(const char *data, size_t len, char *out)
 {
 	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
 	uint8		digest[PG_SHA256_DIGEST_LENGTH];
@@ -44,7 +54,19 @@ sg_sha256_of(const char *data, size_t len)
 		pg_cryptohash_final(ctx, digest, sizeof(digest)) < 0)
 		elog(ERROR, "schemaguard: could not compute SHA-256");
 	pg_cryptohash_free(ctx);
-	return sg_checksum_text(digest);
+	if (utf8 != data)
+		pfree((char *) utf8);
+	sg_checksum_write(digest, out);
+}
+
+/* the same, palloc'd */
+char *
+sg_sha256_of(const char *data, size_t len)
+{
+	char	   *out = palloc(SG_CHECKSUM_LEN + 1);
+
+	sg_checksum_into(data, len, out);
+	return out;
 }
 
 const char *

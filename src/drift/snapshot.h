@@ -26,6 +26,9 @@
 #define SG_SNAPSHOT_FORMAT		1
 #define SG_FINGERPRINT_PREFIX	"v1:sha256:"
 
+/* an object's checksum: "sha256:" and 64 hex digits */
+#define SG_CHECKSUM_LEN			(7 + 2 * 32)
+
 typedef struct SGObject
 {
 	const char *type;			/* as getObjectTypeDescription() says */
@@ -81,6 +84,7 @@ extern int	sg_object_cmp(const SGObject *a, const SGObject *b);
 extern void sg_snapshot_sort(SGObject *objects, int n);
 extern const char *sg_object_checksum(SGObject *obj);
 extern char *sg_sha256_of(const char *data, size_t len);
+extern void sg_checksum_into(const char *data, size_t len, char *out);
 extern char *sg_fingerprint_of(SGObject *objects, int n, int facets);
 
 #endif							/* SCHEMAGUARD_SNAPSHOT_H */

@@ -100,21 +100,53 @@ sg_jsonb_type_name(JsonbValue *v)
 	}
 }
 
-/* a string member of an object; NULL when absent or JSON null and allowed */
+/*
+ * A string member of an object into *v; false when JSON null and allowed.
+ * The object is "where", or when that is NULL element objno of "objects"
+ * (the text is made only for an error).
+ */
+static bool
+sg_manifest_value(JsonbContainer *c, const char *key, bool null_ok,
+				  const char *what, const char *where, int objno, JsonbValue *v)
+{
+	if (getKeyJsonValueFromContainer(c, key, strlen(key), v) == NULL)
+		sg_bad_manifest(what, psprintf("There is no \"%s\" in %s.", key,
+									   where ? where : psprintf("object %d", objno)));
+	if (v->type == jbvNull && null_ok)
+		return false;
+	if (v->type != jbvString)
+		sg_bad_manifest(what, psprintf("In %s, \"%s\" is %s, not a string.",
+									   where ? where : psprintf("object %d", objno),
+									   key, sg_jsonb_type_name(v)));
+	return true;
+}
+
+/* a string member of the manifest itself */
 static char *
-sg_manifest_string(JsonbContainer *c, const char *key, bool null_ok,
-				   const char *what, const char *where)
+sg_manifest_string(JsonbContainer *c, const char *key, const char *what)
 {
 	JsonbValue	v;
 
-	if (getKeyJsonValueFromContainer(c, key, strlen(key), &v) == NULL)
-		sg_bad_manifest(what, psprintf("There is no \"%s\" in %s.", key, where));
-	if (v.type == jbvNull && null_ok)
-		return NULL;
-	if (v.type != jbvString)
-		sg_bad_manifest(what, psprintf("In %s, \"%s\" is %s, not a string.",
-									   where, key, sg_jsonb_type_name(&v)));
+	sg_manifest_value(c, key, false, what, "the manifest", 0, &v);
 	return pnstrdup(v.val.string.val, v.val.string.len);
+}
+
+/*
+ * A string member of element objno of "objects", NUL-terminated in the
+ * arena (NULL when JSON null and allowed); intern: one copy per distinct
+ * text, for the few type names.
+ */
+static const char *
+sg_manifest_field(JsonbContainer *c, const char *key, bool null_ok,
+				  const char *what, int objno, SGArena *arena, bool intern)
+{
+	JsonbValue	v;
+
+	if (!sg_manifest_value(c, key, null_ok, what, NULL, objno, &v))
+		return NULL;
+	if (intern)
+		return sg_arena_intern(arena, v.val.string.val, v.val.string.len);
+	return sg_arena_copy(arena, v.val.string.val, v.val.string.len);
 }
 
 static int64
@@ -158,10 +190,11 @@ sg_read_manifest(Jsonb *jb, const char *what, SGSide *side)
 	JsonbValue	v;
 	JsonbIteratorToken tok;
 	int			i = 0;
+	SGArena		arena = {0};	/* the objects' strings */
 
 	if (!JB_ROOT_IS_OBJECT(jb) || JB_ROOT_IS_SCALAR(jb))
 		sg_bad_manifest(what, "It is not a JSON object.");
-	format = sg_manifest_string(root, "format", false, what, "the manifest");
+	format = sg_manifest_string(root, "format", what);
 	if (strcmp(format, SG_MANIFEST_FORMAT) != 0)
 		sg_bad_manifest(what, psprintf("Its format is \"%s\".", format));
 	version = sg_manifest_int(root, "format_version", what);
@@ -195,6 +228,7 @@ sg_read_manifest(Jsonb *jb, const char *what, SGSide *side)
 	}
 
 	/* objects */
+	arena.cxt = CurrentMemoryContext;
 	arr = sg_manifest_array(root, "objects", what);
 	nelems = JsonContainerSize(arr);
 	side->objects = palloc_extended(sizeof(SGObject) * Max(nelems, 1), MCXT_ALLOC_HUGE);
@@ -202,29 +236,32 @@ sg_read_manifest(Jsonb *jb, const char *what, SGSide *side)
 	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
 	{
 		SGObject   *obj;
-		char	   *where;
-		char	   *checksum;
+		JsonbContainer *o;
+		JsonbValue	checksum;
+		char		computed[SG_CHECKSUM_LEN + 1];
 
 		if (tok != WJB_ELEM)
 			continue;
 		if (i % 1024 == 0)
 			CHECK_FOR_INTERRUPTS();
-		where = psprintf("object %d", i + 1);
 		if (v.type != jbvBinary || !JsonContainerIsObject(v.val.binary.data))
 			sg_bad_manifest(what, psprintf("Element %d of \"objects\" is not a JSON object.", i + 1));
+		o = v.val.binary.data;
 		obj = &side->objects[i];
 		memset(obj, 0, sizeof(SGObject));
-		obj->type = sg_manifest_string(v.val.binary.data, "type", false, what, where);
-		obj->schema = sg_manifest_string(v.val.binary.data, "schema", true, what, where);
-		obj->identity = sg_manifest_string(v.val.binary.data, "identity", false, what, where);
-		obj->definition = sg_manifest_string(v.val.binary.data, "definition", false, what, where);
-		checksum = sg_manifest_string(v.val.binary.data, "checksum", false, what, where);
-		obj->checksum = sg_object_checksum(obj);
-		if (strcmp(checksum, obj->checksum) != 0)
+		obj->type = sg_manifest_field(o, "type", false, what, i + 1, &arena, true);
+		obj->schema = sg_manifest_field(o, "schema", true, what, i + 1, &arena, false);
+		obj->identity = sg_manifest_field(o, "identity", false, what, i + 1, &arena, false);
+		obj->definition = sg_manifest_field(o, "definition", false, what, i + 1, &arena, false);
+		sg_manifest_value(o, "checksum", false, what, NULL, i + 1, &checksum);
+		sg_checksum_into(obj->definition, strlen(obj->definition), computed);
+		if (checksum.val.string.len != SG_CHECKSUM_LEN ||
+			memcmp(checksum.val.string.val, computed, SG_CHECKSUM_LEN) != 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_CORRUPTED),
 					 errmsg("%s has been altered: the checksum of %s \"%s\" does not match its definition",
 							what, obj->type, obj->identity)));
+		obj->checksum = sg_arena_copy(&arena, computed, SG_CHECKSUM_LEN);
 		i++;
 	}
 	side->n = i;
@@ -232,7 +269,7 @@ sg_read_manifest(Jsonb *jb, const char *what, SGSide *side)
 	sg_check_unique(side, what);
 
 	/* a manifest with objects cut off or added no longer matches */
-	fingerprint = sg_manifest_string(root, "fingerprint", false, what, "the manifest");
+	fingerprint = sg_manifest_string(root, "fingerprint", what);
 	if (strcmp(fingerprint, sg_fingerprint_of(side->objects, side->n, side->facets)) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
@@ -261,6 +298,8 @@ sg_compare_live(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 	sg_read_manifest(jb, "the manifest", &ref);
+	/* the objects hold copies: the detoasted manifest can go */
+	PG_FREE_IF_COPY(jb, 0);
 	/* the live side is taken with the manifest's facets */
 	live = sg_live_side(ref.facets, NULL, NULL);
 	sg_warn_versions("the manifest", ref.server_version_num,
@@ -279,8 +318,11 @@ sg_compare_manifests(PG_FUNCTION_ARGS)
 	SGSide		b;
 
 	InitMaterializedSRF(fcinfo, 0);
+	/* the objects hold copies: each detoasted manifest can go once read */
 	sg_read_manifest(ja, "manifest a", &a);
+	PG_FREE_IF_COPY(ja, 0);
 	sg_read_manifest(jbb, "manifest b", &b);
+	PG_FREE_IF_COPY(jbb, 1);
 	if (a.facets != b.facets)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

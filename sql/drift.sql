@@ -295,10 +295,6 @@ SELECT definition FROM schemaguard.snapshot()
  WHERE object_type = 'table' AND identity = 'drift_s.ri';
 RESET max_parallel_workers_per_gather;
 DROP TABLE drift_s.ri;
--- identifiers are quoted without a keyword lookup when they have a digit:
--- that needs every keyword to be letters and underscores only
-SELECT count(*) AS keywords_with_other_characters
-  FROM pg_get_keywords() WHERE word !~ '^[a-z_]+$';
 
 -- =====================================================================
 -- functions, procedures and aggregates

@@ -17,30 +17,6 @@
  * ----------------------------------------------------------------
  */
 
-/*
- * quote_identifier(), without its keyword lookup for the names that need
- * none: only lower-case letters, digits and underscores, not starting with
- * a digit, and with a digit in them.  No SQL keyword has a digit
- * (sql/drift.sql checks pg_get_keywords()), and most generated names do
- * (t1, c2, t1_pkey).  The same result, the same pointer when unquoted.
- */
-const char *
-sg_quote_ident(const char *ident)
-{
-	bool		digit = false;
-
-	if (quote_all_identifiers || !((ident[0] >= 'a' && ident[0] <= 'z') || ident[0] == '_'))
-		return quote_identifier(ident);
-	for (const char *p = ident; *p; p++)
-	{
-		if (*p >= '0' && *p <= '9')
-			digit = true;
-		else if (!((*p >= 'a' && *p <= 'z') || *p == '_'))
-			return quote_identifier(ident);
-	}
-	return digit ? ident : quote_identifier(ident);
-}
-
 HTAB *
 sg_hash_create(const char *name, Size keysize, Size entrysize, long nelem)
 {
@@ -425,7 +401,7 @@ sg_am(Snap *s, Oid amoid)
 
 		e = MemoryContextAlloc(s->cxt, sizeof(AmEntry));
 		e->amoid = amoid;
-		e->name = sg_keep(s, name ? sg_quote_ident(name) : "-");
+		e->name = sg_keep(s, name ? quote_identifier(name) : "-");
 		e->canorder = false;
 		if (HeapTupleIsValid(tup))
 		{
@@ -652,7 +628,7 @@ sg_role(Oid roleid)
 	if (roleid == InvalidOid)
 		return "PUBLIC";
 	name = GetUserNameFromId(roleid, true);
-	return name ? sg_quote_ident(name) : psprintf("role %u", roleid);
+	return name ? quote_identifier(name) : psprintf("role %u", roleid);
 }
 
 int
@@ -803,7 +779,7 @@ sg_read_namespace(Snap *s, HeapTuple tup, TupleDesc desc)
 	e->nspid = nsp->oid;
 	sg_map_enter(s->cat.nsps, nsp->oid)->value = e;
 	e->name = sg_keep(s, name);
-	e->quoted = sg_keep(s, sg_quote_ident(name));
+	e->quoted = sg_keep(s, quote_identifier(name));
 	e->included = !system && nsp->oid != s->cat.own_schema &&
 		!sg_is_member(s, NamespaceRelationId, nsp->oid);
 	if (!e->included || !sg_emits(s, SG_PART_LEADER))
@@ -811,7 +787,7 @@ sg_read_namespace(Snap *s, HeapTuple tup, TupleDesc desc)
 
 	{
 		StringInfo	buf = sg_def_begin(s);
-		const char *ident = sg_keep(s, sg_quote_ident(name));
+		const char *ident = sg_keep(s, quote_identifier(name));
 		SGObject   *obj;
 
 		appendStringInfo(buf, "CREATE SCHEMA %s", ident);

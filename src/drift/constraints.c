@@ -36,7 +36,7 @@ sg_column_list(StringInfo buf, SnapRel *rel, Datum *values, bool *nulls, int att
 	{
 		if (i > 0)
 			appendStringInfoString(buf, ", ");
-		appendStringInfoString(buf, sg_quote_ident(sg_attname(rel, keys[i])));
+		appendStringInfoString(buf, quote_identifier(sg_attname(rel, keys[i])));
 	}
 }
 
@@ -193,7 +193,7 @@ sg_keep_constraint_row(Snap *s, HeapTuple tup, TupleDesc desc)
 	row = sg_keep_row(s, &s->kept.kept_constraints, tup);
 	row->type = type;
 	row->schema = schema;
-	row->identity = sg_keep_concat(s, sg_quote_ident(NameStr(con->conname)),
+	row->identity = sg_keep_concat(s, quote_identifier(NameStr(con->conname)),
 								   " on ", owner_ident);
 	row->parent_type = owner_type;
 	row->parent_identity = owner_ident;

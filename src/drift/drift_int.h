@@ -521,15 +521,12 @@ typedef struct SGHasher
 
 #define SG_MAX_TYPES 64
 
-/*
- * A string to sort and what it belongs to, with 8 of its bytes as a key
- * (sg_sort_strings).
- */
+/* a string to sort and what it belongs to (sg_sort_strings) */
 typedef struct SGSortItem
 {
-	uint64		key;
 	const char *str;
 	void	   *ptr;
+	int			pos;			/* its place before sorting */
 } SGSortItem;
 
 
@@ -558,14 +555,13 @@ extern void sg_hasher_field(SGHasher *h, const char *value);
 extern void sg_hasher_field3(SGHasher *h, const char *a, const char *b, const char *c);
 extern void sg_hasher_end(SGHasher *h, uint8 *digest);
 extern SGTypeDigest *sg_type_digests(SGObject **sorted, int n, int *ntypes);
-extern void sg_sort_strings(SGSortItem *items, SGSortItem *tmp, int n, size_t offset);
+extern void sg_sort_strings(SGSortItem *items, int n);
 extern bool sg_is_view_type(const char *type);
 extern SGObject **sg_sorted_pointers(SGObject *objects, int n, SGTypeFilter filter, int *nsorted);
 extern void sg_snap_init(Snap *s, int facets, int part);
 extern void sg_snapshot_collect(Snap *s);
 
 /* build.c */
-extern const char *sg_quote_ident(const char *ident);
 extern HTAB *sg_hash_create(const char *name, Size keysize, Size entrysize, long nelem);
 extern StringInfo sg_def_begin(Snap *s);
 extern void *sg_alloc_aligned(SGArena *a, Size size);

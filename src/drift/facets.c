@@ -172,7 +172,7 @@ sg_tablespace(Snap *s, Oid spcid)
 	if (!OidIsValid(spcid))
 		return "DEFAULT";
 	name = get_tablespace_name(spcid);
-	return name ? sg_quote_ident(name) : psprintf("%u", spcid);
+	return name ? quote_identifier(name) : psprintf("%u", spcid);
 }
 
 /* reloptions text[] as "a=1, b=2", NULL when there are none */
@@ -199,11 +199,11 @@ sg_reloptions_text(Datum reloptions)
 		if (eq)
 		{
 			*eq = '\0';
-			appendStringInfo(&buf, "%s=%s", sg_quote_ident(opt),
+			appendStringInfo(&buf, "%s=%s", quote_identifier(opt),
 							 quote_literal_cstr(eq + 1));
 		}
 		else
-			appendStringInfoString(&buf, sg_quote_ident(opt));
+			appendStringInfoString(&buf, quote_identifier(opt));
 	}
 	return buf.data;
 }

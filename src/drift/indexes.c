@@ -70,13 +70,13 @@ sg_index_columns(Snap *s, StringInfo buf, Form_pg_index idx, HeapTuple tup,
 
 			if (att == NULL || !att->present)
 			{
-				appendStringInfo(buf, "%s", sg_quote_ident(get_attname(table->relid, attnum, false)));
+				appendStringInfo(buf, "%s", quote_identifier(get_attname(table->relid, attnum, false)));
 				keytype = get_atttype(table->relid, attnum);
 				keycoll = InvalidOid;
 			}
 			else
 			{
-				appendStringInfoString(buf, sg_quote_ident(att->name));
+				appendStringInfoString(buf, quote_identifier(att->name));
 				keytype = att->typid;
 				keycoll = att->collation;
 			}
@@ -161,13 +161,13 @@ sg_sort_kept_rows(Snap *s, SGKeptRows *kept)
 
 	if (kept->n < 2)
 		return;
-	items = palloc_extended(sizeof(SGSortItem) * kept->n * 2, MCXT_ALLOC_HUGE);
+	items = palloc_extended(sizeof(SGSortItem) * kept->n, MCXT_ALLOC_HUGE);
 	for (int i = 0; i < kept->n; i++)
 	{
 		items[i].str = kept->rows[i].identity;
 		items[i].ptr = &kept->rows[i];
 	}
-	sg_sort_strings(items, items + kept->n, kept->n, 0);
+	sg_sort_strings(items, kept->n);
 	sorted = MemoryContextAllocHuge(s->cxt, sizeof(SGKeptRow) * kept->max);
 	for (int i = 0; i < kept->n; i++)
 		sorted[i] = *(SGKeptRow *) items[i].ptr;
@@ -268,7 +268,7 @@ sg_build_index(Snap *s, SGKeptRow *row, TupleDesc desc)
 		{
 			if (k > idx->indnkeyatts)
 				appendStringInfoString(&cols, ", ");
-			appendStringInfoString(&cols, sg_quote_ident(sg_attname(table, idx->indkey.values[k])));
+			appendStringInfoString(&cols, quote_identifier(sg_attname(table, idx->indkey.values[k])));
 		}
 		irel->include_columns = sg_keep(s, cols.data);
 	}
@@ -286,7 +286,7 @@ sg_build_index(Snap *s, SGKeptRow *row, TupleDesc desc)
 	{
 		/* "CREATE [UNIQUE ]INDEX name ON [ONLY ]table USING am (" */
 		appendStringInfoString(buf, idx->indisunique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ");
-		appendStringInfoString(buf, sg_quote_ident(irel->relname));
+		appendStringInfoString(buf, quote_identifier(irel->relname));
 		appendStringInfoString(buf, irel->relkind == RELKIND_PARTITIONED_INDEX ? " ON ONLY " : " ON ");
 		appendStringInfoString(buf, table->qualified);
 		appendStringInfoString(buf, " USING ");

@@ -48,7 +48,7 @@ sg_read_class(Snap *s, HeapTuple tup, TupleDesc desc)
 	rel->reltablespace = c->reltablespace;
 	rel->nspname = nsp->name;
 	rel->relname = sg_keep(s, NameStr(c->relname));
-	rel->qualified = sg_keep_concat(s, nsp->quoted, ".", sg_quote_ident(rel->relname));
+	rel->qualified = sg_keep_concat(s, nsp->quoted, ".", quote_identifier(rel->relname));
 	rel->reloptions = NULL;
 	d = (Datum) 0;
 	isnull = heap_attisnull(tup, Anum_pg_class_reloptions, desc);
@@ -447,7 +447,7 @@ sg_emit_columns(Snap *s, SnapRel *rel, const char *reltype)
 	{
 		if (!rel->attrs[i].present)
 			continue;
-		cols[ncols].qname = sg_quote_ident(rel->attrs[i].name);
+		cols[ncols].qname = quote_identifier(rel->attrs[i].name);
 		cols[ncols].attno = i + 1;
 		cols[ncols].position = ncols + 1;
 		ncols++;
@@ -625,7 +625,7 @@ sg_emit_table(Snap *s, SnapRel *rel)
 			if (HeapTupleIsValid(stup))
 			{
 				appendStringInfo(buf, " SERVER %s",
-								 sg_quote_ident(NameStr(((Form_pg_foreign_server) GETSTRUCT(stup))->srvname)));
+								 quote_identifier(NameStr(((Form_pg_foreign_server) GETSTRUCT(stup))->srvname)));
 				ReleaseSysCache(stup);
 			}
 			opts = SysCacheGetAttr(FOREIGNTABLEREL, tup,
@@ -654,7 +654,7 @@ sg_emit_table(Snap *s, SnapRel *rel)
 
 		appendStringInfo(buf, "\nALTER TABLE %s REPLICA IDENTITY USING INDEX %s",
 						 rel->qualified,
-						 idxname ? sg_quote_ident(idxname) : "?");
+						 idxname ? quote_identifier(idxname) : "?");
 	}
 	sg_relation_facets(s, buf, rel,
 					   rel->relkind == RELKIND_FOREIGN_TABLE ? OBJECT_FOREIGN_TABLE : OBJECT_TABLE);
@@ -712,7 +712,7 @@ sg_emit_composite(Snap *s, SnapRel *rel)
 			continue;
 		t = sg_type_entry(s, att->typid, att->typmod);
 		appendStringInfo(buf, "%s%s %s", first ? "" : ", ",
-						 sg_quote_ident(att->name), t->name);
+						 quote_identifier(att->name), t->name);
 		if (OidIsValid(att->collation) && att->collation != t->typcollation)
 			appendStringInfo(buf, " COLLATE %s", generate_collation_name(att->collation));
 		first = false;
@@ -785,7 +785,7 @@ sg_read_sequence(Snap *s, HeapTuple tup, TupleDesc desc)
 		if (orel && orel->attrs && dep.refobjsubid <= orel->natts &&
 			orel->attrs[dep.refobjsubid - 1].present)
 			owned_by = psprintf("%s.%s", orel->qualified,
-								sg_quote_ident(orel->attrs[dep.refobjsubid - 1].name));
+								quote_identifier(orel->attrs[dep.refobjsubid - 1].name));
 	}
 	buf = sg_def_begin(s);
 	appendStringInfo(buf, "CREATE %sSEQUENCE %s AS %s INCREMENT BY " INT64_FORMAT
@@ -827,7 +827,7 @@ sg_sort_rels(SnapRel **rels, int n)
 	for (int i = 0; i < n; i++)
 		len += strlen(rels[i]->qualified) + 2;
 	names = palloc_extended(len, MCXT_ALLOC_HUGE);
-	items = palloc_extended(sizeof(SGSortItem) * n * 2, MCXT_ALLOC_HUGE);
+	items = palloc_extended(sizeof(SGSortItem) * n, MCXT_ALLOC_HUGE);
 	len = 0;
 	for (int i = 0; i < n; i++)
 	{
@@ -840,7 +840,7 @@ sg_sort_rels(SnapRel **rels, int n)
 		names[len + l + 1] = '\0';
 		len += l + 2;
 	}
-	sg_sort_strings(items, items + n, n, 0);
+	sg_sort_strings(items, n);
 	for (int i = 0; i < n; i++)
 		rels[i] = items[i].ptr;
 	pfree(items);

@@ -125,7 +125,7 @@ sg_add_relation_member(Snap *s, const char *type, SnapRel *rel,
 	SGObject   *obj;
 
 	obj = sg_add_object(s, type, rel->nspname,
-						sg_keep_concat(s, sg_quote_ident(name), " on ", rel->qualified),
+						sg_keep_concat(s, quote_identifier(name), " on ", rel->qualified),
 						classid, objid, 0);
 	sg_set_definition(s, obj, buf);
 	obj->parent_type = sg_relkind_type(rel->relkind);
@@ -196,8 +196,8 @@ sg_read_event_trigger(Snap *s, HeapTuple tup, TupleDesc desc)
 		return;
 	buf = sg_def_begin(s);
 	appendStringInfo(buf, "CREATE EVENT TRIGGER %s ON %s",
-					 sg_quote_ident(NameStr(evt->evtname)),
-					 sg_quote_ident(NameStr(evt->evtevent)));
+					 quote_identifier(NameStr(evt->evtname)),
+					 quote_identifier(NameStr(evt->evtevent)));
 	tags = heap_getattr(tup, Anum_pg_event_trigger_evttags, desc, &isnull);
 	if (!isnull)
 	{
@@ -218,7 +218,7 @@ sg_read_event_trigger(Snap *s, HeapTuple tup, TupleDesc desc)
 	sg_facet_owner(s, buf, evt->evtowner);
 	sg_facet_comment(s, buf, EventTriggerRelationId, evt->oid, 0);
 	obj = sg_add_object(s, "event trigger", NULL,
-						sg_keep(s, sg_quote_ident(NameStr(evt->evtname))),
+						sg_keep(s, quote_identifier(NameStr(evt->evtname))),
 						EventTriggerRelationId, evt->oid, 0);
 	sg_set_definition(s, obj, buf);
 }
@@ -506,7 +506,7 @@ sg_read_policy(Snap *s, HeapTuple tup, TupleDesc desc)
 	check = sg_text_attr(tup, Anum_pg_policy_polwithcheck, desc);
 	buf = sg_def_begin(s);
 	appendStringInfo(buf, "CREATE POLICY %s ON %s AS %s FOR %s TO ",
-					 sg_quote_ident(NameStr(pol->polname)), rel->qualified,
+					 quote_identifier(NameStr(pol->polname)), rel->qualified,
 					 pol->polpermissive ? "PERMISSIVE" : "RESTRICTIVE", cmd);
 	roles = heap_getattr(tup, Anum_pg_policy_polroles, desc, &isnull);
 	if (!isnull)

@@ -274,108 +274,26 @@ sg_object_ptr_cmp(const void *a, const void *b)
 	return sg_object_cmp(*(SGObject *const *) a, *(SGObject *const *) b);
 }
 
-/*
- * Sort items by key: a least significant digit radix sort, a byte at a
- * time, skipping the bytes all keys share.  tmp has room for n items.
- */
-static pg_noinline void
-sg_radix_sort_items(SGSortItem *items, SGSortItem *tmp, int n)
+static int
+sg_sort_item_cmp(const void *a, const void *b)
 {
-	int			counts[8][256];
-	SGSortItem *src = items;
-	SGSortItem *dst = tmp;
+	const SGSortItem *x = a;
+	const SGSortItem *y = b;
+	int			c = strcmp(x->str, y->str);
 
-	memset(counts, 0, sizeof(counts));
-	for (int i = 0; i < n; i++)
-		for (int b = 0; b < 8; b++)
-			counts[b][(items[i].key >> (8 * b)) & 0xFF]++;
-	for (int b = 0; b < 8; b++)
-	{
-		int			offset = 0;
-		SGSortItem *swap;
-
-		if (counts[b][(items[0].key >> (8 * b)) & 0xFF] == n)
-			continue;
-		for (int d = 0; d < 256; d++)
-		{
-			int			c = counts[b][d];
-
-			counts[b][d] = offset;
-			offset += c;
-		}
-		for (int i = 0; i < n; i++)
-			dst[counts[b][(src[i].key >> (8 * b)) & 0xFF]++] = src[i];
-		swap = src;
-		src = dst;
-		dst = swap;
-	}
-	if (src != items)
-		memcpy(items, src, sizeof(SGSortItem) * n);
+	if (c != 0)
+		return c;
+	/* equal strings keep their order */
+	return (x->pos > y->pos) - (x->pos < y->pos);
 }
 
-/*
- * Sort items by their strings, as strcmp() orders them; all strings share
- * their first "offset" bytes, and tmp has room for n items.  Identities
- * share long prefixes ("public.t"), so the strings are sorted on the 8
- * bytes after their common prefix, as a big-endian key (unsigned bytes, 0
- * after the end of the string, which keeps strcmp()'s order), and each run
- * of equal keys on the next 8 bytes, and so on.
- */
+/* Sort items by their strings, as strcmp() orders them. */
 void
-sg_sort_strings(SGSortItem *items, SGSortItem *tmp, int n, size_t offset)
+sg_sort_strings(SGSortItem *items, int n)
 {
-	const char *first;
-	size_t		prefix;
-
-	if (n < 2)
-		return;
-	/* one level per 8 bytes of the longest shared prefix */
-	check_stack_depth();
-	CHECK_FOR_INTERRUPTS();
-	if (n < 16)
-	{
-		/* few: an insertion sort on the rest of the strings */
-		for (int i = 1; i < n; i++)
-		{
-			SGSortItem	item = items[i];
-			int			j = i;
-
-			for (; j > 0 && strcmp(items[j - 1].str + offset, item.str + offset) > 0; j--)
-				items[j] = items[j - 1];
-			items[j] = item;
-		}
-		return;
-	}
-	first = items[0].str + offset;
-	prefix = strlen(first);
-	for (int i = 1; i < n && prefix > 0; i++)
-	{
-		const char *str = items[i].str + offset;
-		size_t		k = 0;
-
-		while (k < prefix && str[k] == first[k])
-			k++;
-		prefix = k;
-	}
-	offset += prefix;
 	for (int i = 0; i < n; i++)
-	{
-		const unsigned char *p = (const unsigned char *) items[i].str + offset;
-		uint64		key = 0;
-
-		for (int k = 0; k < 8 && p[k] != '\0'; k++)
-			key |= (uint64) p[k] << (8 * (7 - k));
-		items[i].key = key;
-	}
-	sg_radix_sort_items(items, tmp, n);
-	/* equal keys without the end of their strings: by the next bytes */
-	for (int i = 0, j; i < n; i = j)
-	{
-		for (j = i + 1; j < n && items[j].key == items[i].key; j++)
-			;
-		if (j - i > 1 && (items[i].key & 0xFF) != 0)
-			sg_sort_strings(items + i, tmp + i, j - i, offset + 8);
-	}
+		items[i].pos = i;
+	qsort(items, n, sizeof(SGSortItem), sg_sort_item_cmp);
 }
 
 /*
@@ -391,13 +309,13 @@ sg_sort_by_identity(SGObject **objs, int n)
 	{
 		if (strcmp(objs[i - 1]->identity, objs[i]->identity) > 0)
 		{
-			items = palloc_extended(sizeof(SGSortItem) * n * 2, MCXT_ALLOC_HUGE);
+			items = palloc_extended(sizeof(SGSortItem) * n, MCXT_ALLOC_HUGE);
 			for (int k = 0; k < n; k++)
 			{
 				items[k].str = objs[k]->identity;
 				items[k].ptr = objs[k];
 			}
-			sg_sort_strings(items, items + n, n, 0);
+			sg_sort_strings(items, n);
 			for (int k = 0; k < n; k++)
 				objs[k] = items[k].ptr;
 			pfree(items);

@@ -213,13 +213,13 @@ sg_read_extension(Snap *s, HeapTuple tup, TupleDesc desc)
 	SGObject   *obj;
 
 	appendStringInfo(buf, "CREATE EXTENSION %s VERSION %s SCHEMA %s",
-					 sg_quote_ident(NameStr(ext->extname)),
+					 quote_identifier(NameStr(ext->extname)),
 					 quote_literal_cstr(version ? version : ""),
-					 nsp ? sg_quote_ident(nsp->name) : "?");
+					 nsp ? quote_identifier(nsp->name) : "?");
 	sg_facet_owner(s, buf, ext->extowner);
 	sg_facet_comment(s, buf, ExtensionRelationId, ext->oid, 0);
 	obj = sg_add_object(s, "extension", NULL,
-						sg_keep(s, sg_quote_ident(NameStr(ext->extname))),
+						sg_keep(s, quote_identifier(NameStr(ext->extname))),
 						ExtensionRelationId, ext->oid, 0);
 	sg_set_definition(s, obj, buf);
 }

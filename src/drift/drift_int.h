@@ -524,6 +524,7 @@ typedef struct SGHasher
 /* a string to sort and what it belongs to (sg_sort_strings) */
 typedef struct SGSortItem
 {
+	uint64		key;			/* 8 bytes of str (sg_sort_strings) */
 	const char *str;
 	void	   *ptr;
 	int			pos;			/* its place before sorting */

@@ -274,13 +274,21 @@ sg_object_ptr_cmp(const void *a, const void *b)
 	return sg_object_cmp(*(SGObject *const *) a, *(SGObject *const *) b);
 }
 
+/*
+ * Strings to sort share long prefixes ("public.t"): each item's key is the
+ * 8 bytes after the prefix all share, big-endian, so that most comparisons
+ * are one integer comparison (the server's abbreviated keys, in short).
+ */
 static int
 sg_sort_item_cmp(const void *a, const void *b)
 {
 	const SGSortItem *x = a;
 	const SGSortItem *y = b;
-	int			c = strcmp(x->str, y->str);
+	int			c;
 
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	c = strcmp(x->str, y->str);
 	if (c != 0)
 		return c;
 	/* equal strings keep their order */
@@ -291,8 +299,30 @@ sg_sort_item_cmp(const void *a, const void *b)
 void
 sg_sort_strings(SGSortItem *items, int n)
 {
+	size_t		prefix;
+
+	if (n < 2)
+		return;
+	prefix = strlen(items[0].str);
+	for (int i = 1; i < n && prefix > 0; i++)
+	{
+		size_t		k = 0;
+
+		while (k < prefix && items[i].str[k] == items[0].str[k])
+			k++;
+		prefix = k;
+	}
 	for (int i = 0; i < n; i++)
+	{
+		const unsigned char *p = (const unsigned char *) items[i].str + prefix;
+		uint64		key = 0;
+
+		/* unsigned bytes, 0 after the end: strcmp()'s order */
+		for (int k = 0; k < 8 && p[k] != '\0'; k++)
+			key |= (uint64) p[k] << (8 * (7 - k));
+		items[i].key = key;
 		items[i].pos = i;
+	}
 	qsort(items, n, sizeof(SGSortItem), sg_sort_item_cmp);
 }
 

@@ -37,9 +37,9 @@
  *                           worker's object types (it sends views as 'O');
  *   'E'                     the worker is done.
  *
- * The leader polls queue 2 between catalog rows (sg_poll_worker), so the
- * worker never blocks on a full queue for long; a worker that fails makes
- * the leader's call fail with its error (the parallel infrastructure).
+ * The leader takes what is on queue 2 after each view it builds, while the
+ * caller's own work runs (drift() reading the baseline; sg_poll_worker),
+ * and then until the worker's 'E' (sg_parallel_end).
  *
  * Part of the schema snapshot behind drift detection; the design is in
  * drift_int.h and in README.md, "How the snapshot is built".

@@ -62,6 +62,24 @@ SELECT (:'m_here'::jsonb ->> 'server_major')::int = current_setting('server_vers
 SELECT jsonb_pretty(o) FROM jsonb_array_elements(:'m_here'::jsonb -> 'objects') o
  WHERE o ->> 'identity' = 'dm.a.x';
 SELECT count(*) AS live_vs_own_manifest FROM schemaguard.compare(schemaguard.export_manifest());
+-- export_manifest() writes jsonb's binary format itself (manifest_jsonb.c):
+-- the server's own conversion of its text is the same value of the same
+-- size, and element and key lookups agree, also past jsonb's stride of 32
+-- entries between stored offsets (with 40 more tables, rolled back)
+BEGIN;
+CREATE SCHEMA dm_many;
+SELECT format('CREATE TABLE dm_many.t%s (a integer)', g) FROM generate_series(1, 40) g \gexec
+WITH x AS MATERIALIZED (SELECT schemaguard.export_manifest() AS m),
+     y AS (SELECT m, (m::text)::jsonb AS parsed FROM x)
+SELECT m = parsed AS same_value,
+       pg_column_size(m) = pg_column_size(parsed) AS same_size,
+       jsonb_array_length(m -> 'objects') > 64 AS past_two_strides,
+       (SELECT bool_and(m -> 'objects' -> i ->> 'identity' = parsed -> 'objects' -> i ->> 'identity'
+                        AND m -> 'objects' -> i ->> 'checksum' = parsed -> 'objects' -> i ->> 'checksum')
+          FROM generate_series(0, jsonb_array_length(m -> 'objects') - 1) i) AS same_elements,
+       m ->> 'object_count' = parsed ->> 'object_count' AS same_count
+  FROM y;
+ROLLBACK;
 
 -- =====================================================================
 -- a parallel worker builds part of the snapshot when one may be used; the

@@ -278,13 +278,20 @@ sg_read_manifest(Jsonb *jb, const char *what, SGSide *side)
 				 errdetail("The manifest holds %d objects.", side->n)));
 }
 
-static Jsonb *
-sg_manifest_arg(FunctionCallInfo fcinfo, int argno, const char *name)
+static void
+sg_manifest_not_null(FunctionCallInfo fcinfo, int argno, const char *name)
 {
 	if (PG_ARGISNULL(argno))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("%s must not be NULL", name)));
+}
+
+/* a manifest argument, detoasted */
+static Jsonb *
+sg_manifest_arg(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	sg_manifest_not_null(fcinfo, argno, name);
 	return PG_GETARG_JSONB_P(argno);
 }
 
@@ -312,15 +319,22 @@ Datum
 sg_compare_manifests(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	Jsonb	   *ja = sg_manifest_arg(fcinfo, 0, "manifest a");
-	Jsonb	   *jbb = sg_manifest_arg(fcinfo, 1, "manifest b");
+	Jsonb	   *ja;
+	Jsonb	   *jbb;
 	SGSide		a;
 	SGSide		b;
 
+	sg_manifest_not_null(fcinfo, 0, "manifest a");
+	sg_manifest_not_null(fcinfo, 1, "manifest b");
 	InitMaterializedSRF(fcinfo, 0);
-	/* the objects hold copies: each detoasted manifest can go once read */
+	/*
+	 * The objects hold copies: each manifest is detoasted only when it is
+	 * read, and freed once read.
+	 */
+	ja = sg_manifest_arg(fcinfo, 0, "manifest a");
 	sg_read_manifest(ja, "manifest a", &a);
 	PG_FREE_IF_COPY(ja, 0);
+	jbb = sg_manifest_arg(fcinfo, 1, "manifest b");
 	sg_read_manifest(jbb, "manifest b", &b);
 	PG_FREE_IF_COPY(jbb, 1);
 	if (a.facets != b.facets)

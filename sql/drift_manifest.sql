@@ -68,7 +68,7 @@ SELECT count(*) AS live_vs_own_manifest FROM schemaguard.compare(schemaguard.exp
 -- entries between stored offsets (with 40 more tables, rolled back)
 BEGIN;
 CREATE SCHEMA dm_many;
-SELECT format('CREATE TABLE dm_many.t%s (a integer)', g) FROM generate_series(1, 40) g \gexec
+DO $$ BEGIN FOR g IN 1..40 LOOP EXECUTE format('CREATE TABLE dm_many.t%s (a integer)', g); END LOOP; END $$;
 WITH x AS MATERIALIZED (SELECT schemaguard.export_manifest() AS m),
      y AS (SELECT m, (m::text)::jsonb AS parsed FROM x)
 SELECT m = parsed AS same_value,

@@ -40,7 +40,8 @@ OBJS = \
 	src/check.o \
 	src/changelog.o \
 	src/snapshot.o \
-	src/drift.o
+	src/drift.o \
+	src/drift_depend.o
 
 DATA = sql/schemaguard--0.1.0.sql
 PGFILEDESC = "schemaguard - safe schema changes for PostgreSQL"

@@ -41,7 +41,8 @@ OBJS = \
 	src/changelog.o \
 	src/snapshot.o \
 	src/drift.o \
-	src/drift_depend.o
+	src/drift_depend.o \
+	src/consistency.o
 
 DATA = sql/schemaguard--0.1.0.sql
 PGFILEDESC = "schemaguard - safe schema changes for PostgreSQL"

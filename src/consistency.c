@@ -361,6 +361,7 @@ sg_attempt_mode(int attempt)
 typedef struct SGAttempt
 {
 	SGAttemptMode mode;
+	bool		serial;			/* without a parallel worker */
 	uint64		finished_at_start;
 	uint64		started_at_end;
 	bool		locked;			/* it held the exclusive lock */
@@ -382,6 +383,14 @@ sg_attempt(void *(*fn) (void *arg), void *arg, SGAttempt *a, MemoryContext acxt)
 	MemoryContextSwitchTo(acxt);
 	PG_TRY();
 	{
+		/*
+		 * A parallel worker that meets a concurrent change logs its error
+		 * itself: repeated attempts that may meet one go without.
+		 */
+		if (a->serial)
+			(void) set_config_option("max_parallel_workers_per_gather", "0",
+									 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+									 true, 0, false);
 		if (a->mode == SG_ATTEMPT_LOCKED)
 		{
 			sg_take_exclusive_lock();
@@ -457,6 +466,7 @@ sg_consistent_run(void *(*fn) (void *arg), void *arg)
 		ErrorData  *edata;
 
 		a.mode = sg_attempt_mode(attempt);
+		a.serial = attempt > 1 && a.mode != SG_ATTEMPT_LOCKED;
 		acxt = AllocSetContextCreate(CurrentMemoryContext, "schemaguard snapshot attempt",
 									 ALLOCSET_DEFAULT_SIZES);
 		edata = sg_attempt(fn, arg, &a, acxt);

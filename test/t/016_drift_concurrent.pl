@@ -175,12 +175,14 @@ is($unknown{snapshot}, 0, "every snapshot is a known state's ($calls{snapshot} c
 is($unknown{drift}, 0, "every drift() is a known state's ($calls{drift} calls)");
 cmp_ok(scalar(keys %seen), '>', 1, 'the calls saw the schema in more than one state');
 
-like($ddl_out, qr/number of failed transactions: 0 /, 'no DDL transaction failed')
-  or diag($ddl_err);
+# (pgbench counts only retryable failures; any other error aborts a client)
+ok($ddl_out =~ /number of failed transactions: 0 / && $ddl_err !~ /aborted|error/i,
+	'no DDL transaction failed') or diag($ddl_err);
 my ($ddl_done) = $ddl_out =~ /number of transactions actually processed: (\d+)/;
 cmp_ok($ddl_done // 0, '>', 100, 'the DDL clients committed their cycles');
-like($rd_out, qr/number of failed transactions: 0 /, 'no fingerprint() of the second reader failed')
-  or diag($rd_err);
+my ($rd_done) = $rd_out =~ /number of transactions actually processed: (\d+)/;
+ok($rd_out =~ /number of failed transactions: 0 / && $rd_err !~ /aborted|error/i && ($rd_done // 0) > 30,
+	"no fingerprint() of the second reader failed (@{[ $rd_done // 0 ]} calls)") or diag($rd_err);
 
 is($node->safe_psql('postgres', $fp_sql), $empty_fp, 'the quiesced database has the empty state');
 

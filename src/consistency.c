@@ -80,6 +80,7 @@
 #include "utils/resowner.h"
 #include "utils/snapmgr.h"
 
+#include "compat.h"
 #include "consistency.h"
 #include "schemaguard.h"
 #include "snapshot.h"
@@ -245,8 +246,8 @@ sg_consistency_xact(XactEvent event, void *arg)
 
 				/* its changes show at COMMIT PREPARED, which counts them */
 				sg_lock_tag(&tag);
-				while (LockRelease(&tag, ShareLock, false))
-					;
+				while (SG_LOCK_HELD_BY_ME(&tag, ShareLock))
+					LockRelease(&tag, ShareLock, false);
 				sg_xact_changes_schema = false;
 			}
 			break;

@@ -305,6 +305,29 @@ sg_consistency_init(void)
  * ----------------------------------------------------------------
  */
 
+static emit_log_hook_type sg_prev_emit_log_hook = NULL;
+
+/*
+ * In the snapshot's parallel worker: an error goes to the leader, which
+ * takes the snapshot again when a concurrent change caused it, and else
+ * raises it and logs it; the worker does not log it as well.
+ */
+static void
+sg_worker_emit_log(ErrorData *edata)
+{
+	if (edata->elevel == ERROR)
+		edata->output_to_server = false;
+	if (sg_prev_emit_log_hook)
+		sg_prev_emit_log_hook(edata);
+}
+
+void
+sg_consistency_worker_start(void)
+{
+	sg_prev_emit_log_hook = emit_log_hook;
+	emit_log_hook = sg_worker_emit_log;
+}
+
 typedef enum SGAttemptMode
 {
 	SG_ATTEMPT_COUNTED,			/* checked by the counters */

@@ -16,5 +16,7 @@ extern void sg_consistency_init(void);
 /* from the ProcessUtility hook, before and after each statement */
 extern void sg_consistency_utility(Node *stmt);
 extern void sg_consistency_utility_done(void);
+/* in the snapshot's parallel worker, at its start */
+extern void sg_consistency_worker_start(void);
 
 #endif							/* SCHEMAGUARD_CONSISTENCY_H */

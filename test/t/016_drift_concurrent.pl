@@ -17,6 +17,10 @@
 # known state.  The DDL clients see no failure either; afterwards the
 # quiesced database has the empty state's fingerprint, and no server log
 # shows an error from the drift functions or a crashed backend.
+#
+# Then: a prepared DDL transaction holds no schemaguard lock and is not
+# seen until COMMIT PREPARED; and without shared_preload_libraries (no
+# shared memory) fingerprint() still works.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -34,6 +38,7 @@ shared_preload_libraries = 'schemaguard'
 lc_messages = 'C'
 max_connections = 30
 max_parallel_workers_per_gather = 2
+max_prepared_transactions = 2
 autovacuum = off
 log_min_messages = warning
 log_min_error_statement = error
@@ -191,6 +196,26 @@ unlike($log, qr/terminated by signal|was terminated|PANIC/, 'no crashed backend'
 # (a parallel worker that meets a concurrent change logs its error itself;
 # the leader catches it and takes the snapshot again)
 unlike($log, qr/STATEMENT:\s+SELECT .*schemaguard\./, 'no drift function call failed');
+
+# --- a prepared transaction ------------------------------------------------------
+# PREPARE TRANSACTION lets schemaguard's lock go (else a locked attempt
+# would wait for COMMIT PREPARED), without a warning; COMMIT PREPARED counts
+($ret, $stdout, $stderr) = $node->psql('postgres',
+	"${session}BEGIN; CREATE TABLE churn.prepared (a int); PREPARE TRANSACTION 'p1';");
+is($stderr, '', 'PREPARE TRANSACTION of DDL: no warning');
+is($node->safe_psql('postgres',
+	"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 21319"),
+	'0', 'the prepared transaction does not hold schemaguard\'s lock');
+is($node->safe_psql('postgres', $fp_sql), $empty_fp, 'a prepared transaction is not seen');
+$node->safe_psql('postgres', "COMMIT PREPARED 'p1'");
+isnt($node->safe_psql('postgres', $fp_sql), $empty_fp, 'COMMIT PREPARED is seen');
+$node->safe_psql('postgres', "${session}DROP TABLE churn.prepared");
+
+# --- without shared_preload_libraries: no counters, the functions still work
+$node->append_conf('postgresql.conf', "shared_preload_libraries = ''\n");
+$node->restart;
+is($node->safe_psql('postgres', $fp_sql), $empty_fp,
+	'without shared_preload_libraries fingerprint() works');
 
 $node->stop;
 done_testing();

@@ -174,6 +174,9 @@ sg_statement_changes_schema(Node *stmt)
 			return false;
 		case T_ExplainStmt:
 			return IsA(((ExplainStmt *) stmt)->query, CreateTableAsStmt);
+			/* only ACCESS EXCLUSIVE keeps the deparser from a table */
+		case T_LockStmt:
+			return ((LockStmt *) stmt)->mode >= AccessExclusiveLock;
 		default:
 			return true;
 	}

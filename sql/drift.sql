@@ -490,7 +490,8 @@ SELECT definition AS def_before FROM schemaguard.snapshot()
 CREATE TEMP TABLE pg_class (relname text);
 CREATE TEMP TABLE text (x integer);
 CREATE FUNCTION pg_temp.lower(name) RETURNS text LANGUAGE sql AS 'SELECT NULL::text';
-SELECT definition = :'def_before' AS same_definition, definition
+SELECT definition = :'def_before' AS same_definition,
+       definition ~ 'FROM pg_class c' AND definition !~ '(pg_catalog|pg_temp)\.' AS unqualified
   FROM schemaguard.snapshot() WHERE identity = 'drift_s.shadow_v';
 SELECT schemaguard.fingerprint() = :'fp_before' AS same_fingerprint;
 -- (the function returns pg_temp.text: for types pg_temp comes first)

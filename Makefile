@@ -50,7 +50,9 @@ OBJS = \
 	src/drift/worker.o \
 	src/drift/drift.o \
 	src/drift/manifest.o \
-	src/drift/manifest_jsonb.o
+	src/drift/manifest_jsonb.o \
+	src/drift/drift_depend.o \
+	src/drift/consistency.o
 
 DATA = sql/schemaguard--0.1.0.sql
 PGFILEDESC = "schemaguard - safe schema changes for PostgreSQL"

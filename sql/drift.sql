@@ -429,6 +429,72 @@ ALTER TABLE drift_s.p2025 RENAME TO p2025_renamed;
 COMMIT;
 SELECT * FROM pg_temp.drift('rename_on');
 
+-- =====================================================================
+-- a change that shows only through another object: a view's text, an
+-- index's and a default's change when a table, column or sequence they
+-- read is renamed; the entry that renamed it explains them (pg_depend)
+-- =====================================================================
+CREATE TABLE drift_s.dep_t (a integer, b integer);
+CREATE SEQUENCE drift_s.dep_seq;
+CREATE TABLE drift_s.dep_d (id bigint DEFAULT nextval('drift_s.dep_seq'));
+CREATE VIEW drift_s.dep_v AS SELECT a, b FROM drift_s.dep_t;
+CREATE INDEX dep_t_a_idx ON drift_s.dep_t (a);
+SELECT pg_temp.base('depend_column_on');
+BEGIN;
+SET LOCAL schemaguard.allow = 'rename_column';
+ALTER TABLE drift_s.dep_t RENAME COLUMN a TO a2;
+COMMIT;
+SELECT * FROM pg_temp.drift('depend_column_on');
+SELECT pg_temp.base('depend_table_on');
+BEGIN;
+SET LOCAL schemaguard.allow = 'rename_relation';
+ALTER TABLE drift_s.dep_t RENAME TO dep_t2;
+ALTER SEQUENCE drift_s.dep_seq RENAME TO dep_seq2;
+COMMIT;
+SELECT * FROM pg_temp.drift('depend_table_on');
+-- the same rename behind schemaguard's back: the view is not tracked either
+SELECT pg_temp.base('depend_off');
+BEGIN;
+SET LOCAL schemaguard.changelog = off;
+SET LOCAL schemaguard.allow = 'rename_column';
+ALTER TABLE drift_s.dep_t2 RENAME COLUMN b TO b2;
+COMMIT;
+SELECT * FROM pg_temp.drift('depend_off');
+-- a recorded change to a table that does not rename it does not explain a
+-- view replaced behind schemaguard's back
+SELECT pg_temp.base('depend_replaced_off');
+ALTER TABLE drift_s.dep_t2 ADD COLUMN c integer;
+SET schemaguard.changelog = off;
+CREATE OR REPLACE VIEW drift_s.dep_v AS SELECT a2 AS a, b2 AS b FROM drift_s.dep_t2 WHERE a2 > 0;
+RESET schemaguard.changelog;
+SELECT * FROM pg_temp.drift('depend_replaced_off');
+DROP VIEW drift_s.dep_v;
+DROP TABLE drift_s.dep_t2, drift_s.dep_d;
+DROP SEQUENCE drift_s.dep_seq2;
+
+-- =====================================================================
+-- the caller's temporary objects do not change a definition: a temporary
+-- table named like a catalog or a type a view reads, and a temporary
+-- function named like one it calls
+-- =====================================================================
+CREATE VIEW drift_s.shadow_v AS
+    SELECT c.relname::text AS name, lower(c.relname) AS low
+      FROM pg_class c WHERE c.relname = 'shadow';
+SELECT schemaguard.fingerprint() AS fp_before \gset
+SELECT definition AS def_before FROM schemaguard.snapshot()
+ WHERE identity = 'drift_s.shadow_v' \gset
+CREATE TEMP TABLE pg_class (relname text);
+CREATE TEMP TABLE text (x integer);
+CREATE FUNCTION pg_temp.lower(name) RETURNS text LANGUAGE sql AS 'SELECT NULL::text';
+SELECT definition = :'def_before' AS same_definition,
+       definition ~ 'FROM pg_class c' AND definition !~ '(pg_catalog|pg_temp)\.' AS unqualified
+  FROM schemaguard.snapshot() WHERE identity = 'drift_s.shadow_v';
+SELECT schemaguard.fingerprint() = :'fp_before' AS same_fingerprint;
+-- (the function returns pg_temp.text: for types pg_temp comes first)
+DROP FUNCTION pg_temp.lower(name);
+DROP TABLE pg_temp.pg_class, pg_temp.text;
+DROP VIEW drift_s.shadow_v;
+
 -- an older baseline sees every change since, with all the explaining entries
 SELECT change, tracked, count(*) FROM schemaguard.drift('none') GROUP BY 1, 2 ORDER BY 1, 2;
 -- a baseline with a small share of baseline_objects' rows, like this one, is

@@ -34,6 +34,7 @@
 #include "utils/resowner.h"
 #include "utils/tuplestore.h"
 
+#include "consistency.h"
 #include "schemaguard.h"
 
 PG_MODULE_MAGIC;
@@ -105,6 +106,9 @@ _PG_init(void)
 
 	RegisterXactCallback(sg_xact_callback, NULL);
 	RegisterSubXactCallback(sg_subxact_callback, NULL);
+
+	/* drift functions: one state of the schema while it changes */
+	sg_consistency_init();
 }
 
 static void
@@ -406,6 +410,9 @@ sg_ProcessUtility(SG_PROCESS_UTILITY_ARGS)
 	SGDropStatement outer;
 	SGLockRun	run = {0};
 
+	/* before the statement takes a lock (consistency.c) */
+	sg_consistency_utility(stmt);
+
 	/* what the parse-tree rules judged in an earlier statement is done */
 	if (context == PROCESS_UTILITY_TOPLEVEL)
 		sg_drop_reset();
@@ -543,6 +550,7 @@ sg_ProcessUtility(SG_PROCESS_UTILITY_ARGS)
 
 	if (IsA(stmt, CreateSchemaStmt) || IsA(stmt, CreateEnumStmt))
 		sg_note_statement_creations(stmt);
+	sg_consistency_utility_done();
 }
 
 /*

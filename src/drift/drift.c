@@ -12,7 +12,8 @@
  * explains an object when it names the object itself or the object it
  * belongs to (the table of a column, index, constraint, trigger, rule or
  * policy; the domain of a domain constraint), also under the name the
- * object had on the other side of a rename.
+ * object had on the other side of a rename, or an object its definition
+ * reads that was renamed since (drift_depend.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -46,6 +47,7 @@
 
 #include "compat.h"
 #include "drift.h"
+#include "drift_depend.h"
 
 PG_FUNCTION_INFO_V1(sg_snapshot);
 PG_FUNCTION_INFO_V1(sg_fingerprint);
@@ -154,6 +156,7 @@ typedef struct SGTracking
 	bool		same_database;	/* baseline oids are valid here */
 	HTAB	   *base_by_oid;	/* added object's address -> baseline object */
 	HTAB	   *live_by_oid;	/* removed object's address -> live object */
+	SGDepends  *depends;		/* what modified objects read (drift_depend.c) */
 } SGTracking;
 
 typedef struct SGLogObject
@@ -282,6 +285,16 @@ sg_changelog_ids(SGTracking *t, SGObject *base, SGObject *live, int *count)
 			ids = sg_ids_for_object(t, sg_by_oid(t->live_by_oid, base), ids);
 		if (live && !base)
 			ids = sg_ids_for_object(t, sg_by_oid(t->base_by_oid, live), ids);
+		/* what its definition reads, renamed since the baseline */
+		if (live && base)
+		{
+			List	   *renamed = sg_depends_renamed(t->depends, live, NIL);
+
+			foreach(lc, renamed)
+				ids = sg_ids_for(t, ((SGObject *) lfirst(lc))->type,
+								 ((SGObject *) lfirst(lc))->identity, ids);
+			list_free(renamed);
+		}
 	}
 	list_sort(ids, sg_int64_cmp);
 	elems = palloc(sizeof(Datum) * Max(list_length(ids), 1));
@@ -1000,6 +1013,12 @@ sg_drift_tracking(void *arg, SGSide *base, SGSide *live, SGDiff *diffs,
 	{
 		t->live_by_oid = sg_oid_matches(diffs, ndiffs, true, live, d->cxt);
 		t->base_by_oid = sg_oid_matches(diffs, ndiffs, false, base, d->cxt);
+		t->depends = sg_depends_create(d->cxt);
+		for (int i = 0; i < ndiffs; i++)
+			if (diffs[i].base && diffs[i].live)
+				sg_depends_add(t->depends, diffs[i].live);
+		sg_depends_match(t->depends, base->objects, base->n, true);
+		sg_depends_match(t->depends, live->objects, live->n, false);
 	}
 	return t;
 }

@@ -13,8 +13,10 @@
  * predicates, CHECK constraints, policies) are deparsed once per distinct
  * expression: most schemas repeat the same few defaults thousands of times.
  *
- * While the snapshot is taken search_path is pg_catalog only, so every
- * user object is schema-qualified, and the settings that change how
+ * While the snapshot is taken search_path is "pg_catalog, pg_temp", so every
+ * user object is schema-qualified and the caller's temporary objects, last
+ * in the path, never hide a pg_catalog name (with pg_catalog alone the
+ * temporary schema is searched first), and the settings that change how
  * constants print (DateStyle, IntervalStyle, TimeZone, extra_float_digits,
  * bytea_output, quote_all_identifiers) are pinned: the definitions do not
  * depend on the caller's settings.

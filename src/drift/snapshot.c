@@ -503,7 +503,7 @@ sg_snapshot_sort(SGObject *objects, int n)
 
 /* settings that change how definitions print, pinned for the snapshot */
 static const char *const sg_pinned_settings[][2] = {
-	{"search_path", "pg_catalog"},
+	{"search_path", "pg_catalog, pg_temp"},
 	{"DateStyle", "ISO, YMD"},
 	{"IntervalStyle", "postgres"},
 	{"TimeZone", "UTC"},
@@ -746,10 +746,11 @@ sg_snapshot_build(Snap *s, int facets, bool fingerprint_only,
 
 /*
  * All objects, sorted.  work, if not NULL, is called while a worker builds
- * its share, after the catalogs are read.
+ * its share, after the catalogs are read.  One attempt: consistency.c
+ * repeats it until it describes one state of the schema.
  */
 SGSnapshot *
-sg_snapshot_take(int facets, SGLeaderWork work, void *work_arg)
+sg_snapshot_take_once(int facets, SGLeaderWork work, void *work_arg)
 {
 	Snap		s;
 	SGSnapshot *result;
@@ -774,7 +775,7 @@ sg_type_digest_cmp(const void *a, const void *b)
  * with its own).
  */
 char *
-sg_snapshot_fingerprint(int facets)
+sg_snapshot_fingerprint_once(int facets)
 {
 	Snap		s;
 	SGTypeDigest *all;

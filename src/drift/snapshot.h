@@ -78,6 +78,10 @@ extern ArrayType *sg_facets_array(int facets);
 extern char *sg_facets_text(int facets);
 typedef void (*SGPollFn) (void *poll_arg);
 typedef void (*SGLeaderWork) (void *arg, SGPollFn poll, void *poll_arg);
+extern SGSnapshot *sg_snapshot_take_once(int facets, SGLeaderWork work,
+										 void *work_arg);
+extern char *sg_snapshot_fingerprint_once(int facets);
+/* consistency.c: the same, describing one state of the schema */
 extern SGSnapshot *sg_snapshot_take(int facets, SGLeaderWork work, void *work_arg);
 extern char *sg_snapshot_fingerprint(int facets);
 extern int	sg_object_cmp(const SGObject *a, const SGObject *b);

@@ -47,6 +47,7 @@
  *-------------------------------------------------------------------------
  */
 #include "drift_int.h"
+#include "consistency.h"
 
 /*
  * The catalog stream, leader to worker, in batches of about 64kB: the
@@ -490,6 +491,9 @@ sg_snapshot_worker_main(dsm_segment *seg, shm_toc *toc)
 	shm_mq	   *attr_mq = shm_toc_lookup(toc, SG_PKEY_ATTR_QUEUE, false);
 	shm_mq_handle *mqh;
 	Snap		s;
+
+	/* its errors are the leader's to log (consistency.c) */
+	sg_consistency_worker_start();
 
 	shm_mq_set_sender(mq, MyProc);
 	mqh = shm_mq_attach(mq, seg, NULL);

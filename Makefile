@@ -39,10 +39,13 @@ OBJS = \
 	src/lockqueue.o \
 	src/check.o \
 	src/changelog.o \
+	src/changelog_prepared.o \
+	src/lifecycle.o \
 	src/snapshot.o \
 	src/drift.o
 
-DATA = sql/schemaguard--0.1.0.sql
+DATA = sql/schemaguard--0.1.0.sql sql/schemaguard--0.2.0.sql \
+	sql/schemaguard--0.1.0--0.2.0.sql
 PGFILEDESC = "schemaguard - safe schema changes for PostgreSQL"
 
 # pg_regress suites: sql/<name>.sql, expected/<name>.out

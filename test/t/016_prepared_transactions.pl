@@ -110,7 +110,7 @@ is($ret, 0, '1: another session\'s DDL commits while alice\'s transaction is pre
 is($ret, 0, '1: and a third one') or diag($err);
 cmp_ok(time - $t0, '<', 3, '1: without waiting');
 is(last_statements(3),
-	"CREATE TABLE other_1 (id int);\nALTER TABLE base ADD COLUMN a int;\nCREATE INDEX ON other_1 (id);",
+	"CREATE TABLE other_1 (id int)\nALTER TABLE base ADD COLUMN a int\nCREATE INDEX ON other_1 (id)",
 	'1: they are recorded');
 is($node->safe_psql('postgres',
 		q{SELECT count(*) FROM schemaguard.changelog WHERE statement LIKE '%alice_tmp%'}),
@@ -121,7 +121,7 @@ chain_verifies('1, while prepared');
 
 # COMMIT PREPARED by another session (the superuser's)
 $node->safe_psql('postgres', q{COMMIT PREPARED 'alice'});
-is(last_statements(1), 'CREATE TABLE public.alice_tmp ();',
+is(last_statements(1), 'CREATE TABLE public.alice_tmp ()',
 	'1: COMMIT PREPARED chains the entry at once');
 is($node->safe_psql('postgres', q{
 SELECT role_name || ' ' || session_role || ' ' || command_tag FROM schemaguard.changelog
@@ -167,7 +167,7 @@ is($node->safe_psql('postgres', q{SELECT string_agg(gid, ',' ORDER BY gid) FROM 
 	'two_a,two_b', '3: both are prepared');
 $node->safe_psql('postgres', q{COMMIT PREPARED 'two_b'});
 $node->safe_psql('postgres', q{COMMIT PREPARED 'two_a'});
-is(last_statements(2), "CREATE TABLE two_b (id int);\nCREATE TABLE two_a (id int);",
+is(last_statements(2), "CREATE TABLE two_b (id int)\nCREATE TABLE two_a (id int)",
 	'3: chained in the order of COMMIT PREPARED');
 chain_verifies('3');
 
@@ -187,7 +187,7 @@ is($ret, 0, '4: DDL after the restart does not wait for it') or diag($err);
 chain_verifies('4, after the restart');
 $node->safe_psql('postgres', q{COMMIT PREPARED 'crash'});
 is(last_statements(3),
-	"CREATE TABLE after_crash (id int);\nCREATE TABLE crash_t (id int);\nCOMMENT ON TABLE crash_t IS 'prepared before the crash';",
+	"CREATE TABLE after_crash (id int)\nCREATE TABLE crash_t (id int)\nCOMMENT ON TABLE crash_t IS 'prepared before the crash'",
 	'4: COMMIT PREPARED after the restart chains both entries');
 chain_verifies('4, after COMMIT PREPARED');
 
@@ -204,7 +204,7 @@ like($node->safe_psql('postgres', q{SELECT coalesce(id::text, 'null') || ' ' || 
 	qr/^null 1 entries of 1 committed prepared transactions wait to be chained after entry \d+: the next schema change chains them, or SELECT schemaguard.chain_pending\(\)$/,
 	'5: verify_changelog() says that it waits');
 $node->safe_psql('postgres', q{CREATE TABLE waits_next (id int)});
-is(last_statements(2), "CREATE TABLE waits_1 (id int);\nCREATE TABLE waits_next (id int);",
+is(last_statements(2), "CREATE TABLE waits_1 (id int)\nCREATE TABLE waits_next (id int)",
 	'5: the next schema change chains it before its own entry');
 is($node->safe_psql('postgres', $pending_visible), '0', '5: nothing waits');
 chain_verifies('5, after the next schema change');
@@ -224,7 +224,7 @@ is($node->safe_psql('postgres', q{SELECT schemaguard.chain_pending()}), '1',
 	'5: chain_pending() chains the waiting entry');
 is($node->safe_psql('postgres', q{SELECT schemaguard.chain_pending()}), '0',
 	'5: and then finds nothing');
-is(last_statements(1), 'CREATE TABLE waits_2 (id int);', '5: it is the head');
+is(last_statements(1), 'CREATE TABLE waits_2 (id int)', '5: it is the head');
 chain_verifies('5, after chain_pending()');
 
 # --- 6. several statements and a rolled-back subtransaction ---------------------------
@@ -240,7 +240,7 @@ PREPARE TRANSACTION 'multi';
 });
 $node->safe_psql('postgres', q{COMMIT PREPARED 'multi'});
 is(last_statements(3),
-	"CREATE TABLE multi (id int);\nALTER TABLE multi ADD COLUMN b text;\nCREATE INDEX multi_id ON multi (id);",
+	"CREATE TABLE multi (id int)\nALTER TABLE multi ADD COLUMN b text\nCREATE INDEX multi_id ON multi (id)",
 	'6: the surviving statements, in order');
 is($node->safe_psql('postgres', q{
 SELECT count(DISTINCT xid) FROM (SELECT xid FROM schemaguard.changelog ORDER BY id DESC LIMIT 3) s}),

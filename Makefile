@@ -11,6 +11,8 @@
 #   make fuzz    install what is needed, build, fuzz the hook and check() on a
 #                throwaway cluster (FUZZ_STATEMENTS=100000, FUZZ_SEED=1)
 #   make test-core   PostgreSQL's own regression suite with schemaguard loaded
+#   make test-upgrade    pg_upgrade from PostgreSQL 15 to 18 keeps the changelog
+#                verifying (test/upgrade.sh; builds 18 once, like PG=18)
 #   make / make install    plain PGXS build against $(PG_CONFIG)
 
 EXTENSION = schemaguard
@@ -90,7 +92,7 @@ all install:
 	@exit 1
 endif
 
-.PHONY: deps test test-core test-valgrind demo bench fuzz
+.PHONY: deps test test-core test-upgrade test-valgrind demo bench fuzz
 
 deps:
 	bash test/deps.sh
@@ -100,6 +102,9 @@ test: deps
 
 test-core: deps
 	bash test/core.sh
+
+test-upgrade: deps
+	bash test/upgrade.sh
 
 demo: deps
 	bash test/demo.sh

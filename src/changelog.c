@@ -138,6 +138,9 @@ sg_changelog_begin(SGStatementFrame *frame, Node *stmt,
 		return false;
 	if (!IsTransactionState() || RecoveryInProgress())
 		return false;
+	/* pg_upgrade restores the schema, then copies the changelog's files */
+	if (IsBinaryUpgrade)
+		return false;
 
 	memset(frame, 0, sizeof(SGStatementFrame));
 	frame->parent = sg_frame;

@@ -59,7 +59,7 @@ REGRESS = setup settings guard_index guard_notnull guard_default \
 REGRESS_OPTS = --load-extension=schemaguard
 
 # pg_isolation_regress suites: specs/<name>.spec, expected/<name>.out
-ISOLATION = changelog_concurrency
+ISOLATION = changelog_concurrency changelog_prepared
 
 PG_CPPFLAGS = -I$(srcdir)/src
 PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \

@@ -11,6 +11,8 @@
 #   make fuzz    install what is needed, build, fuzz the hook and check() on a
 #                throwaway cluster (FUZZ_STATEMENTS=100000, FUZZ_SEED=1)
 #   make test-core   PostgreSQL's own regression suite with schemaguard loaded
+#   make test-upgrade    pg_upgrade from PostgreSQL 15 to 18 keeps the changelog
+#                verifying (test/upgrade.sh; builds 18 once, like PG=18)
 #   make / make install    plain PGXS build against $(PG_CONFIG)
 
 EXTENSION = schemaguard
@@ -39,6 +41,8 @@ OBJS = \
 	src/lockqueue.o \
 	src/check.o \
 	src/changelog.o \
+	src/changelog_prepared.o \
+	src/lifecycle.o \
 	src/drift/build.o \
 	src/drift/facets.o \
 	src/drift/relations.o \
@@ -54,7 +58,8 @@ OBJS = \
 	src/drift/drift_depend.o \
 	src/drift/consistency.o
 
-DATA = sql/schemaguard--0.1.0.sql
+DATA = sql/schemaguard--0.1.0.sql sql/schemaguard--0.2.0.sql \
+	sql/schemaguard--0.1.0--0.2.0.sql
 PGFILEDESC = "schemaguard - safe schema changes for PostgreSQL"
 
 # pg_regress suites: sql/<name>.sql, expected/<name>.out
@@ -66,7 +71,7 @@ REGRESS = setup settings guard_index guard_notnull guard_default \
 REGRESS_OPTS = --load-extension=schemaguard
 
 # pg_isolation_regress suites: specs/<name>.spec, expected/<name>.out
-ISOLATION = changelog_concurrency
+ISOLATION = changelog_concurrency changelog_prepared
 
 PG_CPPFLAGS = -I$(srcdir)/src -I$(srcdir)/src/drift
 PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
@@ -99,7 +104,7 @@ all install:
 	@exit 1
 endif
 
-.PHONY: deps test test-core test-valgrind demo bench fuzz
+.PHONY: deps test test-core test-upgrade test-valgrind demo bench fuzz
 
 deps:
 	bash test/deps.sh
@@ -109,6 +114,9 @@ test: deps
 
 test-core: deps
 	bash test/core.sh
+
+test-upgrade: deps
+	bash test/upgrade.sh
 
 demo: deps
 	bash test/demo.sh

@@ -73,16 +73,7 @@
 typedef struct SGPendingEntry
 {
 	SubTransactionId subid;
-	TimestampTz recorded_at;
-	char	   *role_name;
-	char	   *session_role;
-	char	   *application_name;
-	char	   *command_tag;
-	char	   *objects;		/* jsonb text */
-	char	   *statement;
-	char	   *migration;
-	char	   *allowed_rules;	/* text[] literal */
-	char	   *warnings;		/* text[] literal */
+	SGChainRow	row;			/* xid and client are filled in at commit */
 } SGPendingEntry;
 
 /* the event-trigger queries, planned once per backend */
@@ -146,6 +137,9 @@ sg_changelog_begin(SGStatementFrame *frame, Node *stmt,
 	if (!sg_may_change_schema(stmt))
 		return false;
 	if (!IsTransactionState() || RecoveryInProgress())
+		return false;
+	/* pg_upgrade restores the schema, then copies the changelog's files */
+	if (IsBinaryUpgrade)
 		return false;
 
 	memset(frame, 0, sizeof(SGStatementFrame));
@@ -370,17 +364,17 @@ sg_changelog_end(SGStatementFrame *frame, PlannedStmt *pstmt,
 	old = MemoryContextSwitchTo(TopTransactionContext);
 	e = palloc0(sizeof(SGPendingEntry));
 	e->subid = GetCurrentSubTransactionId();
-	e->recorded_at = frame->recorded_at;
-	e->role_name = sg_name_of(GetUserId());
-	e->session_role = sg_name_of(GetSessionUserId());
-	e->application_name = (application_name && application_name[0]) ?
+	e->row.recorded_at = frame->recorded_at;
+	e->row.role_name = sg_name_of(GetUserId());
+	e->row.session_role = sg_name_of(GetSessionUserId());
+	e->row.application_name = (application_name && application_name[0]) ?
 		pstrdup(application_name) : NULL;
-	e->command_tag = pstrdup(GetCommandTagName(CreateCommandTag(pstmt->utilityStmt)));
-	e->objects = psprintf("[%s]", frame->objects->data);
-	e->statement = pstrdup(statement);
-	e->migration = (sg_migration && sg_migration[0]) ? pstrdup(sg_migration) : NULL;
-	e->allowed_rules = sg_text_array_literal(allowed_rules);
-	e->warnings = sg_text_array_literal(warnings);
+	e->row.command_tag = pstrdup(GetCommandTagName(CreateCommandTag(pstmt->utilityStmt)));
+	e->row.objects = psprintf("[%s]", frame->objects->data);
+	e->row.statement = pstrdup(statement);
+	e->row.migration = (sg_migration && sg_migration[0]) ? pstrdup(sg_migration) : NULL;
+	e->row.allowed_rules = sg_text_array_literal(allowed_rules);
+	e->row.warnings = sg_text_array_literal(warnings);
 	sg_pending = lappend(sg_pending, e);
 	MemoryContextSwitchTo(old);
 }
@@ -521,31 +515,6 @@ sg_changelog_subxact(SubXactEvent event, SubTransactionId mySubid,
 	}
 }
 
-/*
- * The relation schemaguard.changelog of this database, if the extension is
- * installed.  Rows are written as the bootstrap superuser, so a table of
- * that name that does not belong to the extension (one a database owner
- * created where the extension is not installed) is never written.
- */
-static Oid
-sg_changelog_relid(void)
-{
-	Oid			nspid = get_namespace_oid("schemaguard", true);
-	Oid			relid;
-	Oid			extid;
-
-	if (!OidIsValid(nspid))
-		return InvalidOid;
-	relid = get_relname_relid("changelog", nspid);
-	if (!OidIsValid(relid))
-		return InvalidOid;
-	extid = get_extension_oid("schemaguard", true);
-	if (!OidIsValid(extid) ||
-		getExtensionOfObject(RelationRelationId, relid) != extid)
-		return InvalidOid;
-	return relid;
-}
-
 #define SG_GENESIS_HASH "sha256:0000000000000000000000000000000000000000000000000000000000000000"
 
 static char *
@@ -678,45 +647,27 @@ sg_client_addr(Datum *addr)
 	return !fcinfo->isnull;
 }
 
+/* how many writers are between sg_writer_begin() and sg_writer_end() */
+static int	sg_writers = 0;
+
 /*
- * Write the transaction's pending entries.  Called at pre-commit, so the
- * lock that serialises writers is held only until the commit completes.
- * The canonical form and both checksums are computed here, in C; the SQL
- * function schemaguard.entry_canonical() spells out the same form for
- * verify_changelog() and outside verifiers.
+ * Write schemaguard's tables as the bootstrap superuser, with a safe
+ * search_path, in a transaction that may have been made read-only after
+ * its schema change, through SPI.  Everything here is undone by an error's
+ * (sub)transaction abort, except the count of schemaguard's own queries:
+ * see sg_writer_after_error().
  */
-static void
-sg_changelog_flush(void)
+void
+sg_writer_begin(SGWriter *w)
 {
-	Oid			relid;
-	Oid			save_userid;
-	int			save_sec_context;
-	int			nestlevel;
-	bool		save_read_only;
-	int64		id = 0;
-	char	   *prev_hash;
-	ListCell   *lc;
-	Datum		addr;
-	bool		have_addr;
-	char	   *addr_text;
-	FullTransactionId fxid;
-
-	relid = sg_changelog_relid();
-	if (!OidIsValid(relid) || RecoveryInProgress())
-		return;
-
-	/* write as the bootstrap superuser, with a safe search_path */
-	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	GetUserIdAndSecContext(&w->save_userid, &w->save_sec_context);
 	SetUserIdAndSecContext(BOOTSTRAP_SUPERUSERID,
-						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+						   w->save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
 						   SECURITY_RESTRICTED_OPERATION);
-	nestlevel = NewGUCNestLevel();
+	w->nestlevel = NewGUCNestLevel();
 	(void) set_config_option("search_path", "pg_catalog, pg_temp",
 							 PGC_SUSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
-
-	/* serialise writers from here to the end of commit */
-	LockRelationOid(relid, ShareRowExclusiveLock);
 
 	/*
 	 * The schema change is already written; a transaction made read-only
@@ -724,123 +675,222 @@ sg_changelog_flush(void)
 	 * transactions may run) still commits it, and so records it.  An error
 	 * aborts the transaction, which resets the flag.
 	 */
-	save_read_only = XactReadOnly;
+	w->save_read_only = XactReadOnly;
 	XactReadOnly = false;
 	/* schemaguard's own queries are not the transaction's (an error resets) */
 	sg_utility_enter();
+	sg_writers++;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "schemaguard: SPI_connect failed");
 	PushActiveSnapshot(GetTransactionSnapshot());
+}
+
+void
+sg_writer_end(SGWriter *w)
+{
+	PopActiveSnapshot();
+	SPI_finish();
+	sg_writers--;
+	sg_utility_leave();
+	XactReadOnly = w->save_read_only;
+	AtEOXact_GUC(true, w->nestlevel);
+	SetUserIdAndSecContext(w->save_userid, w->save_sec_context);
+}
+
+/* after an error caught in a subtransaction that a writer was in */
+void
+sg_writer_after_error(void)
+{
+	for (; sg_writers > 0; sg_writers--)
+		sg_utility_leave();
+}
+
+/*
+ * Take the lock that serialises writers of the chain, from here to the end
+ * of the transaction, and read the head.
+ */
+void
+sg_chain_lock(SGChain *chain, Oid relid)
+{
+	LockRelationOid(relid, ShareRowExclusiveLock);
+	chain->relid = relid;
 	sg_prepare_plans(relid);
-
-	if (!sg_changelog_head(relid, &id, &prev_hash))
+	if (!sg_changelog_head(relid, &chain->id, &chain->prev_hash))
 	{
-		id = 0;
-		prev_hash = pstrdup(SG_GENESIS_HASH);
+		chain->id = 0;
+		chain->prev_hash = pstrdup(SG_GENESIS_HASH);
 	}
+}
 
-	have_addr = sg_client_addr(&addr);
+/*
+ * Append one row to the chain.  The canonical form and both checksums are
+ * computed here, in C; the SQL function schemaguard.entry_canonical()
+ * spells out the same form for verify_changelog() and outside verifiers.
+ */
+void
+sg_chain_append(SGChain *chain, const SGChainRow *row)
+{
+	Datum		values[SG_INSERT_ARGS];
+	char		nulls[SG_INSERT_ARGS];
+	struct pg_tm tm;
+	fsec_t		fsec;
+	char	   *statement_sha256 = sg_sha256_text(row->statement);
+	StringInfoData canonical;
+	char	   *entry_hash;
+	int64		id = chain->id + 1;
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = Int64GetDatum(id);
+	values[1] = TimestampTzGetDatum(row->recorded_at);
+	values[2] = FullTransactionIdGetDatum(row->fxid);
+	values[3] = DirectFunctionCall1(namein, CStringGetDatum(row->role_name));
+	values[4] = DirectFunctionCall1(namein, CStringGetDatum(row->session_role));
+	if (row->application_name)
+		values[5] = CStringGetTextDatum(row->application_name);
+	else
+		nulls[5] = 'n';
+	if (row->have_addr)
+		values[6] = row->client_addr;
+	else
+		nulls[6] = 'n';
+	values[7] = CStringGetTextDatum(row->command_tag);
+	values[8] = DirectFunctionCall1(jsonb_in, CStringGetDatum(row->objects));
+	values[9] = CStringGetTextDatum(row->statement);
+	values[10] = CStringGetTextDatum(statement_sha256);
+	if (row->migration)
+		values[11] = CStringGetTextDatum(row->migration);
+	else
+		nulls[11] = 'n';
+	values[12] = OidInputFunctionCall(F_ARRAY_IN, (char *) row->allowed_rules, TEXTOID, -1);
+	values[13] = OidInputFunctionCall(F_ARRAY_IN, (char *) row->warnings, TEXTOID, -1);
+	values[14] = CStringGetTextDatum(chain->prev_hash);
+
+	/* the canonical form: see schemaguard.entry_canonical() */
+	if (timestamp2tm(row->recorded_at, NULL, &tm, &fsec, NULL, NULL) != 0)
+		elog(ERROR, "schemaguard: timestamp out of range");
+	initStringInfo(&canonical);
+	appendStringInfoString(&canonical, "schemaguard-changelog-v1");
+	sg_canonical_field(&canonical, psprintf(INT64_FORMAT, id));
+	sg_canonical_field(&canonical,
+					   psprintf("%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
+								tm.tm_year, tm.tm_mon, tm.tm_mday,
+								tm.tm_hour, tm.tm_min, tm.tm_sec, (int) fsec));
+	sg_canonical_field(&canonical,
+					   psprintf(UINT64_FORMAT, U64FromFullTransactionId(row->fxid)));
+	sg_canonical_field(&canonical, row->role_name);
+	sg_canonical_field(&canonical, row->session_role);
+	sg_canonical_field(&canonical, row->application_name);
 	/* as client_addr::text, with the netmask: what entry_canonical() sees */
-	addr_text = have_addr ? TextDatumGetCString(DirectFunctionCall1(network_show, addr)) : NULL;
-	fxid = GetTopFullTransactionId();
+	sg_canonical_field(&canonical, row->have_addr ?
+					   TextDatumGetCString(DirectFunctionCall1(network_show, row->client_addr)) :
+					   NULL);
+	sg_canonical_field(&canonical, row->command_tag);
+	sg_canonical_field(&canonical,
+					   DatumGetCString(DirectFunctionCall1(jsonb_out, values[8])));
+	sg_canonical_field(&canonical, row->statement);
+	sg_canonical_field(&canonical, statement_sha256);
+	sg_canonical_field(&canonical, row->migration);
+	sg_canonical_field(&canonical, OidOutputFunctionCall(F_ARRAY_OUT, values[12]));
+	sg_canonical_field(&canonical, OidOutputFunctionCall(F_ARRAY_OUT, values[13]));
+	sg_canonical_field(&canonical, chain->prev_hash);
+	entry_hash = sg_sha256_text(canonical.data);
+	values[15] = CStringGetTextDatum(entry_hash);
+
+	/*
+	 * A superuser's rule or trigger on the changelog can turn the INSERT
+	 * into something else or nothing.  Then the schema change cannot be
+	 * recorded, and so it does not commit.  The plan is dropped: one that a
+	 * DO INSTEAD NOTHING rule rewrote to nothing depends on no relation, so
+	 * the rule's removal at the abort would not invalidate it.
+	 */
+	if (SPI_execute_plan(sg_insert_plan, values, nulls, false, 0) != SPI_OK_INSERT ||
+		SPI_processed != 1)
+	{
+		uint64		stored = SPI_processed;
+
+		sg_forget_plans();
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("schemaguard: could not record the schema change in schemaguard.changelog"),
+				 errdetail("The INSERT into schemaguard.changelog stored " UINT64_FORMAT " rows instead of 1, so the schema change is not committed.",
+						   stored),
+				 errhint("Drop the rule or trigger on schemaguard.changelog that keeps the row from being stored.")));
+	}
+	chain->id = id;
+	chain->prev_hash = entry_hash;
+}
+
+/* the transaction's pending entries as rows, with its xid and client */
+static List *
+sg_pending_rows(void)
+{
+	List	   *rows = NIL;
+	ListCell   *lc;
+	Datum		addr;
+	bool		have_addr = sg_client_addr(&addr);
+	FullTransactionId fxid = GetTopFullTransactionId();
 
 	foreach(lc, sg_pending)
 	{
 		SGPendingEntry *e = lfirst(lc);
-		Datum		values[SG_INSERT_ARGS];
-		char		nulls[SG_INSERT_ARGS];
-		struct pg_tm tm;
-		fsec_t		fsec;
-		char	   *statement_sha256 = sg_sha256_text(e->statement);
-		StringInfoData canonical;
-		char	   *entry_hash;
 
-		memset(nulls, ' ', sizeof(nulls));
-		id++;
-		values[0] = Int64GetDatum(id);
-		values[1] = TimestampTzGetDatum(e->recorded_at);
-		values[2] = FullTransactionIdGetDatum(fxid);
-		values[3] = DirectFunctionCall1(namein, CStringGetDatum(e->role_name));
-		values[4] = DirectFunctionCall1(namein, CStringGetDatum(e->session_role));
-		if (e->application_name)
-			values[5] = CStringGetTextDatum(e->application_name);
-		else
-			nulls[5] = 'n';
-		if (have_addr)
-			values[6] = addr;
-		else
-			nulls[6] = 'n';
-		values[7] = CStringGetTextDatum(e->command_tag);
-		values[8] = DirectFunctionCall1(jsonb_in, CStringGetDatum(e->objects));
-		values[9] = CStringGetTextDatum(e->statement);
-		values[10] = CStringGetTextDatum(statement_sha256);
-		if (e->migration)
-			values[11] = CStringGetTextDatum(e->migration);
-		else
-			nulls[11] = 'n';
-		values[12] = OidInputFunctionCall(F_ARRAY_IN, e->allowed_rules, TEXTOID, -1);
-		values[13] = OidInputFunctionCall(F_ARRAY_IN, e->warnings, TEXTOID, -1);
-		values[14] = CStringGetTextDatum(prev_hash);
-
-		/* the canonical form: see schemaguard.entry_canonical() */
-		if (timestamp2tm(e->recorded_at, NULL, &tm, &fsec, NULL, NULL) != 0)
-			elog(ERROR, "schemaguard: timestamp out of range");
-		initStringInfo(&canonical);
-		appendStringInfoString(&canonical, "schemaguard-changelog-v1");
-		sg_canonical_field(&canonical, psprintf(INT64_FORMAT, id));
-		sg_canonical_field(&canonical,
-						   psprintf("%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
-									tm.tm_year, tm.tm_mon, tm.tm_mday,
-									tm.tm_hour, tm.tm_min, tm.tm_sec, (int) fsec));
-		sg_canonical_field(&canonical,
-						   psprintf(UINT64_FORMAT, U64FromFullTransactionId(fxid)));
-		sg_canonical_field(&canonical, e->role_name);
-		sg_canonical_field(&canonical, e->session_role);
-		sg_canonical_field(&canonical, e->application_name);
-		sg_canonical_field(&canonical, addr_text);
-		sg_canonical_field(&canonical, e->command_tag);
-		sg_canonical_field(&canonical,
-						   DatumGetCString(DirectFunctionCall1(jsonb_out, values[8])));
-		sg_canonical_field(&canonical, e->statement);
-		sg_canonical_field(&canonical, statement_sha256);
-		sg_canonical_field(&canonical, e->migration);
-		sg_canonical_field(&canonical, OidOutputFunctionCall(F_ARRAY_OUT, values[12]));
-		sg_canonical_field(&canonical, OidOutputFunctionCall(F_ARRAY_OUT, values[13]));
-		sg_canonical_field(&canonical, prev_hash);
-		entry_hash = sg_sha256_text(canonical.data);
-		values[15] = CStringGetTextDatum(entry_hash);
-
-		/*
-		 * A superuser's rule or trigger on the changelog can turn the
-		 * INSERT into something else or nothing.  Then the schema change
-		 * cannot be recorded, and so it does not commit.  The plan is
-		 * dropped: one that a DO INSTEAD NOTHING rule rewrote to nothing
-		 * depends on no relation, so the rule's removal at the abort
-		 * would not invalidate it.
-		 */
-		if (SPI_execute_plan(sg_insert_plan, values, nulls, false, 0) != SPI_OK_INSERT ||
-			SPI_processed != 1)
-		{
-			uint64		stored = SPI_processed;
-
-			sg_forget_plans();
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("schemaguard: could not record the schema change in schemaguard.changelog"),
-					 errdetail("The INSERT into schemaguard.changelog stored " UINT64_FORMAT " rows instead of 1, so the schema change is not committed.",
-							   stored),
-					 errhint("Drop the rule or trigger on schemaguard.changelog that keeps the row from being stored.")));
-		}
-		prev_hash = entry_hash;
+		e->row.fxid = fxid;
+		e->row.have_addr = have_addr;
+		e->row.client_addr = have_addr ? addr : (Datum) 0;
+		rows = lappend(rows, &e->row);
 	}
+	return rows;
+}
 
-	PopActiveSnapshot();
-	SPI_finish();
-	sg_utility_leave();
-	XactReadOnly = save_read_only;
-	AtEOXact_GUC(true, nestlevel);
-	SetUserIdAndSecContext(save_userid, save_sec_context);
+/*
+ * Write the transaction's pending entries.  Called at pre-commit, so the
+ * lock that serialises writers is held only until the commit completes.
+ * Entries of prepared transactions committed since the last chaining go
+ * first (changelog_prepared.c).
+ */
+static void
+sg_changelog_flush(void)
+{
+	SGTarget	target;
+	SGWriter	w;
+	SGChain		chain;
+	List	   *rows;
+	ListCell   *lc;
+
+	if (RecoveryInProgress() || !sg_changelog_target(&target))
+		return;
+	rows = sg_pending_rows();
+	sg_writer_begin(&w);
+	sg_chain_lock(&chain, target.changelog_relid);
+	if (OidIsValid(target.pending_relid))
+		(void) sg_prepared_chain(&chain);
+	foreach(lc, rows)
+		sg_chain_append(&chain, lfirst(lc));
+	sg_writer_end(&w);
+}
+
+/*
+ * PREPARE TRANSACTION: the entries go to schemaguard.changelog_pending,
+ * without the chain's lock, and are chained once the transaction has
+ * committed (changelog_prepared.c).
+ */
+static void
+sg_changelog_prepare(void)
+{
+	SGTarget	target;
+	SGWriter	w;
+
+	if (RecoveryInProgress() || !sg_changelog_target(&target))
+		return;
+	if (!OidIsValid(target.pending_relid))
+	{
+		sg_warn_prepared_not_recorded(&target, list_length(sg_pending));
+		return;
+	}
+	sg_writer_begin(&w);
+	sg_prepared_write(sg_pending_rows());
+	sg_writer_end(&w);
 }
 
 void
@@ -849,9 +899,13 @@ sg_changelog_xact(XactEvent event)
 	switch (event)
 	{
 		case XACT_EVENT_PRE_COMMIT:
-		case XACT_EVENT_PRE_PREPARE:
 			if (sg_pending != NIL)
 				sg_changelog_flush();
+			sg_pending = NIL;
+			break;
+		case XACT_EVENT_PRE_PREPARE:
+			if (sg_pending != NIL)
+				sg_changelog_prepare();
 			sg_pending = NIL;
 			break;
 		case XACT_EVENT_COMMIT:
@@ -870,6 +924,7 @@ sg_changelog_xact(XactEvent event)
 			/* the hook has unwound its frames before the abort */
 			sg_pending = NIL;
 			sg_frame = NULL;
+			sg_writers = 0;
 			break;
 		default:
 			break;

@@ -551,6 +551,11 @@ sg_ProcessUtility(SG_PROCESS_UTILITY_ARGS)
 	if (IsA(stmt, CreateSchemaStmt) || IsA(stmt, CreateEnumStmt))
 		sg_note_statement_creations(stmt);
 	sg_consistency_utility_done();
+
+	/* the prepared transaction's entries are chained now */
+	if (IsA(stmt, TransactionStmt) &&
+		((TransactionStmt *) stmt)->kind == TRANS_STMT_COMMIT_PREPARED)
+		sg_prepared_after_commit_prepared();
 }
 
 /*

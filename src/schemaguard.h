@@ -350,6 +350,70 @@ extern void sg_changelog_subxact(SubXactEvent event, SubTransactionId mySubid,
 								 SubTransactionId parentSubid);
 extern void sg_changelog_xact(XactEvent event);
 
+/* one changelog row before it is chained (changelog.c) */
+typedef struct SGChainRow
+{
+	TimestampTz recorded_at;	/* statement start */
+	FullTransactionId fxid;		/* the top transaction */
+	const char *role_name;
+	const char *session_role;
+	const char *application_name;	/* or NULL */
+	Datum		client_addr;	/* inet, if have_addr */
+	bool		have_addr;
+	const char *command_tag;
+	const char *objects;		/* jsonb text */
+	const char *statement;
+	const char *migration;		/* or NULL */
+	const char *allowed_rules;	/* text[] literal */
+	const char *warnings;		/* text[] literal */
+} SGChainRow;
+
+/* writing schemaguard's tables as the bootstrap superuser (changelog.c) */
+typedef struct SGWriter
+{
+	Oid			save_userid;
+	int			save_sec_context;
+	int			nestlevel;
+	bool		save_read_only;
+} SGWriter;
+
+/* the chain, locked, and its head */
+typedef struct SGChain
+{
+	Oid			relid;
+	int64		id;				/* of the head; 0 when empty */
+	char	   *prev_hash;		/* entry_hash of the head */
+} SGChain;
+
+extern void sg_writer_begin(SGWriter *w);
+extern void sg_writer_end(SGWriter *w);
+extern void sg_writer_after_error(void);
+extern void sg_chain_lock(SGChain *chain, Oid relid);
+extern void sg_chain_append(SGChain *chain, const SGChainRow *row);
+
+/* the extension's version in this database (lifecycle.c) */
+typedef enum SGExtVersion
+{
+	SG_EXT_0_1_0,
+	SG_EXT_0_2_0
+} SGExtVersion;
+
+typedef struct SGTarget
+{
+	SGExtVersion version;
+	const char *extversion;
+	Oid			changelog_relid;
+	Oid			pending_relid;	/* from 0.2.0 on; else InvalidOid */
+} SGTarget;
+
+extern bool sg_changelog_target(SGTarget *target);
+extern void sg_warn_prepared_not_recorded(const SGTarget *target, int entries);
+
+/* prepared transactions' entries (changelog_prepared.c) */
+extern void sg_prepared_write(List *rows);
+extern int64 sg_prepared_chain(SGChain *chain);
+extern void sg_prepared_after_commit_prepared(void);
+
 /* the hook (schemaguard.c) */
 extern bool sg_guard_active(void);
 

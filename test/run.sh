@@ -117,7 +117,8 @@ fi
 # --- throwaway cluster ------------------------------------------------------
 if want regress || want pgtap; then
 	echo "== cluster: $BASE (socket $PGHOST, port $PORT)"
-	if ! { sg_cluster_create "$BASE" "$PORT" && sg_cluster_start "$BASE"; }; then
+	# (max_prepared_transactions: specs/changelog_prepared.spec)
+	if ! { sg_cluster_create "$BASE" "$PORT" "max_prepared_transactions = 10" && sg_cluster_start "$BASE"; }; then
 		record cluster 0 1 "could not start"
 		finish
 	fi

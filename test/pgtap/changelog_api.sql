@@ -8,7 +8,7 @@
 -- dumps the table.  What gets recorded is covered by pg_regress
 -- (sql/changelog.sql, sql/changelog_tamper.sql).
 BEGIN;
-SELECT plan(45);
+SELECT plan(53);
 
 -- =====================================================================
 -- the table
@@ -167,6 +167,34 @@ SELECT is((SELECT e.extcondition[array_position(e.extconfig, 'schemaguard.change
 	     FROM pg_extension e WHERE e.extname = 'schemaguard'),
 	'',
 	'every row of the changelog is dumped (no WHERE condition)');
+
+-- =====================================================================
+-- 0.2.0: prepared transactions' entries, and logical replication
+-- =====================================================================
+SELECT has_table('schemaguard', 'changelog_pending', 'schemaguard.changelog_pending exists');
+SELECT col_is_pk('schemaguard', 'changelog_pending', ARRAY['xid', 'seq'],
+	'changelog_pending is keyed by (xid, seq)');
+SELECT ok(NOT has_table_privilege('sg_pgtap_fresh_role', 'schemaguard.changelog_pending', 'SELECT')
+	  AND NOT has_table_privilege('sg_pgtap_fresh_role', 'schemaguard.changelog_pending', 'INSERT')
+	  AND NOT has_table_privilege('sg_pgtap_fresh_role', 'schemaguard.changelog_pending', 'DELETE'),
+	'a fresh role can neither read nor write changelog_pending');
+SELECT ok(NOT has_function_privilege('sg_pgtap_fresh_role', 'schemaguard.chain_pending()', 'EXECUTE'),
+	'a fresh role cannot run chain_pending() (it takes the changelog lock)');
+SELECT function_returns('schemaguard', 'chain_pending', ARRAY[]::name[], 'bigint');
+SELECT is((SELECT e.extcondition[array_position(e.extconfig, 'schemaguard.changelog_pending'::regclass)]
+	     FROM pg_extension e WHERE e.extname = 'schemaguard'),
+	'',
+	'every row of changelog_pending is dumped');
+SELECT is((SELECT string_agg(c.relname || ':' || t.tgenabled::text, ',' ORDER BY c.relname)
+	     FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+	    WHERE t.tgname = 'skip_replicated'),
+	'baseline_objects:R,baselines:R,changelog:R,changelog_pending:R',
+	'each table has the trigger skip_replicated, enabled for replication only');
+SELECT is((SELECT string_agg(c.relname || ':' || c.relreplident::text, ',' ORDER BY c.relname)
+	     FROM pg_class c
+	    WHERE c.relnamespace = 'schemaguard'::regnamespace AND c.relkind = 'r'),
+	'baseline_objects:f,baselines:d,changelog:d,changelog_pending:d',
+	'every table has a replica identity (baseline_objects: FULL)');
 
 SELECT * FROM finish();
 ROLLBACK;

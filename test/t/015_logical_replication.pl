@@ -24,7 +24,16 @@
 #      statements and the subscriber-only index, verifies, and contains
 #      neither password anywhere in any column; the publisher's has its
 #      publication and its own ALTER, and nothing from the subscriber;
-#   6. no crash in either server log.
+#   6. a FOR ALL TABLES publication, in a database "lr" of its own on each
+#      node (schemaguard's own tables included): the publisher's baseline
+#      taken before the subscription (initial copy) and after it (apply),
+#      its changelog rows and DELETE FROM schemaguard.baselines (which
+#      needs a replica identity on baseline_objects) do not reach the
+#      subscriber's tables; the subscriber keeps its own chain, which
+#      verifies after DDL on both sides; a subscriber session with
+#      session_replication_role = replica still records its DDL; the data
+#      table is replicated; no ERROR in the subscriber's log;
+#   7. no crash in either server log.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -282,10 +291,92 @@ for my $pw ($password, $password2)
 		'0', "the password $pw is in no column of the subscriber's changelog");
 }
 
+# --- 6. FOR ALL TABLES ----------------------------------------------------------------
+for my $node ($publisher, $subscriber)
+{
+	$node->safe_psql('postgres', 'CREATE DATABASE lr');
+	$node->safe_psql('lr', q{
+CREATE EXTENSION schemaguard;
+CREATE TABLE items (id bigint PRIMARY KEY, name text);
+});
+}
+$publisher->safe_psql('lr', q{
+INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, 10) g;
+SELECT schemaguard.take_baseline('before subscription');
+CREATE PUBLICATION pub_all FOR ALL TABLES;
+});
+my $sub_entries_before = $subscriber->safe_psql('lr', 'SELECT count(*) FROM schemaguard.changelog');
+my $lr_connstr = $publisher->connstr . ' dbname=lr';
+$subscriber->safe_psql('lr',
+	"CREATE SUBSCRIPTION sub_all CONNECTION '$lr_connstr' PUBLICATION pub_all");
+$subscriber->wait_for_subscription_sync($publisher, 'sub_all');
+is($subscriber->safe_psql('lr', 'SELECT count(*) FROM items'), '10',
+	'6: FOR ALL TABLES: the data table was copied');
+is($publisher->safe_psql('lr', q{
+SELECT string_agg(c.relname || ':' || c.relreplident::text, ',' ORDER BY c.relname)
+  FROM pg_publication_tables t JOIN pg_class c
+    ON c.relname = t.tablename AND c.relnamespace = t.schemaname::regnamespace
+ WHERE t.pubname = 'pub_all' AND t.schemaname = 'schemaguard'}),
+	'baseline_objects:f,baselines:d,changelog:d,changelog_pending:d',
+	'6: the publication includes schemaguard\'s tables, each with a replica identity');
+is($subscriber->safe_psql('lr', 'SELECT count(*) FROM schemaguard.baselines'), '0',
+	'6: the initial copy brought no baseline');
+is($subscriber->safe_psql('lr', 'SELECT count(*) FROM schemaguard.baseline_objects'), '0',
+	'6: ... and no baseline object');
+is($subscriber->safe_psql('lr', q{
+SELECT string_agg(command_tag, ',' ORDER BY id) FROM schemaguard.changelog}),
+	'CREATE TABLE,CREATE SUBSCRIPTION',
+	'6: ... and no changelog row: the subscriber has its own two entries');
+
+# (the column first on the subscriber, where the publisher's rows go)
+$subscriber->safe_psql('lr', q{
+ALTER TABLE items ADD COLUMN price numeric;
+CREATE INDEX items_name ON items (name);
+});
+$publisher->safe_psql('lr', q{
+SELECT schemaguard.take_baseline('after subscription');
+ALTER TABLE items ADD COLUMN price numeric;
+INSERT INTO items VALUES (11, 'item 11', 1);
+});
+my ($ret, $stdout, $stderr) = $publisher->psql('lr',
+	q{DELETE FROM schemaguard.baselines WHERE label = 'before subscription'});
+is($ret, 0, '6: DELETE FROM schemaguard.baselines works on the publisher') or diag($stderr);
+is($publisher->safe_psql('lr', q{
+SELECT count(*) FROM schemaguard.baseline_objects o JOIN schemaguard.baselines b ON b.id = o.baseline_id}),
+	$publisher->safe_psql('lr', 'SELECT count(*) FROM schemaguard.baseline_objects'),
+	'6: ... and deletes the baseline\'s objects');
+$subscriber->safe_psql('lr', q{
+SET session_replication_role = replica;
+CREATE TABLE sub_local (id int);
+});
+$publisher->safe_psql('lr', q{INSERT INTO items VALUES (12, 'item 12', 2)});
+$publisher->wait_for_catchup('sub_all');
+is($subscriber->safe_psql('lr', 'SELECT count(*) FROM items'), '12',
+	'6: changes are applied');
+is($subscriber->safe_psql('lr', 'SELECT count(*) FROM schemaguard.baselines'), '0',
+	'6: the publisher\'s later baseline did not arrive either');
+is($subscriber->safe_psql('lr', q{
+SELECT string_agg(command_tag || ' ' || id, ',' ORDER BY id) FROM schemaguard.changelog}),
+	'CREATE TABLE 1,CREATE SUBSCRIPTION 2,ALTER TABLE 3,CREATE INDEX 4,CREATE TABLE 5',
+	'6: the subscriber\'s changelog is its own, also from a session with session_replication_role = replica');
+is($publisher->safe_psql('lr', q{
+SELECT string_agg(command_tag, ',' ORDER BY id) FROM schemaguard.changelog}),
+	'CREATE TABLE,CREATE PUBLICATION,ALTER TABLE',
+	'6: the publisher\'s changelog is its own');
+for my $node ($publisher, $subscriber)
+{
+	is($node->safe_psql('lr', 'SELECT count(*) FROM schemaguard.verify_changelog()'),
+		'0', $node->name . ': the chain of database lr verifies');
+}
+my @lr_errors = grep { /ERROR:/ && !/replication origin .* is already active/ }
+  split /\n/, slurp_file($subscriber->logfile);
+is(scalar(@lr_errors), 0, '6: no error in the subscriber\'s log') or diag(join("\n", @lr_errors));
+$subscriber->safe_psql('lr', 'DROP SUBSCRIPTION sub_all');
+
 $subscriber->stop;
 $publisher->stop;
 
-# --- 6. no crash ----------------------------------------------------------------
+# --- 7. no crash ----------------------------------------------------------------
 for my $node ($publisher, $subscriber)
 {
 	my $log = slurp_file($node->logfile);

@@ -1,4 +1,4 @@
-# test/t/016_drift_concurrent.pl — drift functions while the schema changes.
+# test/t/017_drift_concurrent.pl — drift functions while the schema changes.
 #
 # Three DDL clients (pgbench, as fast as they go) each cycle one set of
 # objects through three states, one committed transaction each:

@@ -406,6 +406,9 @@ sg_ProcessUtility(SG_PROCESS_UTILITY_ARGS)
 	SGDropStatement outer;
 	SGLockRun	run = {0};
 
+	/* a non-superuser's exception may not outlast its transaction */
+	sg_allow_check_utility(stmt);
+
 	/* what the parse-tree rules judged in an earlier statement is done */
 	if (context == PROCESS_UTILITY_TOPLEVEL)
 		sg_drop_reset();

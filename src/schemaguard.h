@@ -221,6 +221,7 @@ extern bool sg_expr_volatile(Node *expr);
 extern bool sg_constraint_implied(Relation rel, List *test, bool with_not_null);
 
 /* statement text helpers (sqltext.c) */
+extern int	sg_statement_first_token(const char *script, int location, int len);
 extern char *sg_statement_text(SGContext *ctx);
 extern char *sg_insert_after_keyword(SGContext *ctx, const char *keyword,
 									 const char *insertion);

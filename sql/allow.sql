@@ -16,7 +16,7 @@ CREATE ROLE regress_allow_plain;
 GRANT SET ON PARAMETER schemaguard.allow TO regress_allow_mig;
 CREATE SCHEMA allow_s AUTHORIZATION regress_allow_mig;
 SET schemaguard.table_size_threshold = 0;
-CREATE TABLE allow_s.big (id bigint, v text);
+CREATE TABLE allow_s.big (id bigint PRIMARY KEY, v text);
 INSERT INTO allow_s.big SELECT g, 'v' || g FROM generate_series(1, 100) g;
 ALTER TABLE allow_s.big OWNER TO regress_allow_mig;
 SELECT coalesce(max(id), 0) AS base FROM schemaguard.changelog \gset
@@ -78,17 +78,17 @@ DROP INDEX CONCURRENTLY allow_s.big_v_idx;
 
 -- 6. a statement that cannot run in a transaction block: the SET just
 -- before it counts for it, and for nothing after
-SET schemaguard.allow = 'vacuum_full';
-VACUUM FULL allow_s.big;
-VACUUM FULL allow_s.big;
+SET schemaguard.allow = 'reindex_not_concurrent';
+REINDEX SCHEMA allow_s;
+REINDEX SCHEMA allow_s;
 RESET schemaguard.allow;
-SET schemaguard.allow = 'vacuum_full';
+SET schemaguard.allow = 'reindex_not_concurrent';
 SELECT 1 AS another_statement;
-VACUUM FULL allow_s.big;
+REINDEX SCHEMA allow_s;
 RESET schemaguard.allow;
 -- SET LOCAL cannot help there (the server only warns)
-SET LOCAL schemaguard.allow = 'vacuum_full';
-VACUUM FULL allow_s.big;
+SET LOCAL schemaguard.allow = 'reindex_not_concurrent';
+REINDEX SCHEMA allow_s;
 
 -- 7. stored settings are refused
 ALTER ROLE regress_allow_mig SET schemaguard.allow = 'all';
@@ -120,7 +120,7 @@ BEGIN;
 SET LOCAL schemaguard.allow = 'all';
 ROLLBACK;
 BEGIN;
-SELECT set_config('schemaguard.allow', 'index_not_concurrent, vacuum_full', true);
+SELECT set_config('schemaguard.allow', 'index_not_concurrent, reindex_not_concurrent', true);
 ROLLBACK;
 -- a function's SET clause is held to it when the function is created
 -- (its body is checked with the SET applied) and when it runs

@@ -113,6 +113,8 @@ is($out,
 	qq{migrations/042_add_status_index.sql:4: error: index_not_concurrent: CREATE INDEX on table "public.orders" blocks writes while the index builds\n},
 	'an error-level statement: FILE:LINE: level: rule: message');
 like($err, qr/ERROR:  1 statement\(s\) at level error/, 'an error-level statement: the reason');
+is($out . $err, readme_block('output') . "\n",
+	'an error-level statement: what the README shows');
 
 # a statement spread over lines, after comments: the line of its first token
 write_file('migrations/043_more.sql', <<'SQL');

@@ -148,6 +148,14 @@ ROLLBACK;
 ALTER ROLE regress_allow_mig SET schemaguard.allowable_rules = 'all';
 RESET ROLE;
 REVOKE SET ON PARAMETER schemaguard.allowable_rules FROM regress_allow_mig;
+-- an empty limit: no rule at all
+SET schemaguard.allowable_rules = '';
+SET ROLE regress_allow_mig;
+BEGIN;
+SET LOCAL schemaguard.allow = 'index_not_concurrent';
+ROLLBACK;
+RESET ROLE;
+SET schemaguard.allowable_rules = 'index_not_concurrent, drop_column';
 -- a limit narrowed after the value was set is still obeyed when judged
 SET ROLE regress_allow_mig;
 BEGIN;

@@ -299,7 +299,7 @@ sg_allow_counts(int rule_index, bool no_xact_block, const char **why)
 		return false;
 	if (sg_allow->by_superuser || superuser())
 		return true;
-	if (!sg_set_has(sg_allowable, rule_index))
+	if (sg_allowable != NULL && !sg_set_has(sg_allowable, rule_index))
 	{
 		if (why)
 			*why = psprintf("schemaguard.allowable_rules (\"%s\") does not let this role allow %s.",

@@ -275,6 +275,19 @@ sg_define_settings(void)
 							   GUC_LIST_INPUT,
 							   sg_check_rules, sg_assign_rules, NULL);
 
+	/*
+	 * The limit first: a value of schemaguard.allow given before the
+	 * library was loaded is checked against it when allow is defined.
+	 */
+	DefineCustomStringVariable("schemaguard.allowable_rules",
+							   "Rules a non-superuser may let through with schemaguard.allow; 'all' (the default) means every rule.",
+							   "Only superusers can set it, typically per role with ALTER ROLE ... SET.",
+							   &sg_allowable_string,
+							   "all",
+							   PGC_SUSET,
+							   GUC_LIST_INPUT,
+							   sg_check_allowable, sg_assign_allowable, NULL);
+
 	DefineCustomStringVariable("schemaguard.allow",
 							   "Rules to let through, meant for SET LOCAL; 'all' allows every rule.",
 							   "Settable by superusers and by roles granted SET on this parameter; "
@@ -284,15 +297,6 @@ sg_define_settings(void)
 							   PGC_SUSET,
 							   GUC_LIST_INPUT,
 							   sg_check_allow, sg_assign_allow, NULL);
-
-	DefineCustomStringVariable("schemaguard.allowable_rules",
-							   "Rules a non-superuser may let through with schemaguard.allow; 'all' (the default) means every rule.",
-							   "Only superusers can set it, typically per role with ALTER ROLE ... SET.",
-							   &sg_allowable_string,
-							   "all",
-							   PGC_SUSET,
-							   GUC_LIST_INPUT,
-							   sg_check_allowable, sg_assign_allowable, NULL);
 
 	DefineCustomIntVariable("schemaguard.table_size_threshold",
 							"Lock-duration rules fire only for relations at least this large.",

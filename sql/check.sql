@@ -211,13 +211,22 @@ SET search_path = public;
 SHOW search_path;
 $$);
 SELECT count(*) AS tiny_rows FROM tiny;
--- numbering: comments and empty statements do not count
-SELECT statement, rule
+-- numbering: comments and empty statements do not count; line and col
+-- are where the statement's first token is (after blanks and comments),
+-- from 1, the column in characters
+SELECT statement, line, col, rule
   FROM schemaguard.check($$
 -- 1
 SELECT 1;;
 /* 2 */ SELECT 2; ; SELECT 3; CREATE INDEX ON orders (qty);
 $$);
+SELECT statement, line, col, rule, level
+  FROM schemaguard.check(E'CREATE INDEX ON orders (qty);\n' ||
+                         E'/* déjà vu, \n  ünïcödé */\tCREATE INDEX ON orders (total); SELECT \'é;\n\';' ||
+                         E'   -- x\n\n\n      ALTER TABLE orders\n  ALTER COLUMN qty TYPE bigint;')
+ ORDER BY statement;
+-- a statement that starts on the last line without a newline
+SELECT statement, line, col FROM schemaguard.check(E'SELECT 1;\n\n  VACUUM FULL orders');
 
 -- =====================================================================
 -- errors
@@ -244,6 +253,23 @@ ALTER TABLE orders ADD COLUMN x int DEFAULT no_such_column;
 $$);
 -- the session is fine afterwards
 SELECT count(*) FROM schemaguard.check('CREATE INDEX ON orders (qty)');
+
+-- =====================================================================
+-- who may call it: EXECUTE is revoked from PUBLIC; a CI role needs
+-- exactly the GRANT the README shows
+-- =====================================================================
+CREATE ROLE regress_check_ci;
+SELECT has_function_privilege('public', 'schemaguard.check(text)', 'EXECUTE') AS public_may,
+       has_schema_privilege('public', 'schemaguard', 'USAGE') AS public_usage;
+SET ROLE regress_check_ci;
+SELECT count(*) FROM schemaguard.check('CREATE INDEX ON orders (qty)');
+RESET ROLE;
+GRANT EXECUTE ON FUNCTION schemaguard.check(text) TO regress_check_ci;
+SET ROLE regress_check_ci;
+SELECT statement, line, col, rule, level FROM schemaguard.check('CREATE INDEX ON orders (qty)');
+RESET ROLE;
+REVOKE EXECUTE ON FUNCTION schemaguard.check(text) FROM regress_check_ci;
+DROP ROLE regress_check_ci;
 
 RESET lock_timeout;
 

@@ -5,7 +5,7 @@
 
 -- Every object below is also in schemaguard--0.2.0.sql, in the same form,
 -- so an updated database and a fresh install of 0.2.0 have the same
--- objects (test/t/030_upgrade.pl compares them).
+-- objects (test/t/030_extension_update.pl compares them).
 
 -- ----------------------------------------------------------------------
 -- Prepared transactions (0.2.0).  PREPARE TRANSACTION writes the
@@ -142,3 +142,36 @@ BEGIN
 END
 $$;
 
+-- ----------------------------------------------------------------------
+-- check() (0.2.0) also says where each statement starts: line and col.
+-- A new result type needs a new function; the grants of the old one
+-- (EXECUTE is revoked from PUBLIC and granted to the roles that lint) are
+-- given again.
+-- ----------------------------------------------------------------------
+DO $do$
+DECLARE
+    old_acl aclitem[] := (SELECT proacl FROM pg_proc
+                           WHERE oid = 'schemaguard.check(text)'::regprocedure);
+    grantee text;
+BEGIN
+    DROP FUNCTION schemaguard.check(text);
+    CREATE FUNCTION schemaguard.check(sql text)
+    RETURNS TABLE (statement int, rule text, level text, object text,
+                   message text, hint text, line int, col int)
+    AS 'MODULE_PATHNAME', 'sg_check'
+    LANGUAGE C VOLATILE PARALLEL UNSAFE;
+    REVOKE EXECUTE ON FUNCTION schemaguard.check(text) FROM PUBLIC;
+    COMMENT ON FUNCTION schemaguard.check(text) IS
+    'lint a migration script against the live catalog without executing it';
+    FOR grantee IN
+        SELECT DISTINCT a.grantee::regrole::text
+          FROM aclexplode(old_acl) a
+         WHERE a.privilege_type = 'EXECUTE' AND a.grantee <> 0
+           AND a.grantee <> (SELECT extowner FROM pg_extension
+                              WHERE extname = 'schemaguard')
+    LOOP
+        EXECUTE format('GRANT EXECUTE ON FUNCTION schemaguard.check(text) TO %s',
+                       grantee);
+    END LOOP;
+END
+$do$;

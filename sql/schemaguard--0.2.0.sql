@@ -36,7 +36,7 @@ GRANT USAGE ON SCHEMA schemaguard TO PUBLIC;
 
 CREATE FUNCTION schemaguard.check(sql text)
 RETURNS TABLE (statement int, rule text, level text, object text,
-               message text, hint text)
+               message text, hint text, line int, col int)
 AS 'MODULE_PATHNAME', 'sg_check'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 

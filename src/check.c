@@ -50,6 +50,36 @@ sg_check_error_callback(void *arg)
 		errcontext("schemaguard.check(), parsing the script");
 }
 
+/*
+ * Line and column (from 1; the column in characters) of an offset in the
+ * script.  Offsets come in increasing order, so the count goes on from
+ * where the previous call left it.
+ */
+typedef struct SGLineCounter
+{
+	const char *script;
+	int			offset;			/* counted up to here */
+	int			line;
+	int			line_start;		/* offset where that line starts */
+} SGLineCounter;
+
+static void
+sg_line_column(SGLineCounter *lc, int offset, int *line, int *column)
+{
+	Assert(offset >= lc->offset);
+	for (; lc->offset < offset; lc->offset++)
+	{
+		if (lc->script[lc->offset] == '\n')
+		{
+			lc->line++;
+			lc->line_start = lc->offset + 1;
+		}
+	}
+	*line = lc->line;
+	*column = pg_mbstrlen_with_len(lc->script + lc->line_start,
+								   offset - lc->line_start) + 1;
+}
+
 /* The relation a statement creates, if any */
 static RangeVar *
 sg_created_relation(Node *stmt)
@@ -81,6 +111,7 @@ sg_check(PG_FUNCTION_ARGS)
 	ListCell   *lc;
 	SGCheckErrorState state;
 	ErrorContextCallback errcallback;
+	SGLineCounter lines;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -98,6 +129,10 @@ sg_check(PG_FUNCTION_ARGS)
 	error_context_stack = &errcallback;
 
 	parsetrees = raw_parser(script, RAW_PARSE_DEFAULT);
+	lines.script = script;
+	lines.offset = 0;
+	lines.line = 1;
+	lines.line_start = 0;
 
 	foreach(lc, parsetrees)
 	{
@@ -110,7 +145,13 @@ sg_check(PG_FUNCTION_ARGS)
 		{
 			SGContext	ctx;
 			ListCell   *vlc;
+			int			line;
+			int			column;
 
+			sg_line_column(&lines,
+						   sg_statement_first_token(script, raw->stmt_location,
+													raw->stmt_len),
+						   &line, &column);
 			sg_context_init(&ctx, script, raw->stmt_location, raw->stmt_len,
 							PROCESS_UTILITY_TOPLEVEL);
 			ctx.dry_run = true;
@@ -121,8 +162,8 @@ sg_check(PG_FUNCTION_ARGS)
 			foreach(vlc, ctx.violations)
 			{
 				SGViolation *v = lfirst(vlc);
-				Datum		values[6];
-				bool		nulls[6] = {false};
+				Datum		values[8];
+				bool		nulls[8] = {false};
 
 				values[0] = Int32GetDatum(state.statement);
 				values[1] = CStringGetTextDatum(sg_rules[v->rule_index].name);
@@ -134,6 +175,8 @@ sg_check(PG_FUNCTION_ARGS)
 					values[5] = CStringGetTextDatum(v->hint);
 				else
 					nulls[5] = true;
+				values[6] = Int32GetDatum(line);
+				values[7] = Int32GetDatum(column);
 				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc,
 									 values, nulls);
 			}

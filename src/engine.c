@@ -372,7 +372,7 @@ sg_new_violation(SGContext *ctx, const char *object, const char *what)
 		level = SG_LEVEL_WARN;
 	v->rule_index = ctx->rule_index;
 	v->level = level;
-	v->allowed = sg_rule_allowed(ctx->rule_index);
+	v->allowed = sg_rule_allowed(ctx->rule_index, ctx->no_xact_block);
 	v->object = pstrdup(object);
 	v->message = psprintf("schemaguard: %s: %s", ctx->rule->name, what);
 	ctx->violations = lappend(ctx->violations, v);
@@ -383,10 +383,13 @@ static char *
 sg_finish_hint(SGContext *ctx, const char *recipe)
 {
 	StringInfoData buf;
+	const char *ignored = sg_allow_ignored(ctx->rule_index, ctx->no_xact_block);
 
 	initStringInfo(&buf);
 	if (recipe != NULL)
 		appendStringInfo(&buf, "%s\n", recipe);
+	if (ignored != NULL)
+		appendStringInfo(&buf, "%s\n", ignored);
 	if (ctx->no_xact_block)
 		appendStringInfo(&buf,
 						 "To allow it deliberately (this statement cannot run in a transaction block): "

@@ -5,9 +5,10 @@
  *		in schemaguard.rules and schemaguard.allow, and lookups of the
  *		effective level of a rule.
  *
- * schemaguard.rules and schemaguard.allow are parsed once, in their check
- * hooks, into small arrays indexed by rule; the assign hooks install them.
- * Evaluating a rule therefore never parses a string.
+ * schemaguard.rules is parsed once, in its check hook, into a small array
+ * indexed by rule; the assign hook installs it.  Evaluating a rule
+ * therefore never parses a string.  schemaguard.allow and
+ * schemaguard.allowable_rules, defined here, are checked in allow.c.
  *
  *-------------------------------------------------------------------------
  */
@@ -22,8 +23,6 @@
 #include "schemaguard.h"
 #include "utils/guc.h"
 
-#define SG_MAX_RULES 64
-
 int			sg_mode = SG_MODE_ENFORCE;
 int			sg_lock_timeout_ms = 5000;
 bool		sg_changelog_enabled = true;
@@ -33,7 +32,6 @@ bool		sg_assume_large_tables = false;
 int			sg_recent_scan_window_s = 0;
 
 static char *sg_rules_string = NULL;
-static char *sg_allow_string = NULL;
 
 /* parsed schemaguard.rules: per rule, -1 (no override) or an SGLevel */
 typedef struct SGRuleLevels
@@ -41,15 +39,7 @@ typedef struct SGRuleLevels
 	signed char level[SG_MAX_RULES];
 } SGRuleLevels;
 
-/* parsed schemaguard.allow */
-typedef struct SGAllowList
-{
-	bool		all;
-	bool		rule[SG_MAX_RULES];
-} SGAllowList;
-
 static SGRuleLevels *sg_rule_levels = NULL;
-static SGAllowList *sg_allow_list = NULL;
 
 static const struct config_enum_entry sg_mode_options[] = {
 	{"enforce", SG_MODE_ENFORCE, false},
@@ -114,7 +104,7 @@ sg_level_name(SGLevel level)
  * Split a comma-separated list into trimmed, lower-cased items.  Returns
  * false (with GUC_check_errdetail set) on an empty item.
  */
-static bool
+bool
 sg_split_list(const char *value, const char *setting, List **items)
 {
 	char	   *copy = pstrdup(value);
@@ -246,51 +236,6 @@ sg_assign_rules(const char *newval, void *extra)
 	sg_rule_levels = (SGRuleLevels *) extra;
 }
 
-static bool
-sg_check_allow(char **newval, void **extra, GucSource source)
-{
-	SGAllowList parsed;
-	List	   *items;
-	ListCell   *lc;
-
-	memset(&parsed, 0, sizeof(parsed));
-
-	if (!sg_split_list(*newval ? *newval : "", "schemaguard.allow", &items))
-		return false;
-
-	foreach(lc, items)
-	{
-		char	   *item = lfirst(lc);
-		int			idx;
-
-		if (strcmp(item, "all") == 0)
-		{
-			parsed.all = true;
-			continue;
-		}
-		idx = sg_rule_index(item);
-		if (idx < 0)
-		{
-			GUC_check_errdetail("Unknown rule \"%s\".", item);
-			GUC_check_errhint("List rule names separated by commas, or \"all\"; SELECT rule FROM schemaguard.list_rules() lists them.");
-			return false;
-		}
-		parsed.rule[idx] = true;
-	}
-
-	*extra = sg_guc_malloc(sizeof(SGAllowList));
-	if (*extra == NULL)
-		return false;
-	memcpy(*extra, &parsed, sizeof(SGAllowList));
-	return true;
-}
-
-static void
-sg_assign_allow(const char *newval, void *extra)
-{
-	sg_allow_list = (SGAllowList *) extra;
-}
-
 /*
  * Effective level of a rule: its override in schemaguard.rules, else its
  * default.  schemaguard.mode is applied by the engine.
@@ -302,14 +247,6 @@ sg_rule_level(int rule_index)
 	if (sg_rule_levels != NULL && sg_rule_levels->level[rule_index] >= 0)
 		return (SGLevel) sg_rule_levels->level[rule_index];
 	return sg_rules[rule_index].default_level;
-}
-
-bool
-sg_rule_allowed(int rule_index)
-{
-	if (sg_allow_list == NULL)
-		return false;
-	return sg_allow_list->all || sg_allow_list->rule[rule_index];
 }
 
 void
@@ -338,9 +275,23 @@ sg_define_settings(void)
 							   GUC_LIST_INPUT,
 							   sg_check_rules, sg_assign_rules, NULL);
 
+	/*
+	 * The limit first: a value of schemaguard.allow given before the
+	 * library was loaded is checked against it when allow is defined.
+	 */
+	DefineCustomStringVariable("schemaguard.allowable_rules",
+							   "Rules a non-superuser may let through with schemaguard.allow; 'all' (the default) means every rule.",
+							   "Only superusers can set it, typically per role with ALTER ROLE ... SET.",
+							   &sg_allowable_string,
+							   "all",
+							   PGC_SUSET,
+							   GUC_LIST_INPUT,
+							   sg_check_allowable, sg_assign_allowable, NULL);
+
 	DefineCustomStringVariable("schemaguard.allow",
 							   "Rules to let through, meant for SET LOCAL; 'all' allows every rule.",
-							   "Settable by superusers and by roles granted SET on this parameter.",
+							   "Settable by superusers and by roles granted SET on this parameter; "
+							   "a non-superuser's value counts only in the transaction it was set in.",
 							   &sg_allow_string,
 							   "",
 							   PGC_SUSET,

@@ -410,6 +410,9 @@ sg_ProcessUtility(SG_PROCESS_UTILITY_ARGS)
 	SGDropStatement outer;
 	SGLockRun	run = {0};
 
+	/* a non-superuser's exception may not outlast its transaction */
+	sg_allow_check_utility(stmt);
+
 	/* before the statement takes a lock (consistency.c) */
 	sg_consistency_utility(stmt);
 

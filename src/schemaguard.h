@@ -20,6 +20,7 @@
 #include "nodes/parsenodes.h"
 #include "storage/lockdefs.h"
 #include "tcop/utility.h"
+#include "utils/guc.h"
 #include "utils/relcache.h"
 
 /* SQLSTATEs of violations: SG001 blocks, SG002 warns */
@@ -54,7 +55,19 @@ extern int	sg_recent_scan_window_s;
 
 extern void sg_define_settings(void);
 extern SGLevel sg_rule_level(int rule_index);
-extern bool sg_rule_allowed(int rule_index);
+extern bool sg_split_list(const char *value, const char *setting, List **items);
+
+/* governed exceptions: schemaguard.allow and allowable_rules (allow.c) */
+#define SG_MAX_RULES 64
+extern char *sg_allow_string;
+extern char *sg_allowable_string;
+extern bool sg_check_allow(char **newval, void **extra, GucSource source);
+extern void sg_assign_allow(const char *newval, void *extra);
+extern bool sg_check_allowable(char **newval, void **extra, GucSource source);
+extern void sg_assign_allowable(const char *newval, void *extra);
+extern bool sg_rule_allowed(int rule_index, bool no_xact_block);
+extern const char *sg_allow_ignored(int rule_index, bool no_xact_block);
+extern void sg_allow_check_utility(Node *stmt);
 extern const char *sg_level_name(SGLevel level);
 
 /* ----------------------------------------------------------------
@@ -208,6 +221,7 @@ extern bool sg_expr_volatile(Node *expr);
 extern bool sg_constraint_implied(Relation rel, List *test, bool with_not_null);
 
 /* statement text helpers (sqltext.c) */
+extern int	sg_statement_first_token(const char *script, int location, int len);
 extern char *sg_statement_text(SGContext *ctx);
 extern char *sg_insert_after_keyword(SGContext *ctx, const char *keyword,
 									 const char *insertion);

@@ -100,6 +100,21 @@ sg_statement_start(SGContext *ctx, int *len)
 }
 
 /*
+ * Where a statement of a script starts, as an offset in the script: its
+ * first token, after the blanks and comments before it.  location and len
+ * as in RawStmt (len 0: to the end of the script).
+ */
+int
+sg_statement_first_token(const char *script, int location, int len)
+{
+	int			start = location > 0 ? location : 0;
+
+	if (len <= 0)
+		len = (int) strlen(script + start);
+	return start + sg_leading_noise(script + start, len);
+}
+
+/*
  * The statement's own text, without surrounding blanks, comments before it
  * or the final semicolon.  NULL when the source text is not available.
  */

@@ -235,7 +235,7 @@ if want tap; then
 		TAPDIR="$BASE/tap"
 		sg_mkdir "$TAPDIR"
 		cp -r "$SG_REPO/test/t" "$TAPDIR/t"
-		cp "$SG_REPO/test/verify_changelog.py" "$TAPDIR/"
+		cp "$SG_REPO/test/verify_changelog.py" "$SG_REPO/README.md" "$TAPDIR/"
 		mkdir "$TAPDIR/tmp" # TMPDIR: keeps the tests' socket dirs inside $BASE
 		[ "$(id -u)" -eq 0 ] && chown -R postgres:postgres "$TAPDIR"
 		p=0 f=0

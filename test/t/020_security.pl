@@ -5,7 +5,11 @@
 #   1. settings given at connection time: PGOPTIONS, and ALTER ROLE /
 #      ALTER DATABASE ... SET stored for the next login, by an ordinary role,
 #      by a database owner and by a role granted SET on schemaguard.mode,
-#      rules and changelog: the guard and the changelog stay on;
+#      rules and changelog: the guard and the changelog stay on; a
+#      migration role granted SET on schemaguard.allow cannot make an
+#      exception outlast its transaction (PGOPTIONS, ALTER ROLE ... SET,
+#      values stored for it), and schemaguard.allowable_rules stored for it
+#      limits which rules it may allow;
 #   2. CREATE EXTENSION schemaguard, run by a superuser in a database that a
 #      hostile role owns (so it owns the public schema and sets the
 #      database's search_path), with trojans named like the built-ins the
@@ -125,6 +129,68 @@ $node->safe_psql('postgres',
 is($out, 'warn,on,,,origin', 'a setting stored by a superuser applies at login');
 $node->safe_psql('postgres',
 	'ALTER ROLE sec_granted IN DATABASE sec_owned RESET schemaguard.mode');
+
+# ---------------------------------------------------------------------------
+# 1b. governed exceptions: a migration role granted SET on schemaguard.allow
+#     cannot make an exception outlast its transaction through a login
+# ---------------------------------------------------------------------------
+$node->safe_psql('postgres', q{
+CREATE ROLE sec_mig LOGIN;
+GRANT SET ON PARAMETER schemaguard.allow TO sec_mig;
+});
+my $allow = q{SELECT current_setting('schemaguard.allow')};
+($ret, $out, $err) = psql_as('sec_mig', 'sec_owned', $allow,
+	'-c schemaguard.allow=all');
+isnt($ret, 0, 'PGOPTIONS schemaguard.allow=all as sec_mig: connection refused');
+like($err, qr/schemaguard.allow cannot be set in the connection options of a non-superuser/,
+	'PGOPTIONS schemaguard.allow=all as sec_mig: the reason');
+is($out // '', '', 'PGOPTIONS schemaguard.allow=all as sec_mig: no session');
+($ret, $out, $err) = psql_as('sec_mig', 'sec_owned',
+	q{ALTER ROLE sec_mig SET schemaguard.allow = 'all'});
+isnt($ret, 0, 'sec_mig: ALTER ROLE ... SET schemaguard.allow: refused');
+like($err, qr/only superusers can set schemaguard.allow for a role/,
+	'sec_mig: ALTER ROLE ... SET schemaguard.allow: the reason');
+# values stored anyway (by a superuser, or before 0.2.0) are not applied to
+# a non-superuser's login; a superuser's login applies them
+$node->safe_psql('postgres', q{
+ALTER ROLE sec_mig IN DATABASE sec_owned SET schemaguard.allow = 'all';
+ALTER DATABASE sec_owned SET schemaguard.allow = 'index_not_concurrent';
+});
+($ret, $out, $err) = psql_as('sec_mig', 'sec_owned', $allow);
+is($ret, 0, 'sec_mig logs in despite stored schemaguard.allow values') or diag($err);
+is($out, '', 'stored schemaguard.allow values are not applied to sec_mig');
+like($err, qr/WARNING:  schemaguard.allow stored for a role or database is ignored for a non-superuser/,
+	'sec_mig is told at login');
+is($node->safe_psql('sec_owned', $allow), 'index_not_concurrent',
+	'a superuser\'s login applies the stored value');
+$node->safe_psql('postgres', q{
+ALTER ROLE sec_mig IN DATABASE sec_owned RESET schemaguard.allow;
+ALTER DATABASE sec_owned RESET schemaguard.allow;
+});
+# schemaguard.allowable_rules stored for the role limits what it may allow
+$node->safe_psql('postgres', q{
+ALTER ROLE sec_mig SET schemaguard.allowable_rules = 'index_not_concurrent';
+});
+($ret, $out, $err) = psql_as('sec_mig', 'sec_owned',
+	q{BEGIN; SET LOCAL schemaguard.allow = 'drop_table'; COMMIT;});
+like($err, qr/role "sec_mig" may not allow rule drop_table/,
+	'allowable_rules from ALTER ROLE: another rule is refused');
+($ret, $out, $err) = psql_as('sec_mig', 'sec_owned',
+	q{BEGIN; SET LOCAL schemaguard.allow = 'index_not_concurrent'; SELECT current_setting('schemaguard.allow'); COMMIT;});
+is($ret, 0, 'allowable_rules from ALTER ROLE: a listed rule may be allowed') or diag($err);
+is($out, 'index_not_concurrent', 'allowable_rules from ALTER ROLE: the value is set');
+($ret, $out, $err) = psql_as('sec_mig', 'sec_owned',
+	q{RESET schemaguard.allowable_rules});
+like($err, qr/permission denied to set parameter "schemaguard.allowable_rules"/,
+	'the role cannot reset its limit');
+($ret, $out, $err) = psql_as('sec_mig', 'sec_owned', q{SHOW schemaguard.allowable_rules},
+	'-c schemaguard.allowable_rules=all');
+isnt($ret, 0, 'nor widen it with PGOPTIONS');
+$node->safe_psql('postgres', q{
+ALTER ROLE sec_mig RESET schemaguard.allowable_rules;
+REVOKE SET ON PARAMETER schemaguard.allow FROM sec_mig;
+DROP ROLE sec_mig;
+});
 
 # ---------------------------------------------------------------------------
 # 2. CREATE EXTENSION among a hostile role's objects

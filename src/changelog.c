@@ -81,6 +81,7 @@ typedef struct SGPendingEntry
 	char	   *objects;		/* jsonb text */
 	char	   *statement;
 	char	   *migration;
+	CommandId	cid;			/* command that recorded it */
 	char	   *allowed_rules;	/* text[] literal */
 	char	   *warnings;		/* text[] literal */
 } SGPendingEntry;
@@ -379,6 +380,7 @@ sg_changelog_end(SGStatementFrame *frame, PlannedStmt *pstmt,
 	e->objects = psprintf("[%s]", frame->objects->data);
 	e->statement = pstrdup(statement);
 	e->migration = (sg_migration && sg_migration[0]) ? pstrdup(sg_migration) : NULL;
+	e->cid = GetCurrentCommandId(false);
 	e->allowed_rules = sg_text_array_literal(allowed_rules);
 	e->warnings = sg_text_array_literal(warnings);
 	sg_pending = lappend(sg_pending, e);
@@ -679,6 +681,35 @@ sg_client_addr(Datum *addr)
 }
 
 /*
+ * Entries without schemaguard.migration get the id of the migration that
+ * a tool recorded in the same transaction, if any.  Runs with the
+ * session's search_path, where the tools' history tables are.
+ */
+static void
+sg_fill_migration_ids(List *pending)
+{
+	List	   *rows = NIL;
+	bool		looked = false;
+	ListCell   *lc;
+
+	foreach(lc, pending)
+	{
+		SGPendingEntry *e = lfirst(lc);
+		const char *id;
+
+		if (e->migration != NULL)
+			continue;
+		if (!looked)
+		{
+			rows = sg_migration_rows();
+			looked = true;
+		}
+		if ((id = sg_migration_id_at(rows, e->cid)) != NULL)
+			e->migration = MemoryContextStrdup(TopTransactionContext, id);
+	}
+}
+
+/*
  * Write the transaction's pending entries.  Called at pre-commit, so the
  * lock that serialises writers is held only until the commit completes.
  * The canonical form and both checksums are computed here, in C; the SQL
@@ -704,6 +735,9 @@ sg_changelog_flush(void)
 	relid = sg_changelog_relid();
 	if (!OidIsValid(relid) || RecoveryInProgress())
 		return;
+
+	/* migration ids from the tools' history tables (migration_id.c) */
+	sg_fill_migration_ids(sg_pending);
 
 	/* write as the bootstrap superuser, with a safe search_path */
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);

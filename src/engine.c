@@ -519,7 +519,10 @@ sg_message_with_details(SGViolation *v)
 		appendStringInfo(&buf, " [%s]", v->detail);
 	if (hint != NULL && hint[0] != '\0')
 	{
+		/* the first line, and the statement it introduces ("...:") */
 		eol = strchr(hint, '\n');
+		if (eol != NULL && eol > hint && eol[-1] == ':')
+			eol = strchr(eol + 1, '\n');
 		appendStringInfo(&buf, " Recipe: %.*s", eol ? (int) (eol - hint) : (int) strlen(hint), hint);
 	}
 	return buf.data;

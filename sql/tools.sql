@@ -118,7 +118,6 @@ INSERT INTO readers SELECT g, 'reader ' || g, NULL FROM generate_series(1, 200) 
 ALTER TABLE readers DROP COLUMN name;
 SET schemaguard.message_details = on;
 ALTER TABLE readers DROP COLUMN name;
-CREATE INDEX readers_name ON readers (name);
 RESET schemaguard.message_details;
 \set VERBOSITY default
 

@@ -89,7 +89,7 @@ all install:
 	@exit 1
 endif
 
-.PHONY: deps test test-core test-valgrind demo bench fuzz
+.PHONY: deps test test-core test-tools test-valgrind demo bench fuzz
 
 deps:
 	bash test/deps.sh
@@ -99,6 +99,10 @@ test: deps
 
 test-core: deps
 	bash test/core.sh
+
+# the real migration tools (Django, knex, ...) against schemaguard, on PostgreSQL 15
+test-tools: deps
+	bash test/tools.sh
 
 demo: deps
 	bash test/demo.sh

@@ -253,6 +253,14 @@ tool_knex() {
 		n=$(sq app_knex "SELECT count(*) FROM knex_migrations WHERE name = '20240107000000_drop_title.js'")
 		if [ "$n" = 0 ]; then fact "unsafe blocked with recipe, history unchanged"; else problem "knex_migrations records the blocked migration"; fi
 	fi
+	# lint the SQL of the unsafe migration in CI
+	if run_step "$log" sh -c "NODE_PATH=$NODE_DIR/node_modules node print-sql.js unsafe/20240107000000_drop_title.js >drop_title.sql" &&
+		! run_step "$log" sh "$PROJECTS/lint.sh" drop_title.sql &&
+		grep -q '^error: drop_column' "$STEP_OUT"; then
+		fact "print-sql.js | check() finds drop_column"
+	else
+		problem "print-sql.js | check() did not report drop_column: $(head -3 "$STEP_OUT")"
+	fi
 	has_ids app_knex 20240101000000_create_books.js 20240102000000_add_isbn.js \
 		20240103000000_isbn_index.js 20240104000000_author_fk.js 20240105000000_validate_author_fk.js 20240106000000_books_name.js
 	cd "$SG_REPO" || return

@@ -35,7 +35,7 @@ set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 TOOLS=("$@")
-[ ${#TOOLS[@]} -gt 0 ] || TOOLS=(django knex)
+[ ${#TOOLS[@]} -gt 0 ] || TOOLS=(django alembic knex)
 PROJECTS=$SG_REPO/test/tools
 WORK=/tmp/schemaguard-tools
 PORT=${SG_TOOLS_PORT:-54331}
@@ -48,7 +48,7 @@ SUMMARY=()
 # ---------------------------------------------------------------------------
 # installation
 # ---------------------------------------------------------------------------
-APT_PACKAGES=(python3-django python3-psycopg2)
+APT_PACKAGES=(python3-django python3-psycopg2 alembic)
 # Debian's own Python, with Debian's Django (not a pyenv or venv python3)
 PY=/usr/bin/python3
 
@@ -263,6 +263,47 @@ tool_knex() {
 	fi
 	has_ids app_knex 20240101000000_create_books.js 20240102000000_add_isbn.js \
 		20240103000000_isbn_index.js 20240104000000_author_fk.js 20240105000000_validate_author_fk.js 20240106000000_books_name.js
+	cd "$SG_REPO" || return
+	unset PGDATABASE
+}
+
+# ---------------------------------------------------------------------------
+# Alembic (Debian's alembic, python3-psycopg2)
+# ---------------------------------------------------------------------------
+tool_alembic() {
+	local dir=$WORK/alembic log=$WORK/alembic.log n
+	command -v alembic >/dev/null 2>&1 ||
+		{ problem "not installed: alembic (apt-get install alembic)"; return; }
+	rm -rf "$dir"
+	cp -r "$PROJECTS/alembic" "$dir"
+	new_db app_alembic || { problem "could not create the database"; return; }
+	export PGDATABASE=app_alembic
+	cd "$dir" || return
+
+	expect_ok "upgrade 0002_isbn (setup)" "$log" alembic upgrade 0002_isbn &&
+		fact "setup clean"
+	expect_ok "upgrade 0003_isbn_idx (autocommit_block)" "$log" \
+		env PGOPTIONS='-c schemaguard.migration=0003_isbn_idx' alembic upgrade 0003_isbn_idx
+	expect_ok "upgrade head (NOT VALID, VALIDATE, expand)" "$log" alembic upgrade head &&
+		fact "idioms pass"
+	no_warnings app_alembic
+
+	sq app_alembic "INSERT INTO books (title, name) SELECT 'Book ' || g, 'Book ' || g FROM generate_series(1, 100) g"
+	cp unsafe/*.py versions/
+	if expect_blocked "upgrade 0007_drop_title (drop_column with data)" "$log" alembic upgrade head; then
+		n=$(sq app_alembic "SELECT version_num FROM alembic_version")
+		if [ "$n" = 0006_name ]; then fact "unsafe blocked with recipe, history unchanged"; else problem "alembic_version is $n after the blocked upgrade"; fi
+	fi
+
+	# lint the generated SQL of the unsafe step in CI (offline mode)
+	if run_step "$log" sh -c "alembic upgrade 0006_name:0007_drop_title --sql >0007.sql" &&
+		! run_step "$log" sh "$PROJECTS/lint.sh" 0007.sql &&
+		grep -q '^error: drop_column' "$STEP_OUT"; then
+		fact "upgrade --sql | check() finds drop_column"
+	else
+		problem "upgrade --sql | check() did not report drop_column: $(head -3 "$STEP_OUT")"
+	fi
+	has_ids app_alembic 0001_books 0002_isbn 0003_isbn_idx 0004_author_fk 0005_validate 0006_name
 	cd "$SG_REPO" || return
 	unset PGDATABASE
 }

@@ -1,0 +1,16 @@
+# Concurrent index: autocommit_block() commits the migration's transaction
+# and runs CREATE INDEX CONCURRENTLY outside one.
+from alembic import op
+
+revision = "0003_isbn_idx"
+down_revision = "0002_isbn"
+
+
+def upgrade():
+    with op.get_context().autocommit_block():
+        op.create_index("books_isbn_idx", "books", ["isbn"], postgresql_concurrently=True)
+
+
+def downgrade():
+    with op.get_context().autocommit_block():
+        op.drop_index("books_isbn_idx", table_name="books", postgresql_concurrently=True)

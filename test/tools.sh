@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test/tools.sh — real migration tools against schemaguard; what `make test-tools` runs.
 #
-#   bash test/tools.sh [TOOL...]     TOOL: django knex (default: all)
+#   bash test/tools.sh [TOOL...]     TOOL: django alembic knex node_pg_migrate (default: all)
 #
 # For each tool, in its own database owned by a non-superuser migration role
 # ("migrator") of a throwaway cluster with schemaguard (test/lib.sh), with the
@@ -35,7 +35,7 @@ set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 TOOLS=("$@")
-[ ${#TOOLS[@]} -gt 0 ] || TOOLS=(django alembic knex)
+[ ${#TOOLS[@]} -gt 0 ] || TOOLS=(django alembic knex node_pg_migrate)
 PROJECTS=$SG_REPO/test/tools
 WORK=/tmp/schemaguard-tools
 PORT=${SG_TOOLS_PORT:-54331}
@@ -265,6 +265,46 @@ tool_knex() {
 		20240103000000_isbn_index.js 20240104000000_author_fk.js 20240105000000_validate_author_fk.js 20240106000000_books_name.js
 	cd "$SG_REPO" || return
 	unset PGDATABASE
+}
+
+# ---------------------------------------------------------------------------
+# node-pg-migrate (npm, pinned in test/tools/package.json)
+# ---------------------------------------------------------------------------
+tool_node_pg_migrate() {
+	local dir=$WORK/node-pg-migrate log=$WORK/node_pg_migrate.log npm n
+	npm=$NODE_DIR/node_modules/.bin/node-pg-migrate
+	[ -x "$npm" ] || { problem "not installed: node-pg-migrate (npm install in $NODE_DIR failed; see $WORK/npm.log)"; return; }
+	rm -rf "$dir"
+	cp -r "$PROJECTS/node-pg-migrate" "$dir"
+	new_db app_pgm || { problem "could not create the database"; return; }
+	export DATABASE_URL="postgres://migrator@$(printf %s "$PGHOST" | sed 's|/|%2F|g'):$PGPORT/app_pgm" PGDATABASE=app_pgm
+	cd "$dir" || return
+
+	expect_ok "up 2 (setup)" "$log" "$npm" up 2 && fact "setup clean"
+	expect_ok "up 1 (noTransaction, CREATE INDEX CONCURRENTLY)" "$log" \
+		env PGOPTIONS='-c schemaguard.migration=1704240000000_isbn-index' "$npm" up 1
+	expect_ok "up (NOT VALID, VALIDATE, expand)" "$log" "$npm" up && fact "idioms pass"
+	no_warnings app_pgm
+
+	sq app_pgm "INSERT INTO books (title, name) SELECT 'Book ' || g, 'Book ' || g FROM generate_series(1, 100) g"
+	cp unsafe/*.js migrations/
+	if expect_blocked "up (dropColumn with data)" "$log" "$npm" up; then
+		n=$(sq app_pgm "SELECT count(*) FROM pgmigrations WHERE name = '1704585600000_drop-title'")
+		if [ "$n" = 0 ]; then fact "unsafe blocked with recipe, history unchanged"; else problem "pgmigrations records the blocked migration"; fi
+	fi
+
+	# lint the SQL that --dry-run prints, in CI
+	if run_step "$log" sh -c "'$npm' up --dry-run | sed -n '/^### MIGRATION/,\$p' | grep -v -e '^###' -e '^Migrations complete' >drop_title.sql" &&
+		! run_step "$log" sh "$PROJECTS/lint.sh" drop_title.sql &&
+		grep -q '^error: drop_column' "$STEP_OUT"; then
+		fact "up --dry-run | check() finds drop_column"
+	else
+		problem "up --dry-run | check() did not report drop_column: $(head -3 "$STEP_OUT")"
+	fi
+	has_ids app_pgm 1704067200000_create-books 1704153600000_add-isbn 1704240000000_isbn-index \
+		1704326400000_author-fk 1704412800000_validate-author-fk 1704499200000_books-name
+	cd "$SG_REPO" || return
+	unset PGDATABASE DATABASE_URL
 }
 
 # ---------------------------------------------------------------------------

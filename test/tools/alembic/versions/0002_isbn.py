@@ -7,8 +7,11 @@ down_revision = "0001_books"
 
 def upgrade():
     op.add_column("books", sa.Column("isbn", sa.Text))
+    # the column of the foreign key that 0004 adds
+    op.add_column("books", sa.Column("author_id", sa.BigInteger))
 
 
 def downgrade():
-    # the column holds no value yet: drop_column lets it go on small tables
+    # the columns hold no value yet: drop_column lets them go on small tables
+    op.drop_column("books", "author_id")
     op.drop_column("books", "isbn")

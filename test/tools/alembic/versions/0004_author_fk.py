@@ -11,7 +11,6 @@ def upgrade():
     op.create_table("authors",
                     sa.Column("id", sa.BigInteger, primary_key=True),
                     sa.Column("name", sa.Text, nullable=False))
-    op.add_column("books", sa.Column("author_id", sa.BigInteger))
     op.add_column("books", sa.Column("pages", sa.Integer))
     op.execute("ALTER TABLE books ADD CONSTRAINT books_author_fk"
                " FOREIGN KEY (author_id) REFERENCES authors (id) NOT VALID")
@@ -22,5 +21,4 @@ def downgrade():
     op.drop_constraint("books_pages_positive", "books")
     op.drop_constraint("books_author_fk", "books")
     op.drop_column("books", "pages")
-    op.drop_column("books", "author_id")
     op.drop_table("authors")

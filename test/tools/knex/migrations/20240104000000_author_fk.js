@@ -6,7 +6,6 @@ exports.up = async (knex) => {
     t.text('name').notNullable();
   });
   await knex.schema.alterTable('books', (t) => {
-    t.bigInteger('author_id');
     t.integer('pages');
   });
   await knex.raw('ALTER TABLE books ADD CONSTRAINT books_author_fk FOREIGN KEY (author_id) REFERENCES authors (id) NOT VALID');
@@ -14,7 +13,7 @@ exports.up = async (knex) => {
 };
 exports.down = async (knex) => {
   await knex.schema.alterTable('books', (t) => {
-    t.dropColumn('author_id');
+    t.dropForeign('author_id', 'books_author_fk');
     t.dropColumn('pages');
   });
   await knex.schema.dropTable('authors');

@@ -5,11 +5,12 @@ exports.up = (pgm) => {
     id: { type: 'bigserial', primaryKey: true },
     name: { type: 'text', notNull: true },
   });
-  pgm.addColumns('books', { author_id: { type: 'bigint' }, pages: { type: 'integer' } });
+  pgm.addColumns('books', { pages: { type: 'integer' } });
   pgm.sql('ALTER TABLE books ADD CONSTRAINT books_author_fk FOREIGN KEY (author_id) REFERENCES authors (id) NOT VALID');
   pgm.sql('ALTER TABLE books ADD CONSTRAINT books_pages_positive CHECK (pages > 0) NOT VALID');
 };
 exports.down = (pgm) => {
-  pgm.dropColumns('books', ['author_id', 'pages']);
+  pgm.dropConstraint('books', 'books_author_fk');
+  pgm.dropColumns('books', ['pages']);
   pgm.dropTable('authors');
 };

@@ -9,4 +9,9 @@ class Migration(migrations.Migration):
     dependencies = [("library", "0002_book_isbn")]
     operations = [
         AddIndexConcurrently("book", models.Index(fields=["isbn"], name="library_book_isbn_idx")),
+        # the index of the foreign key 0004 adds, built before the key
+        migrations.RunSQL(
+            "CREATE INDEX CONCURRENTLY library_book_author_id_idx ON library_book (author_id)",
+            "DROP INDEX CONCURRENTLY library_book_author_id_idx",
+        ),
     ]

@@ -17,7 +17,6 @@ class Migration(migrations.Migration):
         migrations.AddField("book", "pages", models.IntegerField(null=True)),
         migrations.RunSQL(
             sql=[
-                "ALTER TABLE library_book ADD COLUMN author_id bigint",
                 "ALTER TABLE library_book ADD CONSTRAINT library_book_author_fk"
                 " FOREIGN KEY (author_id) REFERENCES library_author (id) NOT VALID",
                 "ALTER TABLE library_book ADD CONSTRAINT library_book_pages_positive"
@@ -25,7 +24,7 @@ class Migration(migrations.Migration):
             ],
             reverse_sql=[
                 "ALTER TABLE library_book DROP CONSTRAINT library_book_pages_positive",
-                "ALTER TABLE library_book DROP COLUMN author_id",
+                "ALTER TABLE library_book DROP CONSTRAINT library_book_author_fk",
             ],
             state_operations=[
                 migrations.AddField(

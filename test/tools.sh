@@ -397,7 +397,7 @@ cleanup() {
 trap cleanup EXIT
 
 sg_cluster_stop "$WORK"
-rm -rf "$WORK/data" "$WORK/sock"
+rm -rf "$WORK/data" "$WORK/sock" "$WORK"/*.log "$WORK"/*.out
 sg_mkdir "$WORK"
 install_tools
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test/tools.sh — real migration tools against schemaguard; what `make test-tools` runs.
 #
-#   bash test/tools.sh [TOOL...]     TOOL: django alembic rails knex node_pg_migrate (default: all)
+#   bash test/tools.sh [TOOL...]     TOOL: django alembic rails sqitch knex node_pg_migrate (default: all)
 #
 # For each tool, in its own database owned by a non-superuser migration role
 # ("migrator") of a throwaway cluster with schemaguard (test/lib.sh), with the
@@ -35,7 +35,7 @@ set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 TOOLS=("$@")
-[ ${#TOOLS[@]} -gt 0 ] || TOOLS=(django alembic rails knex node_pg_migrate)
+[ ${#TOOLS[@]} -gt 0 ] || TOOLS=(django alembic rails sqitch knex node_pg_migrate)
 PROJECTS=$SG_REPO/test/tools
 WORK=/tmp/schemaguard-tools
 PORT=${SG_TOOLS_PORT:-54331}
@@ -48,7 +48,7 @@ SUMMARY=()
 # ---------------------------------------------------------------------------
 # installation
 # ---------------------------------------------------------------------------
-APT_PACKAGES=(python3-django python3-psycopg2 alembic ruby-activerecord ruby-pg)
+APT_PACKAGES=(python3-django python3-psycopg2 alembic ruby-activerecord ruby-pg sqitch libdbd-pg-perl)
 # Debian's own Python, with Debian's Django (not a pyenv or venv python3)
 PY=/usr/bin/python3
 
@@ -345,6 +345,45 @@ tool_rails() {
 	has_ids app_rails 20240101000000 20240102000000 20240103000000 20240104000000 20240105000000 20240106000000
 	cd "$SG_REPO" || return
 	unset PGDATABASE
+}
+
+# ---------------------------------------------------------------------------
+# Sqitch (Debian's sqitch, libdbd-pg-perl; psql)
+# ---------------------------------------------------------------------------
+tool_sqitch() {
+	local dir=$WORK/sqitch log=$WORK/sqitch.log n
+	command -v sqitch >/dev/null 2>&1 && perl -MDBD::Pg -e1 2>/dev/null ||
+		{ problem "not installed: sqitch and libdbd-pg-perl (apt-get install sqitch libdbd-pg-perl)"; return; }
+	rm -rf "$dir"
+	cp -r "$PROJECTS/sqitch" "$dir"
+	new_db app_sqitch || { problem "could not create the database"; return; }
+	export PGDATABASE=app_sqitch SQITCH_FULLNAME=Suite SQITCH_EMAIL=suite@example.com
+	cd "$dir" || return
+
+	expect_ok "deploy --to books (setup, registry)" "$log" sqitch deploy db:pg:app_sqitch --to books &&
+		fact "setup clean"
+	expect_ok "deploy (concurrent indexes, NOT VALID, VALIDATE, expand)" "$log" sqitch deploy db:pg:app_sqitch &&
+		fact "idioms pass"
+	no_warnings app_sqitch
+
+	sq app_sqitch "INSERT INTO books (title, name) SELECT 'Book ' || g, 'Book ' || g FROM generate_series(1, 100) g"
+	cp -r unsafe/deploy unsafe/revert .
+	cat unsafe/sqitch.plan.add >>sqitch.plan
+	if expect_blocked "deploy drop_title (drop_column with data)" "$log" sqitch deploy db:pg:app_sqitch; then
+		n=$(sq app_sqitch "SELECT count(*) FROM sqitch.changes WHERE change = 'drop_title'")
+		if [ "$n" = 0 ]; then fact "unsafe blocked with recipe, history unchanged"; else problem "sqitch.changes records the blocked change"; fi
+	fi
+
+	# lint the change's deploy script in CI
+	if ! run_step "$log" sh "$PROJECTS/lint.sh" deploy/drop_title.sql &&
+		grep -q '^error: drop_column' "$STEP_OUT"; then
+		fact "deploy script | check() finds drop_column"
+	else
+		problem "deploy script | check() did not report drop_column: $(head -3 "$STEP_OUT")"
+	fi
+	has_ids app_sqitch library:books library:isbn_idx library:author_fk library:validate_author_fk library:books_name
+	cd "$SG_REPO" || return
+	unset PGDATABASE SQITCH_FULLNAME SQITCH_EMAIL
 }
 
 # ---------------------------------------------------------------------------

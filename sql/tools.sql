@@ -114,6 +114,7 @@ SELECT count(*) AS problems FROM schemaguard.verify_changelog();
 -- ---------------------------------------------------------------------
 CREATE TABLE readers (id bigint PRIMARY KEY, name text, nickname text);
 INSERT INTO readers SELECT g, 'reader ' || g, NULL FROM generate_series(1, 200) g;
+ANALYZE readers;
 \set VERBOSITY terse
 ALTER TABLE readers DROP COLUMN name;
 SET schemaguard.message_details = on;

@@ -103,6 +103,18 @@ BEGIN;
 ALTER TABLE library_book ADD COLUMN off_path text;
 INSERT INTO other.alembic_version VALUES ('zz');
 COMMIT;
+-- odd look-alikes are skipped, and the commit goes through: a view, a
+-- column of another type, a partitioned table
+CREATE VIEW goose_db_version AS SELECT 1::bigint AS version_id, true AS is_applied;
+CREATE TABLE pgmigrations (id serial PRIMARY KEY, name jsonb, run_on timestamptz);
+CREATE TABLE "SequelizeMeta" (name text) PARTITION BY LIST (name);
+CREATE TABLE "SequelizeMeta_all" PARTITION OF "SequelizeMeta" DEFAULT;
+BEGIN;
+ALTER TABLE library_book ADD COLUMN odd text;
+INSERT INTO pgmigrations (name, run_on) VALUES ('{"a": 1}', now());
+INSERT INTO "SequelizeMeta" VALUES ('20240106-odd.js');
+COMMIT;
+DROP VIEW goose_db_version;
 -- a transaction that changes no schema writes nothing
 INSERT INTO schema_migrations VALUES ('20240105000000');
 SELECT id - :last_id AS n, command_tag, statement, migration
@@ -173,6 +185,6 @@ SET schemaguard.allow = 'all';
 DROP TABLE part_readers, big_readers, readers, library_book, legacy_events, archive.notes,
   app_metadata, django_migrations, ar_internal_metadata, schema_migrations,
   knex_migrations, knex_migrations_lock, alembic_version, other.migrations,
-  other.alembic_version;
+  other.alembic_version, pgmigrations, "SequelizeMeta";
 DROP SCHEMA archive, other;
 RESET schemaguard.allow;

@@ -13,6 +13,8 @@
 #   make test-core   PostgreSQL's own regression suite with schemaguard loaded
 #   make test-upgrade    pg_upgrade from PostgreSQL 15 to 18 keeps the changelog
 #                verifying (test/upgrade.sh; builds 18 once, like PG=18)
+#   make test-tools    the real migration tools (Django, Alembic, Rails, Sqitch,
+#                knex, node-pg-migrate) against schemaguard on 15 (test/tools.sh)
 #   make / make install    plain PGXS build against $(PG_CONFIG)
 
 EXTENSION = schemaguard
@@ -44,6 +46,8 @@ OBJS = \
 	src/changelog.o \
 	src/changelog_prepared.o \
 	src/lifecycle.o \
+	src/migration_id.o \
+	src/exempt.o \
 	src/drift/build.o \
 	src/drift/facets.o \
 	src/drift/relations.o \
@@ -68,7 +72,7 @@ REGRESS = setup settings guard_index guard_notnull guard_default \
 	guard_compat_drop \
 	guard_rename odd_statements guard_rewrite guard_constraint guard_maint \
 	guard_dataloss guard_advice guard_fk_index guard_xact no_execution recipes check changelog changelog_tamper drift \
-	drift_manifest security allow
+	drift_manifest security allow tools
 REGRESS_OPTS = --load-extension=schemaguard
 
 # pg_isolation_regress suites: specs/<name>.spec, expected/<name>.out
@@ -105,7 +109,7 @@ all install:
 	@exit 1
 endif
 
-.PHONY: deps test test-core test-upgrade test-valgrind demo bench fuzz
+.PHONY: deps test test-core test-upgrade test-tools test-valgrind demo bench fuzz
 
 deps:
 	bash test/deps.sh
@@ -118,6 +122,10 @@ test-core: deps
 
 test-upgrade: deps
 	bash test/upgrade.sh
+
+# the real migration tools (Django, knex, ...) against schemaguard, on PostgreSQL 15
+test-tools: deps
+	bash test/tools.sh
 
 demo: deps
 	bash test/demo.sh

@@ -74,6 +74,7 @@ typedef struct SGPendingEntry
 {
 	SubTransactionId subid;
 	SGChainRow	row;			/* xid and client are filled in at commit */
+	CommandId	cid;			/* command that recorded it (migration_id.c) */
 } SGPendingEntry;
 
 /* the event-trigger queries, planned once per backend */
@@ -375,6 +376,7 @@ sg_changelog_end(SGStatementFrame *frame, PlannedStmt *pstmt,
 	e->row.migration = (sg_migration && sg_migration[0]) ? pstrdup(sg_migration) : NULL;
 	e->row.allowed_rules = sg_text_array_literal(allowed_rules);
 	e->row.warnings = sg_text_array_literal(warnings);
+	e->cid = GetCurrentCommandId(false);
 	sg_pending = lappend(sg_pending, e);
 	MemoryContextSwitchTo(old);
 }
@@ -821,6 +823,36 @@ sg_chain_append(SGChain *chain, const SGChainRow *row)
 	chain->prev_hash = entry_hash;
 }
 
+/*
+ * Entries without schemaguard.migration get the id of the migration that
+ * a tool recorded in the same transaction, if any (migration_id.c).  Runs
+ * as the session's user with its search_path, where the tools' history
+ * tables are: before sg_writer_begin().
+ */
+static void
+sg_fill_migration_ids(List *pending)
+{
+	List	   *rows = NIL;
+	bool		looked = false;
+	ListCell   *lc;
+
+	foreach(lc, pending)
+	{
+		SGPendingEntry *e = lfirst(lc);
+		const char *id;
+
+		if (e->row.migration != NULL)
+			continue;
+		if (!looked)
+		{
+			rows = sg_migration_rows();
+			looked = true;
+		}
+		if ((id = sg_migration_id_at(rows, e->cid)) != NULL)
+			e->row.migration = MemoryContextStrdup(TopTransactionContext, id);
+	}
+}
+
 /* the transaction's pending entries as rows, with its xid and client */
 static List *
 sg_pending_rows(void)
@@ -831,6 +863,7 @@ sg_pending_rows(void)
 	bool		have_addr = sg_client_addr(&addr);
 	FullTransactionId fxid = GetTopFullTransactionId();
 
+	sg_fill_migration_ids(sg_pending);
 	foreach(lc, sg_pending)
 	{
 		SGPendingEntry *e = lfirst(lc);
@@ -880,6 +913,7 @@ sg_changelog_prepare(void)
 {
 	SGTarget	target;
 	SGWriter	w;
+	List	   *rows;
 
 	if (RecoveryInProgress() || !sg_changelog_target(&target))
 		return;
@@ -888,8 +922,9 @@ sg_changelog_prepare(void)
 		sg_warn_prepared_not_recorded(&target, list_length(sg_pending));
 		return;
 	}
+	rows = sg_pending_rows();
 	sg_writer_begin(&w);
-	sg_prepared_write(sg_pending_rows());
+	sg_prepared_write(rows);
 	sg_writer_end(&w);
 }
 

@@ -158,6 +158,7 @@ sg_check(PG_FUNCTION_ARGS)
 			ctx.created_rels = created;
 			ctx.script = parsetrees;
 			sg_evaluate(&ctx, stmt);
+			sg_drop_exempt(&ctx);
 
 			foreach(vlc, ctx.violations)
 			{

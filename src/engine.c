@@ -504,13 +504,40 @@ sg_escalate_last(SGContext *ctx)
 	v->level = (sg_mode == SG_MODE_WARN) ? SG_LEVEL_WARN : SG_LEVEL_ERROR;
 }
 
+/*
+ * The primary message with schemaguard.message_details: the DETAIL and the
+ * first line of the HINT follow the message, for tools that show nothing
+ * else.
+ */
+static char *
+sg_message_with_details(SGViolation *v)
+{
+	StringInfoData buf;
+	const char *hint = v->hint;
+	const char *eol;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, v->message);
+	if (v->detail != NULL)
+		appendStringInfo(&buf, " [%s]", v->detail);
+	if (hint != NULL && hint[0] != '\0')
+	{
+		/* the first line, and the statement it introduces ("...:") */
+		eol = strchr(hint, '\n');
+		if (eol != NULL && eol > hint && eol[-1] == ':')
+			eol = strchr(eol + 1, '\n');
+		appendStringInfo(&buf, " Recipe: %.*s", eol ? (int) (eol - hint) : (int) strlen(hint), hint);
+	}
+	return buf.data;
+}
+
 static void
 sg_emit(SGViolation *v, int elevel)
 {
 	ereport(elevel,
 			(errcode(elevel == ERROR ? ERRCODE_SCHEMAGUARD_VIOLATION :
 					 ERRCODE_SCHEMAGUARD_WARNING),
-			 errmsg_internal("%s", v->message),
+			 errmsg_internal("%s", sg_message_details ? sg_message_with_details(v) : v->message),
 			 v->detail ? errdetail_internal("%s", v->detail) : 0,
 			 errhint("%s", v->hint),
 			 v->schema_name ? err_generic_string(PG_DIAG_SCHEMA_NAME, v->schema_name) : 0,
@@ -530,6 +557,7 @@ sg_raise_violations(SGContext *ctx)
 	ListCell   *lc;
 	SGViolation *first_error = NULL;
 
+	sg_drop_exempt(ctx);
 	foreach(lc, ctx->violations)
 	{
 		SGViolation *v = lfirst(lc);

@@ -30,6 +30,7 @@ char	   *sg_migration = NULL;
 int			sg_table_size_threshold_kb = 1024;
 bool		sg_assume_large_tables = false;
 int			sg_recent_scan_window_s = 0;
+bool		sg_message_details = false;
 
 static char *sg_rules_string = NULL;
 
@@ -374,6 +375,33 @@ sg_define_settings(void)
 							   PGC_USERSET,
 							   0,
 							   NULL, NULL, NULL);
+
+	DefineCustomStringVariable("schemaguard.exempt",
+							   "Objects the warn-level rules leave alone, as 'rule:pattern' items, e.g. 'prefer_timestamptz:legacy.*'.",
+							   "Rule * means every warn-level rule; a pattern with a dot matches schema.table. Never silences an error.",
+							   &sg_exempt_string,
+							   "",
+							   PGC_USERSET,
+							   GUC_LIST_INPUT,
+							   sg_check_exempt, NULL, NULL);
+
+	DefineCustomStringVariable("schemaguard.disposable_databases",
+							   "Name patterns of databases that DROP DATABASE may drop without an exception, e.g. 'test_*'.",
+							   "For test runners: set it on their role with ALTER ROLE ... SET.",
+							   &sg_disposable_databases,
+							   "",
+							   PGC_SUSET,
+							   GUC_LIST_INPUT,
+							   NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("schemaguard.message_details",
+							 "Put the lock, the size and the first line of the recipe into the primary error message.",
+							 "For tools that show only the primary message of an error.",
+							 &sg_message_details,
+							 false,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("schemaguard");
 }

@@ -271,14 +271,15 @@ sg_rel_is_large(SGContext *ctx, SGRelInfo *ri)
 }
 
 /*
- * Does the relation have at least one row visible to this transaction?
- * Scans until the first visible tuple; an empty heap costs nothing.
+ * Does the relation have at least one row visible to this transaction
+ * (attnum 0), or one whose column attnum is not null?  Scans until the
+ * first such row with the latest snapshot; an empty heap costs nothing.
  */
 static bool
-sg_heap_has_rows(Oid relid)
+sg_heap_scan_for(Oid relid, AttrNumber attnum)
 {
 	Relation	rel;
-	bool		found = false;
+	volatile bool found = false;
 
 	rel = try_relation_open(relid, AccessShareLock);
 	if (rel == NULL)
@@ -304,7 +305,23 @@ sg_heap_has_rows(Oid relid)
 			TableScanDesc scan = SG_TABLE_BEGINSCAN(rel, snapshot, 0, NULL);
 			TupleTableSlot *slot = table_slot_create(rel, NULL);
 
-			found = table_scan_getnextslot(scan, ForwardScanDirection, slot);
+			while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
+			{
+				bool		isnull;
+
+				if (attnum <= 0)
+				{
+					found = true;
+					break;
+				}
+				(void) slot_getattr(slot, attnum, &isnull);
+				if (!isnull)
+				{
+					found = true;
+					break;
+				}
+				CHECK_FOR_INTERRUPTS();
+			}
 
 			ExecDropSingleTupleTableSlot(slot);
 			table_endscan(scan);
@@ -320,6 +337,53 @@ sg_heap_has_rows(Oid relid)
 
 	relation_close(rel, AccessShareLock);
 	return found;
+}
+
+static bool
+sg_heap_has_rows(Oid relid)
+{
+	return sg_heap_scan_for(relid, 0);
+}
+
+/*
+ * Does the column hold a value?  False only when that is certain: the
+ * table has no row, or it is no larger than
+ * schemaguard.table_size_threshold and a scan finds no row where the
+ * column is not null (on every partition).  A larger table is assumed to
+ * hold values: only a scan of all of it could tell.
+ */
+bool
+sg_column_has_values(SGContext *ctx, SGRelInfo *ri, const char *column)
+{
+	List	   *leaves;
+	ListCell   *lc;
+
+	if (!sg_rel_has_rows(ctx, ri))
+		return false;
+	if ((sg_assume_large_tables && !ri->created_in_xact) || !ri->may_read)
+		return true;
+	sg_measure(ri);
+	if (ri->bytes > (int64) sg_table_size_threshold_kb * 1024)
+		return true;
+
+	if (ri->relkind == RELKIND_PARTITIONED_TABLE)
+		leaves = find_all_inheritors(ri->relid, NoLock, NULL);
+	else
+		leaves = list_make1_oid(ri->relid);
+	foreach(lc, leaves)
+	{
+		Oid			relid = lfirst_oid(lc);
+		AttrNumber	attnum;
+
+		if (get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE)
+			continue;
+		attnum = get_attnum(relid, column);
+		if (attnum == InvalidAttrNumber)
+			return true;		/* not a plain column of the table */
+		if (sg_heap_scan_for(relid, attnum))
+			return true;
+	}
+	return false;
 }
 
 bool

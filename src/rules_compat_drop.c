@@ -909,6 +909,9 @@ sg_report_empty_column(SGContext *ctx, SGRelInfo *ri, const char *column,
 					   const char *via, List *deps)
 {
 	sg_report(ctx, ri, column, AccessExclusiveLock,
+			  via == NULL && sg_rel_has_rows(ctx, ri) ?
+			  psprintf("dropping column \"%s\" of %s \"%s\", which holds no value in any row, breaks running code that uses it",
+					   column, sg_relkind_word(ri->relkind), ri->display) :
 			  psprintf("%sdropping column \"%s\" of empty %s \"%s\" breaks running code that uses it",
 					   via ? via : "", column, sg_relkind_word(ri->relkind), ri->display),
 			  sg_join_sentences("No data is lost, but code that still reads or writes the column fails as soon as this commits.",
@@ -939,10 +942,10 @@ sg_check_drop_empty_column(SGContext *ctx, Node *stmt)
 		if (ri == NULL && (ri = sg_alter_table_target(ctx, ats)) == NULL)
 			return;
 		sg_drop_judged(ctx, ri->relid, cmd->name);
-		if (ri->relkind == RELKIND_MATVIEW || sg_rel_has_rows(ctx, ri))
-			continue;			/* a table with rows is drop_column's */
 		if ((attnum = get_attnum(ri->relid, cmd->name)) == InvalidAttrNumber)
 			continue;			/* IF EXISTS, or the statement reports it */
+		if (ri->relkind == RELKIND_MATVIEW || sg_column_has_values(ctx, ri, cmd->name))
+			continue;			/* a column with values is drop_column's */
 		deps = sg_cascade_victims(ctx, cmd->behavior, RelationRelationId, ri->relid, attnum, &refused);
 		if (refused)
 			continue;

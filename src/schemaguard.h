@@ -49,6 +49,9 @@ extern int	sg_mode;
 extern int	sg_lock_timeout_ms;
 extern bool sg_changelog_enabled;
 extern char *sg_migration;
+extern char *sg_exempt_string;
+extern char *sg_disposable_databases;
+extern bool sg_message_details;
 extern int	sg_table_size_threshold_kb;
 extern bool sg_assume_large_tables;
 extern int	sg_recent_scan_window_s;
@@ -207,6 +210,7 @@ extern SGRelInfo *sg_relinfo_oid(SGContext *ctx, Oid relid);
 extern bool sg_rel_exempt(SGContext *ctx, SGRelInfo *ri);
 extern bool sg_rel_is_large(SGContext *ctx, SGRelInfo *ri);
 extern bool sg_rel_has_rows(SGContext *ctx, SGRelInfo *ri);
+extern bool sg_column_has_values(SGContext *ctx, SGRelInfo *ri, const char *column);
 extern bool sg_add_column_skipped(Oid relid, AlterTableCmd *cmd);
 extern List *sg_move_all_relids(AlterTableMoveAllStmt *stmt);
 extern List *sg_relids_where(bool (*pred) (Form_pg_class form, void *arg), void *arg);
@@ -427,6 +431,17 @@ extern void sg_warn_prepared_not_recorded(const SGTarget *target, int entries);
 extern void sg_prepared_write(List *rows);
 extern int64 sg_prepared_chain(SGChain *chain);
 extern void sg_prepared_after_commit_prepared(void);
+
+/* migration ids from the tools' history tables (migration_id.c) */
+extern List *sg_migration_rows(void);
+extern const char *sg_migration_id_at(List *rows, CommandId cid);
+extern bool sg_is_tool_history_table(const char *schema, const char *table);
+
+/* exemptions of warnings and name patterns (exempt.c) */
+extern bool sg_check_exempt(char **newval, void **extra, GucSource source);
+extern bool sg_name_matches(const char *pattern, const char *name);
+extern bool sg_name_in_patterns(const char *patterns, const char *name);
+extern void sg_drop_exempt(SGContext *ctx);
 
 /* the hook (schemaguard.c) */
 extern bool sg_guard_active(void);

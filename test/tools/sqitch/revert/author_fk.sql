@@ -1,0 +1,3 @@
+BEGIN;
+ALTER TABLE books DROP CONSTRAINT books_pages_positive, DROP CONSTRAINT books_author_fk;
+COMMIT;

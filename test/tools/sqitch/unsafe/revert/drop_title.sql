@@ -1,0 +1,3 @@
+BEGIN;
+ALTER TABLE books ADD COLUMN title text;
+COMMIT;

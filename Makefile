@@ -22,32 +22,32 @@ MODULE_big = schemaguard
 OBJS = \
 	src/schemaguard.o \
 	src/guc.o \
-	src/allow.o \
-	src/engine.o \
-	src/relinfo.o \
-	src/sqltext.o \
-	src/recipe.o \
-	src/exprsafe.o \
-	src/dropnet.o \
-	src/rules_lock.o \
-	src/rules_compat.o \
-	src/rules_compat_drop.o \
-	src/rules_rewrite.o \
-	src/rules_constraint.o \
-	src/rules_maint.o \
-	src/rules_xact.o \
-	src/rules_dataloss.o \
-	src/rules_advice.o \
-	src/rules_advice_fk.o \
-	src/rules_advice_names.o \
-	src/locks.o \
-	src/lockqueue.o \
-	src/check.o \
-	src/changelog.o \
-	src/changelog_prepared.o \
-	src/lifecycle.o \
-	src/migration_id.o \
-	src/exempt.o \
+	src/guard/allow.o \
+	src/guard/engine.o \
+	src/guard/relinfo.o \
+	src/guard/sqltext.o \
+	src/guard/recipe.o \
+	src/guard/exprsafe.o \
+	src/guard/dropnet.o \
+	src/guard/rules_lock.o \
+	src/guard/rules_compat.o \
+	src/guard/rules_compat_drop.o \
+	src/guard/rules_rewrite.o \
+	src/guard/rules_constraint.o \
+	src/guard/rules_maint.o \
+	src/guard/rules_xact.o \
+	src/guard/rules_dataloss.o \
+	src/guard/rules_advice.o \
+	src/guard/rules_advice_fk.o \
+	src/guard/rules_advice_names.o \
+	src/guard/locks.o \
+	src/guard/lockqueue.o \
+	src/guard/check.o \
+	src/guard/exempt.o \
+	src/changelog/changelog.o \
+	src/changelog/changelog_prepared.o \
+	src/changelog/lifecycle.o \
+	src/changelog/migration_id.o \
 	src/drift/build.o \
 	src/drift/facets.o \
 	src/drift/relations.o \
@@ -102,7 +102,7 @@ endif
 ifneq ($(PGXS),)
 include $(PGXS)
 # every object is rebuilt when a header changes (PGXS tracks no headers)
-$(OBJS): $(wildcard $(srcdir)/src/*.h $(srcdir)/src/drift/*.h)
+$(OBJS): $(wildcard $(srcdir)/src/*.h $(srcdir)/src/*/*.h)
 else
 all install:
 	@echo "pg_config not found: run 'make test' or 'make demo' (they install PostgreSQL), or set PG_CONFIG" >&2

@@ -215,7 +215,7 @@ build_suite() {
 
 # --- filters and counts -----------------------------------------------------
 # strip_warnings FILE: FILE without schemaguard's warnings, as psql prints
-# them (src/engine.c, sg_emit) at each VERBOSITY:
+# them (src/guard/engine.c, sg_emit) at each VERBOSITY:
 #   WARNING:  [SG002: ]schemaguard: <rule>: <message>    (terse: this line only)
 #   DETAIL:  <one line>                              (optional)
 #   HINT:  <recipe lines>                            (always; its last line
@@ -227,7 +227,7 @@ build_suite() {
 # lines. Anything that does not fit stays in, and so shows as a difference.
 # Also removed: the HINT schemaguard adds to the server's error when a
 # CONCURRENTLY statement fails (the statement that cleans up what it left,
-# src/lockqueue.c), when the server's error had no HINT of its own.
+# src/guard/lockqueue.c), when the server's error had no HINT of its own.
 strip_warnings() {
 	perl -e '
 		my @l = <>;

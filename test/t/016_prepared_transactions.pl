@@ -1,6 +1,6 @@
 # test/t/016_prepared_transactions.pl — prepared transactions hold nothing
 # that other schema changes wait for, and their entries are chained once
-# they commit (src/changelog_prepared.c).
+# they commit (src/changelog/changelog_prepared.c).
 #
 # A cluster with max_prepared_transactions = 10.  Every DDL that must not
 # wait runs with lock_timeout and statement_timeout = 3s, so a regression

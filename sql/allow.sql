@@ -18,6 +18,8 @@ CREATE SCHEMA allow_s AUTHORIZATION regress_allow_mig;
 SET schemaguard.table_size_threshold = 0;
 CREATE TABLE allow_s.big (id bigint PRIMARY KEY, v text);
 INSERT INTO allow_s.big SELECT g, 'v' || g FROM generate_series(1, 100) g;
+-- a row estimate on every server version (18 and 19 leave it unset here)
+ANALYZE allow_s.big;
 ALTER TABLE allow_s.big OWNER TO regress_allow_mig;
 SELECT coalesce(max(id), 0) AS base FROM schemaguard.changelog \gset
 
@@ -189,6 +191,8 @@ RESET ROLE;
 RESET schemaguard.allowable_rules;
 
 -- every exception that took effect is in the changelog, with its rule
+-- (REINDEX reaches the changelog from PostgreSQL 17 on, whose event
+-- triggers see it: expected/allow_1.out)
 SELECT role_name, command_tag, allowed_rules FROM schemaguard.changelog
  WHERE id > :base AND allowed_rules <> '{}' ORDER BY id;
 

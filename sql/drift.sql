@@ -523,6 +523,20 @@ VALUES ('forged', now(), 'x', 'x', '{}', 0, 0, '0', 0, 0);
 SELECT count(*) FROM schemaguard.baseline_objects;
 RESET ROLE;
 
+-- the consistency lock a schema change takes is released at PREPARE even
+-- when the change ran in a cursor's query (the lock belongs to the
+-- transaction, not to the portal)
+CREATE FUNCTION drift_s.mk_in_cursor() RETURNS int LANGUAGE plpgsql
+  AS $$BEGIN EXECUTE 'CREATE TABLE drift_s.made_in_cursor (a int)'; RETURN 1; END$$;
+BEGIN;
+DECLARE c CURSOR FOR SELECT drift_s.mk_in_cursor();
+FETCH c;
+PREPARE TRANSACTION 'sg_drift_cursor';
+SELECT count(*) AS consistency_locks_of_prepared FROM pg_locks
+ WHERE locktype = 'advisory' AND pid IS NULL;
+COMMIT PREPARED 'sg_drift_cursor';
+SELECT to_regclass('drift_s.made_in_cursor') IS NOT NULL AS made;
+
 -- clean up
 DROP SCHEMA drift_s CASCADE;
 DROP ROLE regress_drift_owner;

@@ -181,6 +181,31 @@ SET schemaguard.disposable_databases = '*';
 RESET ROLE;
 DROP ROLE regress_sg_runner;
 
+-- the lookup never fails a commit or a PREPARE: a history value stored
+-- out of line is read (under a snapshot of its own); a temporary table
+-- named like a tool's is not read (it would forbid PREPARE TRANSACTION)
+CREATE SCHEMA mig_odd;
+SET search_path = mig_odd, public;
+CREATE TABLE mig_odd.schema_migrations (version text);
+ALTER TABLE mig_odd.schema_migrations ALTER version SET STORAGE EXTERNAL;
+BEGIN;
+CREATE TABLE mig_odd.t1 (id bigint);
+INSERT INTO mig_odd.schema_migrations VALUES (repeat('x', 3000));
+COMMIT;
+SELECT command_tag, length(migration) FROM schemaguard.changelog ORDER BY id DESC LIMIT 1;
+CREATE TEMP TABLE schema_migrations (version text);
+BEGIN;
+CREATE TABLE mig_odd.t2 (id bigint);
+INSERT INTO mig_odd.schema_migrations VALUES ('20260101');
+PREPARE TRANSACTION 'sg_mig_temp';
+COMMIT PREPARED 'sg_mig_temp';
+SELECT command_tag, migration FROM schemaguard.changelog ORDER BY id DESC LIMIT 1;
+DROP TABLE pg_temp.schema_migrations;
+RESET search_path;
+SET schemaguard.mode = off;
+DROP SCHEMA mig_odd CASCADE;
+RESET schemaguard.mode;
+
 SET schemaguard.allow = 'all';
 DROP TABLE part_readers, big_readers, readers, library_book, legacy_events, archive.notes,
   app_metadata, django_migrations, ar_internal_metadata, schema_migrations,

@@ -406,7 +406,7 @@ typedef struct SGChain
 extern void sg_writer_begin(SGWriter *w);
 extern void sg_writer_end(SGWriter *w);
 extern void sg_writer_after_error(void);
-extern void sg_chain_lock(SGChain *chain, Oid relid);
+extern bool sg_chain_lock(SGChain *chain, Oid relid, bool wait);
 extern void sg_chain_append(SGChain *chain, const SGChainRow *row);
 
 /* the extension's version in this database (lifecycle.c) */

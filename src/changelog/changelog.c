@@ -712,10 +712,13 @@ sg_writer_after_error(void)
  * Take the lock that serialises writers of the chain, from here to the end
  * of the transaction, and read the head.
  */
-void
-sg_chain_lock(SGChain *chain, Oid relid)
+bool
+sg_chain_lock(SGChain *chain, Oid relid, bool wait)
 {
-	LockRelationOid(relid, ShareRowExclusiveLock);
+	if (wait)
+		LockRelationOid(relid, ShareRowExclusiveLock);
+	else if (!ConditionalLockRelationOid(relid, ShareRowExclusiveLock))
+		return false;
 	chain->relid = relid;
 	sg_prepare_plans(relid);
 	if (!sg_changelog_head(relid, &chain->id, &chain->prev_hash))
@@ -723,6 +726,7 @@ sg_chain_lock(SGChain *chain, Oid relid)
 		chain->id = 0;
 		chain->prev_hash = pstrdup(SG_GENESIS_HASH);
 	}
+	return true;
 }
 
 /*
@@ -895,7 +899,7 @@ sg_changelog_flush(void)
 		return;
 	rows = sg_pending_rows();
 	sg_writer_begin(&w);
-	sg_chain_lock(&chain, target.changelog_relid);
+	(void) sg_chain_lock(&chain, target.changelog_relid, true);
 	if (OidIsValid(target.pending_relid))
 		(void) sg_prepared_chain(&chain);
 	foreach(lc, rows)

@@ -189,9 +189,13 @@ sg_prepared_chain(SGChain *chain)
 /*
  * Chain what committed prepared transactions left, if anything: looked at
  * without the lock first, so that nothing is locked when nothing waits.
+ * Unless wait, a chain lock that is not free at once leaves the entries to
+ * the next chaining: COMMIT PREPARED has committed already, and must not
+ * hang behind whoever holds the changelog (a DBA's open transaction that
+ * called chain_pending(), a VACUUM FULL of the changelog).
  */
 static int64
-sg_prepared_chain_now(void)
+sg_prepared_chain_now(bool wait)
 {
 	SGTarget	target;
 	SGWriter	w;
@@ -202,11 +206,9 @@ sg_prepared_chain_now(void)
 		return 0;
 	sg_writer_begin(&w);
 	sg_pending_query("SELECT FROM schemaguard.changelog_pending LIMIT 1", true);
-	if (SPI_processed > 0)
-	{
-		sg_chain_lock(&chain, target.changelog_relid);
+	if (SPI_processed > 0 &&
+		sg_chain_lock(&chain, target.changelog_relid, wait))
 		n = sg_prepared_chain(&chain);
-	}
 	sg_writer_end(&w);
 	return n;
 }
@@ -228,7 +230,7 @@ sg_prepared_after_commit_prepared(void)
 	MemoryContextSwitchTo(cxt);
 	PG_TRY();
 	{
-		(void) sg_prepared_chain_now();
+		(void) sg_prepared_chain_now(false);
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(cxt);
 		CurrentResourceOwner = owner;
@@ -266,5 +268,5 @@ sg_chain_pending(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
 				 errmsg("schemaguard.chain_pending() cannot run during recovery")));
-	PG_RETURN_INT64(sg_prepared_chain_now());
+	PG_RETURN_INT64(sg_prepared_chain_now(true));
 }

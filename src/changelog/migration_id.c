@@ -149,6 +149,9 @@ sg_id_type_ok(Oid typid)
 	}
 }
 
+static List *sg_history_scan(const SGHistoryTable *h, Relation rel,
+							 AttrNumber *attnums, int ncols, List *rows);
+
 /* attribute number of a live column, or 0 */
 static AttrNumber
 sg_column_attnum(TupleDesc desc, const char *name, bool need_id_type)
@@ -188,9 +191,7 @@ sg_history_rows(const SGHistoryTable *h, Oid relid, List *rows, bool *read)
 	Relation	rel;
 	TupleDesc	desc;
 	AttrNumber	attnums[SG_HISTORY_MAX_COLS] = {0};
-	int			ncols = 0;
-	TableScanDesc scan;
-	HeapTuple	tuple;
+	volatile int ncols = 0;
 	struct PgStat_TableStatus *pgstat_info;
 	bool		pgstat_enabled;
 
@@ -221,11 +222,37 @@ sg_history_rows(const SGHistoryTable *h, Oid relid, List *rows, bool *read)
 	}
 	*read = true;
 
-	/* schemaguard's look is not a read by running code */
+	/*
+	 * schemaguard's look is not a read by running code.  The fields are
+	 * put back whatever happens: the relation's pending statistics entry
+	 * still points at it.
+	 */
 	pgstat_info = rel->pgstat_info;
 	pgstat_enabled = rel->pgstat_enabled;
 	rel->pgstat_info = NULL;
 	rel->pgstat_enabled = false;
+	PG_TRY();
+	{
+		rows = sg_history_scan(h, rel, attnums, ncols, rows);
+	}
+	PG_FINALLY();
+	{
+		rel->pgstat_info = pgstat_info;
+		rel->pgstat_enabled = pgstat_enabled;
+	}
+	PG_END_TRY();
+	relation_close(rel, NoLock);
+	return rows;
+}
+
+/* the scan of sg_history_rows() */
+static List *
+sg_history_scan(const SGHistoryTable *h, Relation rel, AttrNumber *attnums,
+				int ncols, List *rows)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	TableScanDesc scan;
+	HeapTuple	tuple;
 
 	scan = SG_TABLE_BEGINSCAN(rel, SnapshotAny, 0, NULL);
 	while ((tuple = heap_getnext(scan, ForwardScanDirection)) != NULL)
@@ -263,10 +290,6 @@ sg_history_rows(const SGHistoryTable *h, Oid relid, List *rows, bool *read)
 		rows = lappend(rows, row);
 	}
 	table_endscan(scan);
-
-	rel->pgstat_info = pgstat_info;
-	rel->pgstat_enabled = pgstat_enabled;
-	relation_close(rel, NoLock);
 	return rows;
 }
 
@@ -284,8 +307,8 @@ sg_row_cmp(const ListCell *a, const ListCell *b)
  * table, in command order; NIL when there are none.  Called by the
  * changelog flush, before it changes the search path.
  */
-List *
-sg_migration_rows(void)
+static List *
+sg_migration_rows_read(void)
 {
 	List	   *rows = NIL;
 	List	   *seen = NIL;
@@ -299,11 +322,60 @@ sg_migration_rows(void)
 		/* TypeORM and Laravel share a name: read the table once */
 		if (!OidIsValid(relid) || list_member_oid(seen, relid))
 			continue;
+		/* a temporary table is no tool's, and would forbid PREPARE */
+		if (get_rel_persistence(relid) != RELPERSISTENCE_PERMANENT)
+			continue;
 		rows = sg_history_rows(&sg_history_tables[i], relid, rows, &read);
 		if (read)
 			seen = lappend_oid(seen, relid);
 	}
 	list_sort(rows, sg_row_cmp);
+	return rows;
+}
+
+/*
+ * The history rows this transaction inserted into any known tool's table,
+ * in command order; NIL when there are none.  Called by the changelog at
+ * pre-commit and pre-prepare, before it changes the search path.
+ *
+ * The lookup runs in a subtransaction that is always rolled back, so that
+ * the locks it took on history tables end with it (a prepared transaction
+ * would otherwise keep them until COMMIT PREPARED), under an active
+ * snapshot (reading a value stored out of line needs one), and an error in
+ * it costs only the ids: it is logged, and the commit goes on.
+ */
+List *
+sg_migration_rows(void)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	List	   *volatile rows = NIL;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		PushActiveSnapshot(GetTransactionSnapshot());
+		rows = sg_migration_rows_read();
+		PopActiveSnapshot();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		ereport(LOG,
+				(errmsg("schemaguard: the migration ids of this transaction's changelog entries were not looked up: %s",
+						edata->message)));
+		FreeErrorData(edata);
+		rows = NIL;
+	}
+	PG_END_TRY();
+	RollbackAndReleaseCurrentSubTransaction();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
 	return rows;
 }
 

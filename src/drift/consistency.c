@@ -173,7 +173,15 @@ sg_statement_changes_schema(Node *stmt)
 		case T_DoStmt:
 			return false;
 		case T_ExplainStmt:
-			return IsA(((ExplainStmt *) stmt)->query, CreateTableAsStmt);
+			{
+				/* EXPLAIN ANALYZE CREATE TABLE AS, parsed or analysed */
+				Node	   *query = ((ExplainStmt *) stmt)->query;
+
+				if (query != NULL && IsA(query, Query) &&
+					((Query *) query)->commandType == CMD_UTILITY)
+					query = ((Query *) query)->utilityStmt;
+				return query != NULL && IsA(query, CreateTableAsStmt);
+			}
 			/* only ACCESS EXCLUSIVE keeps the deparser from a table */
 		case T_LockStmt:
 			return ((LockStmt *) stmt)->mode >= AccessExclusiveLock;
@@ -182,13 +190,29 @@ sg_statement_changes_schema(Node *stmt)
 	}
 }
 
+/*
+ * The share lock belongs to the top transaction, whatever runs the
+ * statement (a cursor's portal, a subtransaction), so that PREPARE can
+ * release it (sg_consistency_xact).
+ */
 static void
 sg_take_share_lock(void)
 {
 	LOCKTAG		tag;
+	ResourceOwner save = CurrentResourceOwner;
 
 	sg_lock_tag(&tag);
-	(void) LockAcquire(&tag, ShareLock, false, false);
+	if (TopTransactionResourceOwner != NULL)
+		CurrentResourceOwner = TopTransactionResourceOwner;
+	PG_TRY();
+	{
+		(void) LockAcquire(&tag, ShareLock, false, false);
+	}
+	PG_FINALLY();
+	{
+		CurrentResourceOwner = save;
+	}
+	PG_END_TRY();
 }
 
 static void
@@ -247,10 +271,16 @@ sg_consistency_xact(XactEvent event, void *arg)
 			{
 				LOCKTAG		tag;
 
+				ResourceOwner save = CurrentResourceOwner;
+
 				/* its changes show at COMMIT PREPARED, which counts them */
 				sg_lock_tag(&tag);
-				while (SG_LOCK_HELD_BY_ME(&tag, ShareLock))
-					LockRelease(&tag, ShareLock, false);
+				if (TopTransactionResourceOwner != NULL)
+					CurrentResourceOwner = TopTransactionResourceOwner;
+				while (SG_LOCK_HELD_BY_ME(&tag, ShareLock) &&
+					   LockRelease(&tag, ShareLock, false))
+					;
+				CurrentResourceOwner = save;
 				sg_xact_changes_schema = false;
 			}
 			break;
@@ -464,6 +494,16 @@ sg_attempt(void *(*fn) (void *arg), void *arg, SGAttempt *a, MemoryContext acxt)
 static bool
 sg_attempt_again(SGAttempt *a, ErrorData *edata, int attempt)
 {
+	int			category = ERRCODE_TO_CATEGORY(edata->sqlerrcode);
+
+	/*
+	 * A cancel or statement_timeout (its interrupt is spent), a shutdown,
+	 * or a lack of resources is never retried.
+	 */
+	if (category == ERRCODE_OPERATOR_INTERVENTION ||
+		category == ERRCODE_INSUFFICIENT_RESOURCES ||
+		category == ERRCODE_PROGRAM_LIMIT_EXCEEDED)
+		return false;
 	switch (a->mode)
 	{
 		case SG_ATTEMPT_COUNTED:
@@ -486,6 +526,16 @@ sg_attempt_again(SGAttempt *a, ErrorData *edata, int attempt)
 static void *
 sg_consistent_run(void *(*fn) (void *arg), void *arg)
 {
+#if PG_VERSION_NUM < 170000
+
+	/*
+	 * Called inside a parallel query (the functions are parallel
+	 * restricted: in the leader), 15 and 16 start no subtransaction: one
+	 * attempt, as before 0.2.0, without the guarantee.
+	 */
+	if (IsInParallelMode())
+		return fn(arg);
+#endif
 	for (int attempt = 1;; attempt++)
 	{
 		SGAttempt	a = {0};

@@ -896,6 +896,7 @@ typedef struct SGLoadArg
 	SGSide	   *side;
 	Snapshot	snapshot;
 	MemoryContext cxt;
+	bool		loaded;			/* by an earlier attempt (consistency.c) */
 } SGLoadArg;
 
 static void
@@ -903,8 +904,12 @@ sg_load_baseline_work(void *arg, SGPollFn poll, void *poll_arg)
 {
 	SGLoadArg  *load = arg;
 
+	/* the baseline's rows do not change between attempts: read them once */
+	if (load->loaded)
+		return;
 	sg_load_baseline(load->baseline, load->side, load->snapshot, load->cxt,
 					 poll, poll_arg);
+	load->loaded = true;
 }
 
 /*
@@ -1050,6 +1055,7 @@ sg_drift(PG_FUNCTION_ARGS)
 		load.baseline = baseline;
 		load.side = &base;
 		load.cxt = cxt;
+		load.loaded = false;
 		load.snapshot = RegisterSnapshot(ActiveSnapshotSet() ? GetActiveSnapshot() :
 										 GetTransactionSnapshot());
 		live = sg_live_side(baseline->facets, sg_load_baseline_work, &load);

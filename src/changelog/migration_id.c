@@ -26,9 +26,11 @@
  * "file::id::author").
  *
  * The lookup must never fail a commit: the lock on a history table is
- * taken only if it is free at once (else the table is skipped), the
- * table's shape is verified before a row is read, values are converted
- * only from built-in types whose output cannot fail, and the scan is kept
+ * taken only if it is free at once (else the table is skipped) and given
+ * back after the scan, temporary tables are not read (PREPARE would be
+ * refused), the table's shape is verified before a row is read, values
+ * are converted only from built-in types whose output cannot fail, under
+ * an active snapshot (for values stored out of line), and the scan is kept
  * out of the table's statistics.
  *
  *-------------------------------------------------------------------------
@@ -45,6 +47,7 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
 #include "storage/lmgr.h"
 #include "utils/builtins.h"
 #include "utils/combocid.h"
@@ -151,6 +154,8 @@ sg_id_type_ok(Oid typid)
 
 static List *sg_history_scan(const SGHistoryTable *h, Relation rel,
 							 AttrNumber *attnums, int ncols, List *rows);
+static List *sg_history_rows_locked(const SGHistoryTable *h, Oid relid,
+									List *rows, bool *read);
 
 /* attribute number of a live column, or 0 */
 static AttrNumber
@@ -184,9 +189,31 @@ sg_history_relid(const SGHistoryTable *h)
 	}
 }
 
-/* the rows of one history table this transaction inserted */
+/*
+ * The rows of one history table this transaction inserted.  The lock is
+ * taken only if it is free at once, and given back when this transaction
+ * did not hold it before: PREPARE TRANSACTION would keep it until COMMIT
+ * PREPARED, holding back schema changes of the table.
+ */
 static List *
 sg_history_rows(const SGHistoryTable *h, Oid relid, List *rows, bool *read)
+{
+	LOCKTAG		tag;
+	bool		held;
+
+	SET_LOCKTAG_RELATION(tag, MyDatabaseId, relid);
+	held = SG_LOCK_HELD_BY_ME(&tag, AccessShareLock);
+	if (!held && !ConditionalLockRelationOid(relid, AccessShareLock))
+		return rows;
+	rows = sg_history_rows_locked(h, relid, rows, read);
+	if (!held)
+		UnlockRelationOid(relid, AccessShareLock);
+	return rows;
+}
+
+/* sg_history_rows(), the table locked */
+static List *
+sg_history_rows_locked(const SGHistoryTable *h, Oid relid, List *rows, bool *read)
 {
 	Relation	rel;
 	TupleDesc	desc;
@@ -195,8 +222,6 @@ sg_history_rows(const SGHistoryTable *h, Oid relid, List *rows, bool *read)
 	struct PgStat_TableStatus *pgstat_info;
 	bool		pgstat_enabled;
 
-	if (!ConditionalLockRelationOid(relid, AccessShareLock))
-		return rows;
 	rel = try_relation_open(relid, NoLock);
 	if (rel == NULL)
 		return rows;
@@ -336,46 +361,20 @@ sg_migration_rows_read(void)
 /*
  * The history rows this transaction inserted into any known tool's table,
  * in command order; NIL when there are none.  Called by the changelog at
- * pre-commit and pre-prepare, before it changes the search path.
- *
- * The lookup runs in a subtransaction that is always rolled back, so that
- * the locks it took on history tables end with it (a prepared transaction
- * would otherwise keep them until COMMIT PREPARED), under an active
- * snapshot (reading a value stored out of line needs one), and an error in
- * it costs only the ids: it is logged, and the commit goes on.
+ * pre-commit and pre-prepare, before it changes the search path, under an
+ * active snapshot of its own (reading a value stored out of line needs
+ * one).  No subtransaction: at pre-commit one cannot be rolled back (the
+ * transaction block is already ending), so the lookup avoids what could
+ * fail instead (see the top of the file).
  */
 List *
 sg_migration_rows(void)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	List	   *volatile rows = NIL;
+	List	   *rows;
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-	PG_TRY();
-	{
-		PushActiveSnapshot(GetTransactionSnapshot());
-		rows = sg_migration_rows_read();
-		PopActiveSnapshot();
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		ereport(LOG,
-				(errmsg("schemaguard: the migration ids of this transaction's changelog entries were not looked up: %s",
-						edata->message)));
-		FreeErrorData(edata);
-		rows = NIL;
-	}
-	PG_END_TRY();
-	RollbackAndReleaseCurrentSubTransaction();
-	MemoryContextSwitchTo(cxt);
-	CurrentResourceOwner = owner;
+	PushActiveSnapshot(GetTransactionSnapshot());
+	rows = sg_migration_rows_read();
+	PopActiveSnapshot();
 	return rows;
 }
 

@@ -309,7 +309,7 @@ my $sub_entries_before = $subscriber->safe_psql('lr', 'SELECT count(*) FROM sche
 my $lr_connstr = $publisher->connstr . ' dbname=lr';
 $subscriber->safe_psql('lr',
 	"CREATE SUBSCRIPTION sub_all CONNECTION '$lr_connstr' PUBLICATION pub_all");
-$subscriber->wait_for_subscription_sync($publisher, 'sub_all');
+$subscriber->wait_for_subscription_sync($publisher, 'sub_all', 'lr');
 is($subscriber->safe_psql('lr', 'SELECT count(*) FROM items'), '10',
 	'6: FOR ALL TABLES: the data table was copied');
 is($publisher->safe_psql('lr', q{

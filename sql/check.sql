@@ -256,7 +256,7 @@ SELECT count(*) FROM schemaguard.check('CREATE INDEX ON orders (qty)');
 
 -- =====================================================================
 -- who may call it: EXECUTE is revoked from PUBLIC; a CI role needs
--- exactly the GRANT the README shows
+-- exactly the GRANT docs/check.md shows
 -- =====================================================================
 CREATE ROLE regress_check_ci;
 SELECT has_function_privilege('public', 'schemaguard.check(text)', 'EXECUTE') AS public_may,

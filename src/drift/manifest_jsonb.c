@@ -9,7 +9,7 @@
  * 130 MB for a 35 MB manifest, and then serializes it into a StringInfo
  * that doubles as it grows (64 MB kept for the 36 MB result).  With the
  * snapshot itself that made export_manifest() peak at 402 MB of backend
- * memory (README, "Memory").  The manifest's shape is fixed, so it is
+ * memory (docs/drift.md, "Memory").  The manifest's shape is fixed, so it is
  * written here directly in jsonb's binary format (utils/jsonb.h), the same
  * bytes convertToJsonb() would produce:
  *

@@ -5,7 +5,7 @@
  *		views' queries, policies, extended statistics.
  *
  * Part of the schema snapshot behind drift detection; the design is in
- * drift_int.h and in README.md, "How the snapshot is built".
+ * drift_int.h and in docs/drift.md, "How the snapshot is built".
  *
  *-------------------------------------------------------------------------
  */

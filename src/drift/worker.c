@@ -42,7 +42,7 @@
  * and then until the worker's 'E' (sg_parallel_end).
  *
  * Part of the schema snapshot behind drift detection; the design is in
- * drift_int.h and in README.md, "How the snapshot is built".
+ * drift_int.h and in docs/drift.md, "How the snapshot is built".
  *
  *-------------------------------------------------------------------------
  */

@@ -6,7 +6,7 @@
  *		built and reported.
  *
  * Adding a rule means one row in sg_rules, one check function (in the
- * rules_*.c file of its family), its tests and its README section.
+ * rules_*.c file of its family), its tests and its page docs/rules/<rule>.md.
  *
  *-------------------------------------------------------------------------
  */

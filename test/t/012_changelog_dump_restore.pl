@@ -1,7 +1,8 @@
 # test/t/012_changelog_dump_restore.pl — pg_dump and restore of a database
 # with changelog rows, into a server with schemaguard preloaded.
 #
-# The documented procedure (README, "Restoring a dump"): restore as a
+# The documented procedure (docs/changelog.md, "Restoring a dump of a
+# database that has a changelog"): restore as a
 # superuser with
 #     PGOPTIONS='-c schemaguard.changelog=off -c schemaguard.mode=off'
 # so that the restore's own DDL is neither recorded (its entries would take
@@ -176,7 +177,7 @@ SELECT string_agg(id || ':' || label, ',' ORDER BY id) FROM schemaguard.baseline
 	  or diag($err);
 }
 
-# createdb(DB): as the README does it
+# createdb(DB): as docs/changelog.md does it
 sub createdb
 {
 	my $db = shift;

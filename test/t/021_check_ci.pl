@@ -1,6 +1,6 @@
-# test/t/021_check_ci.pl — schemaguard.check() in CI, exactly as the README
+# test/t/021_check_ci.pl — schemaguard.check() in CI, exactly as docs/check.md
 # documents it: the GRANT a CI role needs and the bash one-liner that prints
-# FILE:LINE: level: rule: message lines.  Both are read from README.md (the
+# FILE:LINE: level: rule: message lines.  Both are read from docs/check.md (the
 # fenced block after each "<!-- test/t/021_check_ci.pl: ... -->" marker), so
 # the documented text is the tested text.
 #
@@ -21,25 +21,26 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
-my $readme =
-  (defined $ENV{TESTDIR} && -r "$ENV{TESTDIR}/README.md")
-  ? "$ENV{TESTDIR}/README.md"
+my $page =
+  (defined $ENV{TESTDIR} && -r "$ENV{TESTDIR}/docs/check.md")
+  ? "$ENV{TESTDIR}/docs/check.md"
   : File::Spec->rel2abs(
-	File::Spec->catfile(dirname(__FILE__), '..', '..', 'README.md'));
+	File::Spec->catfile(dirname(__FILE__), '..', '..', 'docs', 'check.md'));
 
-# the fenced block after a marker in the README
-sub readme_block
+# the fenced block after a marker in docs/check.md (a doctest marker of
+# test/t/040_docs.pl may stand between the two)
+sub doc_block
 {
 	my ($marker) = @_;
-	my $text = slurp_file($readme);
-	$text =~ /<!-- test\/t\/021_check_ci\.pl: \Q$marker\E -->\n```\w*\n(.*?)\n```/s
-	  or die "no block after marker '$marker' in $readme";
+	my $text = slurp_file($page);
+	$text =~ /<!-- test\/t\/021_check_ci\.pl: \Q$marker\E -->\n(?:<!-- doctest[^\n]*-->\n)?```\w*\n(.*?)\n```/s
+	  or die "no block after marker '$marker' in $page";
 	return $1;
 }
-my $grant = readme_block('grant');
-my $oneliner = readme_block('one-liner');
+my $grant = doc_block('grant');
+my $oneliner = doc_block('one-liner');
 like($oneliner, qr/^psql .*file=migrations\/042_add_status_index\.sql/,
-	'the one-liner is read from the README');
+	'the one-liner is read from docs/check.md');
 
 my $node = PostgreSQL::Test::Cluster->new('check_ci');
 $node->init;
@@ -66,7 +67,7 @@ sub write_file
 	close($fh);
 }
 
-# run(FILE NAME): the README's one-liner for that file, as role ci, in $work
+# run(FILE NAME): the documented one-liner for that file, as role ci, in $work
 sub run_oneliner
 {
 	my ($file) = @_;
@@ -89,7 +90,7 @@ sub run_oneliner
 	return ($? >> 8, $out, $err);
 }
 
-# the README's migration: quotes and semicolons in literals; statement 4
+# the documented migration: quotes and semicolons in literals; statement 4
 # starts on line 4
 my $migration = <<'SQL';
 CREATE TABLE payments (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, note text DEFAULT 'it''s new; really', created timestamptz);
@@ -105,7 +106,7 @@ my ($rc, $out, $err) = run_oneliner();
 isnt($rc, 0, 'without the grant: non-zero exit');
 like($err, qr/permission denied for function check/, 'without the grant: the reason');
 
-# 2. with the README's grant
+# 2. with the documented grant
 $node->safe_psql('postgres', $grant);
 ($rc, $out, $err) = run_oneliner();
 is($rc, 3, 'an error-level statement: exit status 3');
@@ -113,8 +114,8 @@ is($out,
 	qq{migrations/042_add_status_index.sql:4: error: index_not_concurrent: CREATE INDEX on table "public.orders" blocks writes while the index builds\n},
 	'an error-level statement: FILE:LINE: level: rule: message');
 like($err, qr/ERROR:  1 statement\(s\) at level error/, 'an error-level statement: the reason');
-is($out . $err, readme_block('output') . "\n",
-	'an error-level statement: what the README shows');
+is($out . $err, doc_block('output') . "\n",
+	'an error-level statement: what docs/check.md shows');
 
 # a statement spread over lines, after comments: the line of its first token
 write_file('migrations/043_more.sql', <<'SQL');

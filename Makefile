@@ -22,6 +22,7 @@ MODULE_big = schemaguard
 OBJS = \
 	src/schemaguard.o \
 	src/guc.o \
+	src/citus.o \
 	src/guard/allow.o \
 	src/guard/engine.o \
 	src/guard/relinfo.o \

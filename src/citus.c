@@ -71,6 +71,7 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/xact.h"
+#include "catalog/index.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_language.h"
 #include "catalog/pg_namespace.h"
@@ -468,11 +469,6 @@ sg_citus_remote_initiated(Oid nsp)
 	volatile int64 txnumber = 0;
 	int64		local_group = -1;
 
-	/* Citus marks the sessions it opens (the test its own functions use) */
-	if (application_name == NULL ||
-		(strncmp(application_name, "citus_internal gpid=", 20) != 0 &&
-		 strncmp(application_name, "citus_rebalancer gpid=", 22) != 0))
-		return false;
 	fn = sg_citus_function(nsp, "get_current_transaction_id", 0, NULL);
 	if (!OidIsValid(fn) || IsInParallelMode() ||
 		sg_citus_scan(nsp, "pg_dist_local_group", NULL, -1, "groupid",
@@ -519,13 +515,90 @@ sg_citus_remote_initiated(Oid nsp)
 }
 
 /*
+ * Is relid (or the table of an index relid) a shard: a table named
+ * <table>_<shardid> in the schema of <table>, whose pg_dist_shard row says
+ * so?  With shell set, a Citus table's own (shell) relation counts too.
+ */
+static bool
+sg_citus_is_shard(Oid nsp, Oid relid, bool shell)
+{
+	char	   *name;
+	char	   *sep;
+	char	   *end;
+	int64		shardid;
+	int64		logical = -1;
+
+	if (get_rel_relkind(relid) == RELKIND_INDEX ||
+		get_rel_relkind(relid) == RELKIND_PARTITIONED_INDEX)
+		relid = IndexGetRelation(relid, true);
+	if (!OidIsValid(relid))
+		return false;
+	if (shell && sg_citus_kind(nsp, relid) != SG_CITUS_NONE)
+		return true;
+	name = get_rel_name(relid);
+	if (name == NULL || (sep = strrchr(name, '_')) == NULL || sep[1] == '\0')
+		return false;
+	errno = 0;
+	shardid = strtoi64(sep + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || shardid <= 0)
+		return false;
+	if (sg_citus_scan(nsp, "pg_dist_shard", "shardid", shardid, "logicalrelid",
+					  &logical) == 0 || logical <= 0)
+		return false;
+	*sep = '\0';
+	return get_rel_namespace((Oid) logical) == get_rel_namespace(relid) &&
+		strcmp(get_rel_name((Oid) logical), name) == 0;
+}
+
+/*
+ * Does the statement work on shards (or, with shell, also on Citus tables'
+ * shells), and on nothing else?  Index, table, reindex and drop statements
+ * name their relations; other statements say nothing here.
+ */
+static bool
+sg_citus_on_shards(Oid nsp, Node *stmt, bool shell)
+{
+	List	   *rvs = NIL;
+	ListCell   *lc;
+
+	if (IsA(stmt, IndexStmt))
+		rvs = list_make1(((IndexStmt *) stmt)->relation);
+	else if (IsA(stmt, AlterTableStmt))
+		rvs = list_make1(((AlterTableStmt *) stmt)->relation);
+	else if (IsA(stmt, ReindexStmt) && ((ReindexStmt *) stmt)->relation != NULL)
+		rvs = list_make1(((ReindexStmt *) stmt)->relation);
+	else if (IsA(stmt, RenameStmt) && ((RenameStmt *) stmt)->relation != NULL)
+		rvs = list_make1(((RenameStmt *) stmt)->relation);
+	else if (IsA(stmt, DropStmt) &&
+			 (((DropStmt *) stmt)->removeType == OBJECT_TABLE ||
+			  ((DropStmt *) stmt)->removeType == OBJECT_INDEX))
+	{
+		foreach(lc, ((DropStmt *) stmt)->objects)
+			rvs = lappend(rvs, makeRangeVarFromNameList(lfirst(lc)));
+	}
+	if (rvs == NIL)
+		return false;
+	foreach(lc, rvs)
+	{
+		RangeVar   *rv = lfirst(lc);
+		Oid			relid = rv ? RangeVarGetRelid(rv, NoLock, true) : InvalidOid;
+
+		if (!OidIsValid(relid) || !sg_citus_is_shard(nsp, relid, shell))
+			return false;
+	}
+	return true;
+}
+
+/*
  * Is the statement about to run one that Citus runs on behalf of a
  * statement judged elsewhere?  Then it is neither judged nor recorded.
+ * See the header comment, 2.
  */
 bool
-sg_citus_own_statement(void)
+sg_citus_own_statement(Node *stmt, ProcessUtilityContext context)
 {
 	Oid			nsp;
+	bool		internal;
 
 	if (sg_citus_fn_depth > 0 || sg_citus_own_depth > 0)
 		return true;
@@ -534,6 +607,27 @@ sg_citus_own_statement(void)
 	nsp = sg_citus_namespace();
 	if (!OidIsValid(nsp))
 		return false;
+
+	/* Citus marks the sessions it opens (the test its own functions use) */
+	internal = application_name != NULL &&
+		(strncmp(application_name, "citus_internal gpid=", 20) == 0 ||
+		 strncmp(application_name, "citus_rebalancer gpid=", 22) == 0);
+
+	/* a shard's DDL that Citus runs inside a statement or sends over */
+	if ((context != PROCESS_UTILITY_TOPLEVEL || internal) &&
+		sg_citus_on_shards(nsp, stmt, false))
+		return true;
+	if (!internal)
+		return false;
+	/*
+	 * Citus syncs metadata in a superuser's session (sometimes under SET
+	 * ROLE), and a superuser could turn the guard off anyway.
+	 */
+	if (superuser_arg(GetSessionUserId()))
+		return true;
+	/* CREATE INDEX CONCURRENTLY and the like reach the shells untransacted */
+	if (sg_citus_on_shards(nsp, stmt, true))
+		return true;
 	return sg_citus_remote_initiated(nsp);
 }
 

@@ -439,7 +439,7 @@ sg_ProcessUtility(SG_PROCESS_UTILITY_ARGS)
 	 * A statement Citus runs on behalf of one judged and recorded on the
 	 * node that received it: neither judged nor recorded here (citus.c).
 	 */
-	if (!IsA(stmt, TransactionStmt) && sg_citus_own_statement())
+	if (!IsA(stmt, TransactionStmt) && sg_citus_own_statement(stmt, context))
 	{
 		sg_run_citus_own(SG_PROCESS_UTILITY_CALL_ARGS);
 		return;

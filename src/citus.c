@@ -32,7 +32,7 @@
  *    sync.  The coordinator judged the statement the user ran; statements
  *    Citus runs on its behalf are neither judged nor recorded
  *    (sg_citus_own_statement()).  They are recognised by what Citus itself
- *    knows, not by application_name alone:
+ *    knows, never by application_name alone:
  *    a) utility statements run while one of Citus's C functions executes:
  *       needs_fmgr_hook/fmgr_hook count calls of the volatile C functions of
  *       the citus library (worker_apply_shard_ddl_command(),
@@ -40,15 +40,25 @@
  *       citus_move_shard_placement(), citus_internal.* ...).  This also
  *       covers Citus's own operations on the coordinator, such as the
  *       internal rename of citus_add_local_table_to_metadata();
- *    b) statements of a session Citus opened from another node (Citus
- *       marks it internal) inside a transaction that another node started:
- *       the distributed transaction id that node assigned, read from Citus's
- *       shared memory with get_current_transaction_id(), names another node
- *       group than pg_dist_local_group's.  This is how the shell DDL and
- *       metadata commands arrive.  Sessions of run_command_on_workers() are
- *       not internal: what a user runs that way is judged and recorded.
- *    Schema changes made directly on a worker are judged and recorded there
- *    as anywhere else.
+ *    b) DDL on shards only (a table <table>_<shardid> that pg_dist_shard
+ *       lists for <table>), run inside another statement (Citus's local
+ *       execution of a shard command) or in a session Citus marks as its
+ *       own (application_name "citus_internal gpid=..."; CREATE INDEX
+ *       CONCURRENTLY reaches the shards that way, outside any transaction);
+ *    c) in a session Citus marks as its own: anything, when the session
+ *       user is a superuser (Citus syncs metadata so, sometimes under SET
+ *       ROLE; a superuser could turn the guard off anyway); DDL on the
+ *       shells of Citus tables (pg_dist_partition); and anything inside a
+ *       transaction another node started: the distributed transaction id
+ *       that node assigned, read from Citus's shared memory with
+ *       get_current_transaction_id(), names another node group than
+ *       pg_dist_local_group's.  This is how shell DDL arrives.
+ *    Sessions of run_command_on_workers() are not marked internal: what a
+ *    user runs that way is judged and recorded, as are schema changes made
+ *    directly on a worker.  A role that can log in to a worker directly
+ *    could imitate b) and c) (application_name, assign_distributed_
+ *    transaction_id()), as it could to call Citus's internal functions:
+ *    keep application roles off the workers (pg_hba.conf).
  *
  * 3. Exceptions set on the coordinator (schemaguard.allow) do not travel:
  *    they need not, by 2.

@@ -22,6 +22,7 @@ MODULE_big = schemaguard
 OBJS = \
 	src/schemaguard.o \
 	src/guc.o \
+	src/citus.o \
 	src/guard/allow.o \
 	src/guard/engine.o \
 	src/guard/relinfo.o \
@@ -72,7 +73,7 @@ REGRESS = setup settings guard_index guard_notnull guard_default \
 	guard_compat_drop \
 	guard_rename odd_statements guard_rewrite guard_constraint guard_maint \
 	guard_dataloss guard_advice guard_fk_index guard_xact no_execution recipes check changelog changelog_tamper drift \
-	drift_manifest security allow tools
+	drift_manifest security allow tools citus
 REGRESS_OPTS = --load-extension=schemaguard
 
 # pg_isolation_regress suites: specs/<name>.spec, expected/<name>.out

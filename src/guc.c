@@ -385,6 +385,15 @@ sg_define_settings(void)
 							   GUC_LIST_INPUT,
 							   sg_check_exempt, NULL, NULL);
 
+	DefineCustomStringVariable("schemaguard.citus_metadata_schema",
+							   "For tests only: a schema whose tables and functions stand in for Citus's metadata.",
+							   "Empty (the default): Citus's own, when the citus library is loaded.",
+							   &sg_citus_metadata_schema,
+							   "",
+							   PGC_SUSET,
+							   GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE | GUC_SUPERUSER_ONLY,
+							   NULL, NULL, NULL);
+
 	DefineCustomStringVariable("schemaguard.disposable_databases",
 							   "Name patterns of databases that DROP DATABASE may drop without an exception, e.g. 'test_*'.",
 							   "For test runners: set it on their role with ALTER ROLE ... SET.",

@@ -109,6 +109,9 @@ _PG_init(void)
 
 	/* drift functions: one state of the schema while it changes */
 	sg_consistency_init();
+
+	/* on a Citus node: Citus's own statements (citus.c) */
+	sg_citus_init();
 }
 
 static void
@@ -128,6 +131,7 @@ sg_xact_callback(XactEvent event, void *arg)
 			sg_rewrite_reset();
 			sg_drop_reset();
 			sg_xact_reset();
+			sg_citus_xact_end();
 			break;
 		default:
 			break;
@@ -210,6 +214,9 @@ bool
 sg_guard_active(void)
 {
 	if (sg_mode == SG_MODE_OFF)
+		return false;
+	/* a statement Citus runs for one judged elsewhere (citus.c) */
+	if (sg_citus_in_own_statement())
 		return false;
 	/* statements of CREATE/ALTER EXTENSION scripts, and pg_upgrade */
 	if (creating_extension || IsBinaryUpgrade)
@@ -397,6 +404,24 @@ sg_is_concurrent_form(Node *stmt)
 		 IsA(stmt, DropStmt) || IsA(stmt, AlterTableStmt));
 }
 
+/* a statement of Citus's own: run it with the guard and changelog out */
+static void
+sg_run_citus_own(SG_PROCESS_UTILITY_ARGS)
+{
+	sg_consistency_utility(pstmt->utilityStmt);
+	sg_citus_own_enter();
+	PG_TRY();
+	{
+		sg_call_next(SG_PROCESS_UTILITY_CALL_ARGS);
+	}
+	PG_FINALLY();
+	{
+		sg_citus_own_leave();
+	}
+	PG_END_TRY();
+	sg_consistency_utility_done();
+}
+
 static void
 sg_ProcessUtility(SG_PROCESS_UTILITY_ARGS)
 {
@@ -409,6 +434,16 @@ sg_ProcessUtility(SG_PROCESS_UTILITY_ARGS)
 	ResourceOwner owner = CurrentResourceOwner;
 	SGDropStatement outer;
 	SGLockRun	run = {0};
+
+	/*
+	 * A statement Citus runs on behalf of one judged and recorded on the
+	 * node that received it: neither judged nor recorded here (citus.c).
+	 */
+	if (!IsA(stmt, TransactionStmt) && sg_citus_own_statement(stmt, context))
+	{
+		sg_run_citus_own(SG_PROCESS_UTILITY_CALL_ARGS);
+		return;
+	}
 
 	/* a non-superuser's exception may not outlast its transaction */
 	sg_allow_check_utility(stmt);

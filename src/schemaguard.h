@@ -93,7 +93,15 @@ typedef struct SGRelInfo
 	int			npartitions;	/* leaf partitions measured, if partitioned */
 	int			has_rows;		/* -1 unknown, 0 empty, 1 has visible rows */
 	bool		may_read;		/* the current role may see its rows */
+	char		citus_kind;		/* SG_CITUS_*: a Citus table (citus.c) */
+	const char *citus_size_unknown; /* why Citus could not tell its size */
 } SGRelInfo;
+
+/* what kind of Citus table a relation is (citus.c) */
+#define SG_CITUS_NONE			'\0'
+#define SG_CITUS_DISTRIBUTED	'd'
+#define SG_CITUS_REFERENCE		'r'
+#define SG_CITUS_LOCAL			'l'
 
 /* ----------------------------------------------------------------
  * Evaluation context (engine.c)
@@ -445,6 +453,18 @@ extern void sg_drop_exempt(SGContext *ctx);
 
 /* the hook (schemaguard.c) */
 extern bool sg_guard_active(void);
+
+/* schemaguard on Citus (citus.c) */
+extern char *sg_citus_metadata_schema;
+extern void sg_citus_init(void);
+extern void sg_citus_xact_end(void);
+extern bool sg_citus_in_own_statement(void);
+extern bool sg_citus_own_statement(Node *stmt, ProcessUtilityContext context);
+extern void sg_citus_own_enter(void);
+extern void sg_citus_own_leave(void);
+extern bool sg_citus_measure(SGRelInfo *ri);
+extern const char *sg_citus_kind_name(char kind);
+extern bool sg_rel_is_citus(SGRelInfo *ri);
 
 /* rule checks: lock and rewrite hazards (rules_lock.c, rules_rewrite.c,
  * rules_constraint.c, rules_maint.c) */

@@ -125,6 +125,11 @@ sg_database_word(void)
 char *
 sg_recipe_dump_line(SGRelInfo *ri, bool data_only)
 {
+	/* pg_dump would keep a Citus table's empty shell: read it through Citus */
+	if (sg_rel_is_citus(ri))
+		return psprintf("-- keep a copy first, in psql: \\copy (SELECT * FROM %s) TO %s WITH (FORMAT csv, HEADER)",
+						ri->qualified,
+						sg_shell_word(psprintf("%s.csv", ri->relname)));
 	return psprintf("-- keep a copy first, in a shell: pg_dump --table=%s%s --format=custom --file=%s %s",
 					sg_shell_word(ri->qualified),
 					data_only ? " --data-only" : "",
@@ -185,6 +190,30 @@ sg_dollar_tag(const char *text)
 	return tag;
 }
 
+/* text with each % doubled, except the first "%%s" made from "%s" */
+static char *
+sg_escape_percent(const char *text)
+{
+	StringInfoData buf;
+	bool		placeholder = false;
+
+	initStringInfo(&buf);
+	for (const char *p = text; *p; p++)
+	{
+		if (*p == '%' && p[1] == 's' && !placeholder)
+		{
+			appendStringInfoString(&buf, "%s");
+			placeholder = true;
+			p++;
+			continue;
+		}
+		if (*p == '%')
+			appendStringInfoChar(&buf, '%');
+		appendStringInfoChar(&buf, *p);
+	}
+	return buf.data;
+}
+
 /*
  * Lines that update every existing row of ri in batches of heap blocks,
  * each batch committed on its own (a DO block run outside a transaction
@@ -200,6 +229,26 @@ sg_append_backfill(StringInfo buf, SGRelInfo *ri, const char *column,
 	char	   *var = pstrdup("b");
 	char	   *update;
 	char	   *tag;
+
+	/*
+	 * Citus runs no volatile function in a multi-shard UPDATE, and a shard's
+	 * blocks are not the shell's: each shard is updated on its own node, in
+	 * a transaction of its own.
+	 */
+	if (sg_rel_is_citus(ri))
+	{
+		update = psprintf("UPDATE %%s SET %s%s%s", set_clause,
+						  where_clause ? " WHERE " : "",
+						  where_clause ? where_clause : "");
+		/* run_command_on_shards() puts each shard's name in place of %s */
+		update = sg_escape_percent(update);
+		tag = sg_dollar_tag(update);
+		appendStringInfo(buf,
+						 "-- backfill the existing rows shard by shard (Citus runs the UPDATE on each shard, each in a transaction of its own):\n"
+						 "SELECT run_command_on_shards(%s, %s%s%s);\n",
+						 quote_literal_cstr(ri->qualified), tag, update, tag);
+		return;
+	}
 
 	/* the loop variable: a name no column of the table has, nor the new one */
 	for (int i = 1; get_attnum(ri->relid, var) != InvalidAttrNumber ||

@@ -220,6 +220,10 @@ sg_measure(SGRelInfo *ri)
 		return;
 	ri->size_known = true;
 
+	/* a Citus table's rows are in its shards, on other nodes (citus.c) */
+	if (sg_citus_measure(ri))
+		return;
+
 	rel = try_relation_open(ri->relid, AccessShareLock);
 	if (rel == NULL)
 		return;
@@ -265,6 +269,8 @@ sg_rel_is_large(SGContext *ctx, SGRelInfo *ri)
 	if (sg_assume_large_tables && !ri->created_in_xact)
 		return true;
 	sg_measure(ri);
+	if (ri->citus_size_unknown != NULL)
+		return true;
 	if (sg_table_size_threshold_kb == 0)
 		return sg_rel_has_rows(ctx, ri);
 	return ri->bytes >= (int64) sg_table_size_threshold_kb * 1024;
@@ -363,7 +369,9 @@ sg_column_has_values(SGContext *ctx, SGRelInfo *ri, const char *column)
 	if ((sg_assume_large_tables && !ri->created_in_xact) || !ri->may_read)
 		return true;
 	sg_measure(ri);
-	if (ri->bytes > (int64) sg_table_size_threshold_kb * 1024)
+	/* the shell of a Citus table has no rows to scan */
+	if (ri->bytes > (int64) sg_table_size_threshold_kb * 1024 ||
+		ri->citus_kind != SG_CITUS_NONE)
 		return true;
 
 	if (ri->relkind == RELKIND_PARTITIONED_TABLE)
@@ -397,6 +405,14 @@ sg_rel_has_rows(SGContext *ctx, SGRelInfo *ri)
 	{
 		ri->has_rows = 1;
 		return true;
+	}
+
+	/* a Citus table has rows if any shard has a heap page (citus.c) */
+	sg_measure(ri);
+	if (ri->citus_kind != SG_CITUS_NONE)
+	{
+		ri->has_rows = (ri->bytes > 0 || ri->citus_size_unknown != NULL) ? 1 : 0;
+		return ri->has_rows == 1;
 	}
 
 	ri->has_rows = 0;
@@ -450,6 +466,14 @@ sg_largest_large_rel(SGContext *ctx, List *relids, int *nconsidered)
 	return largest;
 }
 
+/* Is the relation a Citus table (distributed, reference or Citus local)? */
+bool
+sg_rel_is_citus(SGRelInfo *ri)
+{
+	sg_measure(ri);
+	return ri->citus_kind != SG_CITUS_NONE;
+}
+
 /*
  * "40 kB (about 1000 rows)", for DETAIL lines.
  */
@@ -473,6 +497,16 @@ sg_rel_size_text(SGContext *ctx, SGRelInfo *ri)
 	else
 		rows = "row count not yet estimated";
 
+	if (ri->citus_kind != SG_CITUS_NONE)
+	{
+		if (ri->citus_size_unknown != NULL)
+			return psprintf("not known (%s of %d shard%s; Citus could not tell: %s), counted as large",
+							sg_citus_kind_name(ri->citus_kind), ri->npartitions,
+							ri->npartitions == 1 ? "" : "s", ri->citus_size_unknown);
+		return psprintf("%s in %d shard%s of the %s, from the workers",
+						size, ri->npartitions, ri->npartitions == 1 ? "" : "s",
+						sg_citus_kind_name(ri->citus_kind));
+	}
 	if (sg_assume_large_tables && !ri->created_in_xact)
 		return psprintf("%s%s (%s), counted as large because schemaguard.assume_large_tables is on",
 						size, parts, rows);

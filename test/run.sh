@@ -236,6 +236,7 @@ if want tap; then
 		sg_mkdir "$TAPDIR"
 		cp -r "$SG_REPO/test/t" "$TAPDIR/t"
 		cp "$SG_REPO/test/verify_changelog.py" "$SG_REPO/README.md" "$TAPDIR/"
+		cp -r "$SG_REPO/docs" "$TAPDIR/docs"
 		mkdir "$TAPDIR/tmp" # TMPDIR: keeps the tests' socket dirs inside $BASE
 		[ "$(id -u)" -eq 0 ] && chown -R postgres:postgres "$TAPDIR"
 		p=0 f=0

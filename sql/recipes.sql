@@ -6,8 +6,9 @@
 -- (schemaguard.snapshot() of the schemas rcp*, plus the index flags and
 -- databases it does not show) and the data (each table's rows as jsonb,
 -- so that a column's position does not count).  The recipe is the HINT's
--- lines between its first (what to do, in words) and its last ("To allow
--- it deliberately"); steps outside the database (a deploy, pg_dump,
+-- lines between its first (what to do, in words) and its last two ("To
+-- allow it deliberately", and the rule's page, "See docs/rules/<rule>.md.");
+-- steps outside the database (a deploy, pg_dump,
 -- pg_repack) are comment lines in it.  Every recipe line runs under the
 -- guard: a recipe that trips a rule fails here.
 --
@@ -117,7 +118,7 @@ END
 $$;
 
 -- the recipe in a statement's HINT: the lines between the first and the
--- last.  A rule at level warn is raised to error if the statement raises
+-- last two.  A rule at level warn is raised to error if the statement raises
 -- no error by itself (TRUNCATE ... CASCADE does, for the tables it reaches).
 CREATE FUNCTION rcp_hint(stmt text, raise_rule text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
@@ -147,7 +148,7 @@ BEGIN
     h := coalesce(rcp_hint(c.stmt, NULL), rcp_hint(c.stmt, c.rule));
     lines := string_to_array(h, E'\n');
     RETURN '-- ' || lines[1] || E'\n' ||
-           replace(array_to_string(lines[2:array_length(lines, 1) - 1], E'\n'),
+           replace(array_to_string(lines[2:array_length(lines, 1) - 2], E'\n'),
                    '<value>', coalesce(c.fill, '<value>'));
 END
 $$;

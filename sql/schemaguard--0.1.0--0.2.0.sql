@@ -175,3 +175,24 @@ BEGIN
     END LOOP;
 END
 $do$;
+
+-- ----------------------------------------------------------------------
+-- list_rules() shows where each rule is documented (0.2.0): the column
+-- doc, the reference every violation's HINT ends with.  A function's
+-- result columns cannot be changed in place, so it is made again.
+-- ----------------------------------------------------------------------
+DROP FUNCTION schemaguard.list_rules();
+
+CREATE FUNCTION schemaguard.list_rules(
+    OUT rule text,
+    OUT family text,
+    OUT default_level text,
+    OUT level text,
+    OUT description text,
+    OUT doc text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'sg_list_rules'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION schemaguard.list_rules() IS
+'every guard rule with its family, default level, effective level (after schemaguard.rules), description and documentation page';

@@ -24,13 +24,14 @@ CREATE FUNCTION schemaguard.list_rules(
     OUT family text,
     OUT default_level text,
     OUT level text,
-    OUT description text)
+    OUT description text,
+    OUT doc text)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'sg_list_rules'
 LANGUAGE C STABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION schemaguard.list_rules() IS
-'every guard rule with its family, default level, effective level (after schemaguard.rules) and description';
+'every guard rule with its family, default level, effective level (after schemaguard.rules), description and documentation page';
 
 GRANT USAGE ON SCHEMA schemaguard TO PUBLIC;
 

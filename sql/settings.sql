@@ -249,6 +249,7 @@ SET schemaguard.rules = 'index_not_concurrent=off';
 SET schemaguard.allow = 'all';
 SET schemaguard.table_size_threshold = '1GB';
 SET schemaguard.assume_large_tables = off;
+SET schemaguard.docs_url = 'https://example.com/phishing';
 SELECT set_config('schemaguard.mode', 'off', false);
 BEGIN;
 SET LOCAL schemaguard.allow = 'index_not_concurrent';
@@ -301,3 +302,61 @@ RESET ROLE;
 RESET schemaguard.rules;
 REVOKE SET ON PARAMETER schemaguard.mode, schemaguard.rules, schemaguard.changelog FROM sg_regress_weak;
 DROP ROLE sg_regress_weak;
+
+-- ---------------------------------------------------------------------
+-- schemaguard.docs_url: every HINT ends with the rule's page, and
+-- list_rules() shows it
+-- ---------------------------------------------------------------------
+SHOW schemaguard.docs_url;
+SELECT name, setting, context, boot_val FROM pg_settings
+ WHERE name = 'schemaguard.docs_url';
+CREATE TABLE settings_docs (id bigint, v text);
+INSERT INTO settings_docs SELECT g, 'v' || g FROM generate_series(1, 100) g;
+ANALYZE settings_docs;
+SET schemaguard.table_size_threshold = 0;
+-- the last line of the HINT a statement raises
+CREATE FUNCTION settings_hint_end(stmt text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    h text;
+BEGIN
+    EXECUTE stmt;
+    RETURN 'no error';
+EXCEPTION WHEN SQLSTATE 'SG001' THEN
+    GET STACKED DIAGNOSTICS h = PG_EXCEPTION_HINT;
+    RETURN split_part(h, E'\n', -1);
+END
+$$;
+-- by default, the page in the repository
+CREATE INDEX settings_docs_v_idx ON settings_docs (v);
+SELECT settings_hint_end('CREATE INDEX settings_docs_v_idx ON settings_docs (v)')
+       = 'See docs/rules/index_not_concurrent.md.' AS hint_ends_with_page;
+SELECT rule, doc FROM schemaguard.list_rules() WHERE rule IN ('set_not_null', 'truncate');
+-- at level warn too, and with message_details (the HINT is unchanged)
+BEGIN;
+SET LOCAL schemaguard.rules = 'index_not_concurrent=warn';
+CREATE INDEX settings_docs_v_idx ON settings_docs (v);
+ROLLBACK;
+SET schemaguard.message_details = on;
+ALTER TABLE settings_docs DROP COLUMN v;
+RESET schemaguard.message_details;
+-- check() reports the same HINT
+SELECT rule, level, split_part(hint, E'\n', -1) AS hint_end
+  FROM schemaguard.check('ALTER TABLE settings_docs ALTER COLUMN v SET NOT NULL; TRUNCATE settings_docs;');
+-- a published copy: one trailing slash is dropped
+SET schemaguard.docs_url = 'https://schemaguard.example/docs/0.2/';
+SHOW schemaguard.docs_url;
+CREATE INDEX settings_docs_v_idx ON settings_docs (v);
+SELECT settings_hint_end('CREATE INDEX settings_docs_v_idx ON settings_docs (v)')
+       = 'See https://schemaguard.example/docs/0.2/rules/index_not_concurrent.md.' AS hint_ends_with_url;
+SELECT rule, doc FROM schemaguard.list_rules() WHERE rule IN ('set_not_null', 'truncate');
+SELECT rule, split_part(hint, E'\n', -1) AS hint_end
+  FROM schemaguard.check('ALTER TABLE settings_docs ALTER COLUMN v SET NOT NULL');
+SET schemaguard.docs_url = 'file:///usr/share/doc/schemaguard';
+SELECT doc FROM schemaguard.list_rules() WHERE rule = 'vacuum_full';
+RESET schemaguard.docs_url;
+SELECT doc FROM schemaguard.list_rules() WHERE rule = 'vacuum_full';
+RESET schemaguard.table_size_threshold;
+SET schemaguard.allow = 'drop_function, drop_table';
+DROP FUNCTION settings_hint_end(text);
+DROP TABLE settings_docs;
+RESET schemaguard.allow;

@@ -31,6 +31,7 @@ int			sg_table_size_threshold_kb = 1024;
 bool		sg_assume_large_tables = false;
 int			sg_recent_scan_window_s = 0;
 bool		sg_message_details = false;
+char	   *sg_docs_url = NULL;
 
 static char *sg_rules_string = NULL;
 
@@ -411,6 +412,15 @@ sg_define_settings(void)
 							 PGC_USERSET,
 							 0,
 							 NULL, NULL, NULL);
+
+	DefineCustomStringVariable("schemaguard.docs_url",
+							   "Where the rule pages are published: HINTs and schemaguard.list_rules() point to <docs_url>/rules/<rule>.md.",
+							   "Empty (the default) points to docs/rules/<rule>.md in the schemaguard repository.",
+							   &sg_docs_url,
+							   "",
+							   PGC_SUSET,
+							   0,
+							   NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("schemaguard");
 }

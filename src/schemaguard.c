@@ -598,7 +598,8 @@ sg_ProcessUtility(SG_PROCESS_UTILITY_ARGS)
 
 /*
  * schemaguard.list_rules(): every rule with its family, default level,
- * effective level (after schemaguard.rules) and description.
+ * effective level (after schemaguard.rules), description and where it is
+ * documented (0.2.0 on; the function of a 0.1.0 install has five columns).
  */
 PG_FUNCTION_INFO_V1(sg_list_rules);
 
@@ -612,14 +613,17 @@ sg_list_rules(PG_FUNCTION_ARGS)
 
 	for (i = 0; i < sg_num_rules; i++)
 	{
-		Datum		values[5];
-		bool		nulls[5] = {false};
+		Datum		values[6];
+		bool		nulls[6] = {false};
 
 		values[0] = CStringGetTextDatum(sg_rules[i].name);
 		values[1] = CStringGetTextDatum(sg_family_name(sg_rules[i].family));
 		values[2] = CStringGetTextDatum(sg_level_name(sg_rules[i].default_level));
 		values[3] = CStringGetTextDatum(sg_level_name(sg_rule_level(i)));
 		values[4] = CStringGetTextDatum(sg_rules[i].description);
+		/* 0.1.0's list_rules() has no doc column */
+		if (rsinfo->setDesc->natts > 5)
+			values[5] = CStringGetTextDatum(sg_rule_doc(&sg_rules[i]));
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;

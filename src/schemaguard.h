@@ -52,6 +52,7 @@ extern char *sg_migration;
 extern char *sg_exempt_string;
 extern char *sg_disposable_databases;
 extern bool sg_message_details;
+extern char *sg_docs_url;
 extern int	sg_table_size_threshold_kb;
 extern bool sg_assume_large_tables;
 extern int	sg_recent_scan_window_s;
@@ -180,6 +181,7 @@ extern const int sg_num_rules;
 
 extern int	sg_rule_index(const char *name);
 extern const char *sg_family_name(SGFamily family);
+extern char *sg_rule_doc(const SGRule *rule);
 extern bool sg_statement_has_rules(Node *parsetree);
 extern void sg_context_init(SGContext *ctx, const char *query,
 							int stmt_location, int stmt_len,

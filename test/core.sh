@@ -218,8 +218,9 @@ build_suite() {
 # them (src/guard/engine.c, sg_emit) at each VERBOSITY:
 #   WARNING:  [SG002: ]schemaguard: <rule>: <message>    (terse: this line only)
 #   DETAIL:  <one line>                              (optional)
-#   HINT:  <recipe lines>                            (always; its last line
-#   To allow it deliberately: ...                     starts "To allow it deliberately")
+#   HINT:  <recipe lines>                            (always; then a line
+#   To allow it deliberately: ...                     starting "To allow it deliberately"
+#   See docs/rules/<rule>.md.                         and the rule's page, the last)
 #   CONTEXT:  <where>                                (with SHOW_CONTEXT always)
 #   SCHEMA NAME:  ... TABLE NAME: ...                (verbose: error fields)
 #   LOCATION:  sg_emit, engine.c:<line>              (verbose)
@@ -251,6 +252,7 @@ strip_warnings() {
 			$j++ while $j < @l && $l[$j] !~ /^(?:HINT:  )?To allow it deliberately/;
 			if ($j >= @l) { print $l[$i++]; next; }
 			$j++;
+			$j++ if $j < @l && $l[$j] =~ /^See \S*rules\/[a-z_]+\.md\.$/;
 			if ($j < @l && $l[$j] =~ /^CONTEXT:  /) {
 				my $inq = 0;
 				my $k = $j;

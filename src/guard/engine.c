@@ -379,6 +379,32 @@ sg_new_violation(SGContext *ctx, const char *object, const char *what)
 	return v;
 }
 
+/*
+ * Where a rule is documented: "docs/rules/<rule>.md", the page in the
+ * repository and in every copy of it, or "<docs_url>/rules/<rule>.md" when
+ * schemaguard.docs_url is set (one trailing slash of it dropped).  Every
+ * violation's HINT ends with it, and schemaguard.list_rules() shows it.
+ */
+char *
+sg_rule_doc(const SGRule *rule)
+{
+	const char *url = sg_docs_url;
+	int			len;
+
+	if (url == NULL || url[0] == '\0')
+		return psprintf("docs/rules/%s.md", rule->name);
+	len = strlen(url);
+	if (url[len - 1] == '/')
+		len--;
+	return psprintf("%.*s/rules/%s.md", len, url, rule->name);
+}
+
+/*
+ * The HINT of a violation: the recipe, a word on a schemaguard.allow that
+ * does not apply here, how to allow the statement deliberately, and as the
+ * last line where the rule is documented.  Every violation's HINT is made
+ * here, for the hook, the commit-time judgments and check() alike.
+ */
 static char *
 sg_finish_hint(SGContext *ctx, const char *recipe)
 {
@@ -399,6 +425,7 @@ sg_finish_hint(SGContext *ctx, const char *recipe)
 		appendStringInfo(&buf,
 						 "To allow it deliberately: SET LOCAL schemaguard.allow = '%s';",
 						 ctx->rule->name);
+	appendStringInfo(&buf, "\nSee %s.", sg_rule_doc(ctx->rule));
 	return buf.data;
 }
 

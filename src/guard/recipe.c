@@ -4,7 +4,8 @@
  *		The lines that recipes share.
  *
  * A recipe is the part of a violation's HINT between its first line (what
- * to do, in words) and its last ("To allow it deliberately: ...").  Every
+ * to do, in words) and "To allow it deliberately: ..." (followed only by
+ * the line naming the rule's page, "See docs/rules/<rule>.md.").  Every
  * line of it is SQL that can be pasted as it is, or a comment: a step that
  * happens outside the database (deploying code, a pg_dump or pg_repack run
  * in a shell, a copy taken with psql's \copy) is a comment saying exactly

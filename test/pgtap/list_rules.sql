@@ -4,7 +4,7 @@
 -- schemaguard installed. Checks the function's signature and the shape of
 -- its rows, not the full rule list (pg_regress covers each rule).
 BEGIN;
-SELECT plan(12);
+SELECT plan(13);
 
 SELECT has_schema('schemaguard');
 SELECT has_function('schemaguard', 'list_rules', ARRAY[]::name[],
@@ -17,8 +17,8 @@ SELECT is(
 	        WITH ORDINALITY AS a(name, type, mode, n)
 	 WHERE p.oid = 'schemaguard.list_rules()'::regprocedure
 	   AND a.mode IN ('o', 't')),
-	'rule text, family text, default_level text, level text, description text',
-	'list_rules() returns (rule, family, default_level, level, description)');
+	'rule text, family text, default_level text, level text, description text, doc text',
+	'list_rules() returns (rule, family, default_level, level, description, doc)');
 SELECT volatility_is('schemaguard', 'list_rules', ARRAY[]::name[], 'stable');
 
 SELECT cmp_ok((SELECT count(*) FROM schemaguard.list_rules()), '>', 0::bigint,
@@ -40,6 +40,10 @@ SELECT results_eq($$
 	WHERE rule = 'index_not_concurrent'$$,
 	$$VALUES ('error', 'error')$$,
 	'index_not_concurrent defaults to error');
+SELECT is_empty($$
+	SELECT rule FROM schemaguard.list_rules()
+	WHERE doc IS DISTINCT FROM 'docs/rules/' || rule || '.md'$$,
+	'doc is docs/rules/<rule>.md for every rule (schemaguard.docs_url unset)');
 
 -- The effective level follows schemaguard.rules.
 SET LOCAL schemaguard.rules = 'index_not_concurrent=warn';

@@ -2,13 +2,15 @@
 # 0.1.0 to 0.2.0, and a library that meets a version it cannot write.
 #
 #   1. database "up": CREATE EXTENSION schemaguard VERSION '0.1.0', history
-#      recorded (DDL, a baseline); the chain verifies;
+#      recorded (DDL, a baseline); the chain verifies; its list_rules()
+#      (without the column doc) works;
 #   2. a prepared transaction in a 0.1.0 database: its entries are skipped
 #      with one WARNING that names ALTER EXTENSION schemaguard UPDATE TO
 #      '0.2.0' (none for the second in the same session), and it blocks no
 #      other schema change (0.1.0 has nowhere else to keep them);
 #   3. ALTER EXTENSION schemaguard UPDATE: 0.2.0; the old chain still
-#      verifies (inside and with test/verify_changelog.py), new entries
+#      verifies (inside and with test/verify_changelog.py), list_rules()
+#      has the column doc, new entries
 #      chain onto it, prepared transactions now use changelog_pending;
 #   4. the updated database's objects equal those of a fresh 0.2.0 install
 #      in database "fresh" with the same user objects: pg_dump
@@ -74,6 +76,8 @@ $node->safe_psql('up', q{SELECT schemaguard.take_baseline('before the update')})
 is($node->safe_psql('up', 'SELECT count(*) FROM schemaguard.changelog'), '4',
 	'1: 0.1.0 records the history');
 chain_verifies('up', '1');
+is($node->safe_psql('up', q{SELECT rule || ' ' || family FROM schemaguard.list_rules() WHERE rule = 'set_not_null'}),
+	'set_not_null lock', '1: list_rules() of 0.1.0 (no column doc) works with this library');
 
 # --- 2. a prepared transaction in a 0.1.0 database ---------------------------------
 my ($ret, $out, $err) = $node->psql('up', q{
@@ -106,6 +110,8 @@ is($node->safe_psql('up', q{SELECT extversion FROM pg_extension WHERE extname = 
 is($node->safe_psql('up', q{SELECT id || ' ' || entry_hash FROM schemaguard.changelog WHERE id = 5}),
 	$head_before, '3: the old entries are untouched');
 chain_verifies('up', '3, after the update');
+is($node->safe_psql('up', q{SELECT doc FROM schemaguard.list_rules() WHERE rule = 'set_not_null'}),
+	'docs/rules/set_not_null.md', '3: list_rules() has the column doc');
 $node->safe_psql('up', 'ALTER TABLE hist ADD COLUMN after_update int');
 is($node->safe_psql('up', q{
 SELECT c.statement || ' | ' || (c.prev_hash = p.entry_hash)

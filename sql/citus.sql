@@ -160,6 +160,49 @@ ALTER TABLE app_local RENAME COLUMN note2 TO note3;
 RESET application_name;
 RESET SESSION AUTHORIZATION;
 
+-- a long name's shard is named as Citus names it: clipped, hashed
+RESET SESSION AUTHORIZATION;
+UPDATE fakecitus.xact SET initiator = 0, txnumber = 0;
+CREATE TABLE a_table_with_a_really_long_name_that_needs_hashing_for_shards_x (id bigint PRIMARY KEY, v int);
+INSERT INTO fakecitus.pg_dist_partition VALUES ('a_table_with_a_really_long_name_that_needs_hashing_for_shards_x', 'h', 'id', 1, 's');
+INSERT INTO fakecitus.pg_dist_shard VALUES ('a_table_with_a_really_long_name_that_needs_hashing_for_shards_x', 102050);
+SELECT left(n, 47) || '_' || lpad(to_hex(hashtext(n)), 8, '0') || '_102050' AS long_shard
+  FROM (VALUES ('a_table_with_a_really_long_name_that_needs_hashing_for_shards_x')) AS t(n) \gset
+CREATE TABLE :"long_shard" (id bigint PRIMARY KEY, v int);
+CREATE TABLE a_table_with_a_really_long_name_that_needs_hash_00000000_102050 (id bigint, v int);
+ALTER TABLE :"long_shard" OWNER TO sg_citus_app;
+ALTER TABLE a_table_with_a_really_long_name_that_needs_hash_00000000_102050 OWNER TO sg_citus_app;
+SET SESSION AUTHORIZATION sg_citus_app;
+SET application_name = 'citus_internal gpid=10000000001';
+ALTER TABLE :"long_shard" RENAME COLUMN v TO v2;
+-- the same name with another hash is no shard of it: judged
+ALTER TABLE a_table_with_a_really_long_name_that_needs_hash_00000000_102050 RENAME COLUMN v TO v2;
+
+-- on the coordinator (group 0) a non-superuser's session is the user's,
+-- whatever its application_name: only shard DDL counts as Citus's
+RESET SESSION AUTHORIZATION;
+UPDATE fakecitus.pg_dist_local_group SET groupid = 0;
+UPDATE fakecitus.xact SET initiator = 2, txnumber = 45;
+ALTER TABLE dist OWNER TO sg_citus_app;
+SET SESSION AUTHORIZATION sg_citus_app;
+ALTER TABLE dist RENAME COLUMN note TO note2;
+ALTER TABLE app_local RENAME COLUMN note2 TO note3;
+ALTER TABLE dist_102010 RENAME COLUMN note4 TO note5;
+RESET application_name;
+RESET SESSION AUTHORIZATION;
+
+-- a partitioned distributed table: the sum over its partitions' shards
+CREATE TABLE pdist (id bigint, at date NOT NULL, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+CREATE TABLE pdist_2025 PARTITION OF pdist FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+CREATE TABLE pdist_2026 PARTITION OF pdist FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+INSERT INTO fakecitus.pg_dist_partition VALUES ('pdist', 'h', 'id', 1, 's'),
+  ('pdist_2025', 'h', 'id', 1, 's'), ('pdist_2026', 'h', 'id', 1, 's');
+INSERT INTO fakecitus.pg_dist_shard VALUES ('pdist', 102060), ('pdist', 102061),
+  ('pdist_2025', 102062), ('pdist_2025', 102063), ('pdist_2026', 102064), ('pdist_2026', 102065);
+INSERT INTO fakecitus.sizes VALUES ('pdist', 0), ('pdist_2025', 3 * 1024 * 1024), ('pdist_2026', 5 * 1024 * 1024);
+CREATE INDEX ON pdist (at);
+DROP TABLE pdist;
+
 -- what was recorded: only the user's statements, not Citus's
 SELECT command_tag, statement FROM schemaguard.changelog WHERE id > :last_id ORDER BY id;
 
@@ -172,7 +215,9 @@ RESET schemaguard.citus_metadata_schema;
 SET schemaguard.mode = off;
 DROP FUNCTION run_nested(text), worker_apply_shard_ddl_command(bigint, text, text);
 DROP SCHEMA fakecitus CASCADE;
-DROP TABLE orders, orders_102008, pg_dist_shard, dist, dist_102010, ref, loc, app_local;
-RESET schemaguard.mode;
+DROP TABLE orders, orders_102008, pg_dist_shard, dist, dist_102010, ref, loc, app_local, pdist,
+  a_table_with_a_really_long_name_that_needs_hashing_for_shards_x, :"long_shard",
+  a_table_with_a_really_long_name_that_needs_hash_00000000_102050;
 DROP OWNED BY sg_citus_app;
+RESET schemaguard.mode;
 DROP ROLE sg_citus_app;

@@ -82,18 +82,23 @@
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/index.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_language.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
+#include "common/hashfn.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "parser/parse_func.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -103,7 +108,7 @@
 #include "schemaguard.h"
 
 /* how long a worker may take to accept a connection for a size question */
-#define SG_CITUS_CONNECT_MS "2000"
+#define SG_CITUS_CONNECT_MS 2000
 
 /* the citus library was loaded before us (shared_preload_libraries) */
 static bool sg_citus_loaded = false;
@@ -111,9 +116,54 @@ static bool sg_citus_loaded = false;
 /* schemaguard.citus_metadata_schema: for tests, see the header comment */
 char	   *sg_citus_metadata_schema = NULL;
 
-/* calls of Citus's C functions under way, and Citus's statements running */
-static int	sg_citus_fn_depth = 0;
+/*
+ * Calls of Citus's C functions under way, innermost last, with their class
+ * (SG_FN_*); and how many statements of Citus's own are running.
+ */
+#define SG_FN_NONE			0
+#define SG_FN_OPERATION		1	/* what it runs is Citus's implementation */
+#define SG_FN_APPLIER		2	/* runs the SQL it is given: shard DDL only */
+#define SG_FN_STACK			64
+static Oid	sg_citus_fn_oid[SG_FN_STACK];
+static char sg_citus_fn_class[SG_FN_STACK];
+static int	sg_citus_fn_depth = 0;	/* may exceed SG_FN_STACK */
 static int	sg_citus_own_depth = 0;
+
+/* the class of each function looked at, until pg_proc changes */
+static HTAB *sg_citus_fn_cache = NULL;
+typedef struct SGFnClass
+{
+	Oid			fn_oid;			/* hash key */
+	char		fnclass;
+} SGFnClass;
+
+/* only the size Citus reported earlier in the transaction (object access) */
+static bool sg_citus_cached_only = false;
+
+/*
+ * Citus's operations, whose internal statements are its implementation of
+ * what the user asked for (the user called the function, not a DDL
+ * statement).  Citus's other volatile C functions run SQL they are given
+ * (worker_apply_shard_ddl_command() runs any statement, also a DO block):
+ * only the shard DDL they run is Citus's.
+ */
+static const char *const sg_citus_operations[] = {
+	"create_distributed_table", "create_distributed_table_concurrently",
+	"create_reference_table", "citus_add_local_table_to_metadata",
+	"undistribute_table", "alter_distributed_table",
+	"alter_table_set_access_method", "update_distributed_table_colocation",
+	"citus_move_shard_placement", "citus_copy_shard_placement",
+	"master_move_shard_placement", "master_copy_shard_placement",
+	"citus_split_shard_by_split_points", "isolate_tenant_to_new_shard",
+	"rebalance_table_shards", "replicate_table_shards", "citus_drain_node",
+	"citus_schema_distribute", "citus_schema_undistribute", "citus_schema_move",
+	"citus_add_node", "master_add_node", "citus_activate_node",
+	"master_activate_node", "start_metadata_sync_to_node",
+	"start_metadata_sync_to_all_nodes", "citus_finish_citus_upgrade",
+	"fix_partition_shard_index_names", "fix_all_partition_shard_index_names",
+	"worker_fix_partition_shard_index_names", "replicate_reference_tables",
+	"citus_cleanup_orphaned_resources", "citus_set_coordinator_host",
+};
 
 static needs_fmgr_hook_type sg_prev_needs_fmgr_hook = NULL;
 static fmgr_hook_type sg_prev_fmgr_hook = NULL;
@@ -157,21 +207,47 @@ sg_citus_function(Oid nsp, const char *name, int nargs, Oid *argtypes)
 	return LookupFuncName(qname, nargs, argtypes, true);
 }
 
+static void
+sg_citus_fn_cache_reset(Datum arg, int cacheid, uint32 hashvalue)
+{
+	if (sg_citus_fn_cache != NULL)
+	{
+		hash_destroy(sg_citus_fn_cache);
+		sg_citus_fn_cache = NULL;
+	}
+}
+
 /*
- * Is fn_oid one of Citus's operations: a volatile C function of the citus
- * library?  (Its immutable helpers, type I/O and aggregate support, which
- * run per row, are left alone.)
+ * The class of a function: a volatile C function of the citus library is an
+ * SG_FN_OPERATION when it is one of sg_citus_operations, an SG_FN_APPLIER
+ * otherwise; anything else (Citus's immutable helpers, type I/O, aggregate
+ * support, which run per row, and every other function) is SG_FN_NONE.
  */
-static bool
-sg_citus_is_operation(Oid fn_oid)
+static char
+sg_citus_fn_classify(Oid fn_oid)
 {
 	HeapTuple	tup;
 	Form_pg_proc proc;
-	bool		result = false;
+	char		fnclass = SG_FN_NONE;
+	SGFnClass  *entry;
+	bool		found;
+
+	if (sg_citus_fn_cache == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(SGFnClass);
+		sg_citus_fn_cache = hash_create("schemaguard Citus functions", 64, &ctl,
+										HASH_ELEM | HASH_BLOBS);
+	}
+	entry = hash_search(sg_citus_fn_cache, &fn_oid, HASH_FIND, NULL);
+	if (entry != NULL)
+		return entry->fnclass;
 
 	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn_oid));
 	if (!HeapTupleIsValid(tup))
-		return false;
+		return SG_FN_NONE;
 	proc = (Form_pg_proc) GETSTRUCT(tup);
 	if (proc->prolang == ClanguageId && proc->provolatile == PROVOLATILE_VOLATILE)
 	{
@@ -184,12 +260,25 @@ sg_citus_is_operation(Oid fn_oid)
 			char	   *base = strrchr(lib, '/');
 
 			base = base ? base + 1 : lib;
-			result = strcmp(base, "citus") == 0 || strcmp(base, "citus.so") == 0;
+			if (strcmp(base, "citus") == 0 || strcmp(base, "citus.so") == 0)
+			{
+				fnclass = SG_FN_APPLIER;
+				for (int i = 0; i < lengthof(sg_citus_operations); i++)
+					if (strcmp(NameStr(proc->proname), sg_citus_operations[i]) == 0)
+						fnclass = SG_FN_OPERATION;
+			}
 			pfree(lib);
 		}
 	}
 	ReleaseSysCache(tup);
-	return result;
+
+	/* the cache may have been reset by an invalidation meanwhile */
+	if (sg_citus_fn_cache != NULL)
+	{
+		entry = hash_search(sg_citus_fn_cache, &fn_oid, HASH_ENTER, &found);
+		entry->fnclass = fnclass;
+	}
+	return fnclass;
 }
 
 static bool
@@ -197,20 +286,47 @@ sg_citus_needs_fmgr_hook(Oid fn_oid)
 {
 	if (sg_prev_needs_fmgr_hook && sg_prev_needs_fmgr_hook(fn_oid))
 		return true;
-	return sg_citus_is_operation(fn_oid);
+	return sg_citus_fn_classify(fn_oid) != SG_FN_NONE;
 }
 
+/*
+ * A hooked function starts, ends or fails.  Only the start looks the
+ * function up (its class is cached); the end and an abort pop what the
+ * start pushed, with no catalog access (an abort runs in ErrorContext).
+ */
 static void
 sg_citus_fmgr_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *private)
 {
 	if (sg_prev_fmgr_hook)
 		sg_prev_fmgr_hook(event, flinfo, private);
-	if (!sg_citus_is_operation(flinfo->fn_oid))
-		return;
 	if (event == FHET_START)
+	{
+		char		fnclass = sg_citus_fn_classify(flinfo->fn_oid);
+
+		if (fnclass == SG_FN_NONE)
+			return;
+		if (sg_citus_fn_depth < SG_FN_STACK)
+		{
+			sg_citus_fn_oid[sg_citus_fn_depth] = flinfo->fn_oid;
+			sg_citus_fn_class[sg_citus_fn_depth] = fnclass;
+		}
 		sg_citus_fn_depth++;
-	else if (sg_citus_fn_depth > 0)
+	}
+	else if (sg_citus_fn_depth > 0 &&
+			 (sg_citus_fn_depth > SG_FN_STACK ||
+			  sg_citus_fn_oid[sg_citus_fn_depth - 1] == flinfo->fn_oid))
 		sg_citus_fn_depth--;
+}
+
+/* the innermost Citus function running, or SG_FN_NONE */
+static char
+sg_citus_fn_current(void)
+{
+	if (sg_citus_fn_depth == 0)
+		return SG_FN_NONE;
+	if (sg_citus_fn_depth > SG_FN_STACK)
+		return SG_FN_APPLIER;
+	return sg_citus_fn_class[sg_citus_fn_depth - 1];
 }
 
 /*
@@ -227,22 +343,41 @@ sg_citus_init(void)
 	needs_fmgr_hook = sg_citus_needs_fmgr_hook;
 	sg_prev_fmgr_hook = fmgr_hook;
 	fmgr_hook = sg_citus_fmgr_hook;
+	CacheRegisterSyscacheCallback(PROCOID, sg_citus_fn_cache_reset, (Datum) 0);
 }
 
-/* the transaction is over */
+/*
+ * The transaction is over: the sizes go with it.  (The counts of running
+ * functions and statements are not reset: a Citus operation may commit
+ * inside itself and go on; an error unwinds them through FHET_ABORT and
+ * sg_run_citus_own()'s PG_FINALLY.)
+ */
 void
 sg_citus_xact_end(void)
 {
 	sg_citus_sizes = NIL;
-	sg_citus_fn_depth = 0;
-	sg_citus_own_depth = 0;
 }
 
-/* a statement Citus runs is under way: the guard looks at nothing */
+/* Are Citus's paths on: the citus library, or the test seam? */
+bool
+sg_citus_active(void)
+{
+	return sg_citus_loaded ||
+		(sg_citus_metadata_schema != NULL && sg_citus_metadata_schema[0] != '\0');
+}
+
+/* a statement of Citus's own is under way: the guard looks at nothing */
 bool
 sg_citus_in_own_statement(void)
 {
-	return sg_citus_fn_depth > 0 || sg_citus_own_depth > 0;
+	return sg_citus_own_depth > 0 || sg_citus_fn_current() == SG_FN_OPERATION;
+}
+
+/* while an object is dropped: no question to the workers, only what is known */
+void
+sg_citus_set_cached_only(bool on)
+{
+	sg_citus_cached_only = on;
 }
 
 /* the int4 column "name" of a metadata row, or -1 */
@@ -359,11 +494,20 @@ sg_citus_ask_size(Oid nsp, Oid relid, char **why)
 		return -1;
 	}
 
+	/* a connection that does not come at once is not waited for long */
 	nestlevel = NewGUCNestLevel();
 	if (sg_setting_defined("citus.node_connection_timeout"))
-		(void) set_config_option("citus.node_connection_timeout", SG_CITUS_CONNECT_MS,
-								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
-								 true, 0, false);
+	{
+		const char *now = GetConfigOption("citus.node_connection_timeout", true, false);
+		int			ms = 0;
+
+		if (now == NULL || !parse_int(now, &ms, GUC_UNIT_MS, NULL) ||
+			ms <= 0 || ms > SG_CITUS_CONNECT_MS)
+			(void) set_config_option("citus.node_connection_timeout",
+									 CppAsString2(SG_CITUS_CONNECT_MS),
+									 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+									 true, 0, false);
+	}
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(cxt);
 	PG_TRY();
@@ -400,19 +544,59 @@ sg_citus_ask_size(Oid nsp, Oid relid, char **why)
 }
 
 /*
+ * The size of one Citus table's shards: from earlier in the transaction, or
+ * asked now (not while an object is being dropped); -1 and *why when it is
+ * not known.
+ */
+static int64
+sg_citus_size(Oid nsp, Oid relid, const char **why)
+{
+	ListCell   *lc;
+	SGCitusSize *s;
+	MemoryContext old;
+	char	   *reason = NULL;
+	int64		bytes;
+
+	foreach(lc, sg_citus_sizes)
+	{
+		s = lfirst(lc);
+		if (s->relid == relid)
+		{
+			*why = s->why_unknown;
+			return s->bytes;
+		}
+	}
+	if (sg_citus_cached_only)
+	{
+		*why = "it is not asked while objects are being dropped";
+		return -1;
+	}
+
+	bytes = sg_citus_ask_size(nsp, relid, &reason);
+	old = MemoryContextSwitchTo(TopTransactionContext);
+	s = palloc0(sizeof(SGCitusSize));
+	s->relid = relid;
+	s->bytes = bytes;
+	s->why_unknown = reason ? pstrdup(reason) : NULL;
+	sg_citus_sizes = lappend(sg_citus_sizes, s);
+	MemoryContextSwitchTo(old);
+	*why = s->why_unknown;
+	return bytes;
+}
+
+/*
  * relinfo.c measures a relation: when it is a Citus table, fill in its
- * real size over all shards and return true.
+ * real size over all shards (over all shards of all partitions, for a
+ * partitioned one: Citus measures a partitioned shard's own, empty, heap)
+ * and return true.
  */
 bool
 sg_citus_measure(SGRelInfo *ri)
 {
 	Oid			nsp = sg_citus_namespace();
 	char		kind;
+	List	   *leaves;
 	ListCell   *lc;
-	SGCitusSize *s;
-	MemoryContext old;
-	char	   *why = NULL;
-	int64		bytes;
 
 	if (!OidIsValid(nsp))
 		return false;
@@ -421,32 +605,32 @@ sg_citus_measure(SGRelInfo *ri)
 		return false;
 
 	ri->citus_kind = kind;
-	ri->npartitions = sg_citus_scan(nsp, "pg_dist_shard", "logicalrelid", ri->relid,
-									NULL, NULL);
 	ri->reltuples = -1;
-
-	foreach(lc, sg_citus_sizes)
+	ri->bytes = 0;
+	ri->npartitions = 0;
+	ri->citus_size_unknown = NULL;
+	if (ri->relkind == RELKIND_PARTITIONED_TABLE)
+		leaves = find_all_inheritors(ri->relid, NoLock, NULL);
+	else
+		leaves = list_make1_oid(ri->relid);
+	foreach(lc, leaves)
 	{
-		s = lfirst(lc);
-		if (s->relid == ri->relid)
+		Oid			relid = lfirst_oid(lc);
+		const char *why = NULL;
+		int64		bytes;
+
+		if (get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE)
+			continue;
+		ri->npartitions += sg_citus_scan(nsp, "pg_dist_shard", "logicalrelid", relid,
+										 NULL, NULL);
+		bytes = sg_citus_size(nsp, relid, &why);
+		if (bytes < 0)
 		{
-			ri->bytes = s->bytes;
-			ri->citus_size_unknown = s->why_unknown;
-			return true;
+			ri->citus_size_unknown = why ? why : "Citus returned no size";
+			break;
 		}
+		ri->bytes += bytes;
 	}
-
-	bytes = sg_citus_ask_size(nsp, ri->relid, &why);
-	old = MemoryContextSwitchTo(TopTransactionContext);
-	s = palloc0(sizeof(SGCitusSize));
-	s->relid = ri->relid;
-	s->bytes = bytes;
-	s->why_unknown = why ? pstrdup(why) : NULL;
-	sg_citus_sizes = lappend(sg_citus_sizes, s);
-	MemoryContextSwitchTo(old);
-
-	ri->bytes = bytes < 0 ? 0 : bytes;
-	ri->citus_size_unknown = s->why_unknown;
 	return true;
 }
 
@@ -470,19 +654,16 @@ sg_citus_kind_name(char kind)
  * transaction one that another node started?  See the header comment, 2b.
  */
 static bool
-sg_citus_remote_initiated(Oid nsp)
+sg_citus_remote_initiated(Oid nsp, int64 local_group)
 {
 	Oid			fn;
 	MemoryContext cxt = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
 	volatile int64 initiator = -1;
 	volatile int64 txnumber = 0;
-	int64		local_group = -1;
 
 	fn = sg_citus_function(nsp, "get_current_transaction_id", 0, NULL);
-	if (!OidIsValid(fn) || IsInParallelMode() ||
-		sg_citus_scan(nsp, "pg_dist_local_group", NULL, -1, "groupid",
-					  &local_group) == 0)
+	if (!OidIsValid(fn) || IsInParallelMode())
 		return false;
 
 	BeginInternalSubTransaction(NULL);
@@ -514,7 +695,8 @@ sg_citus_remote_initiated(Oid nsp)
 		MemoryContextSwitchTo(cxt);
 		CurrentResourceOwner = owner;
 		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
-			edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
+			edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
+			edata->sqlerrcode == ERRCODE_OUT_OF_MEMORY)
 			ReThrowError(edata);
 		FreeErrorData(edata);
 		txnumber = 0;
@@ -525,18 +707,46 @@ sg_citus_remote_initiated(Oid nsp)
 }
 
 /*
- * Is relid (or the table of an index relid) a shard: a table named
- * <table>_<shardid> in the schema of <table>, whose pg_dist_shard row says
- * so?  With shell set, a Citus table's own (shell) relation counts too.
+ * The name Citus gives the shard shardid of a relation named name: "_" and
+ * the shard id appended, or, when that would not fit, the name clipped with
+ * a hash of it in between (Citus's AppendShardIdToName(), which uses the
+ * server's hash_any() and pg_mbcliplen()).
+ */
+static void
+sg_citus_shard_name(const char *name, int64 shardid, char *out)
+{
+	char		suffix[32];
+	int			len = strlen(name);
+	int			slen;
+
+	snprintf(suffix, sizeof(suffix), "_" INT64_FORMAT, shardid);
+	slen = strlen(suffix);
+	if (len < NAMEDATALEN - slen)
+		snprintf(out, NAMEDATALEN, "%s%s", name, suffix);
+	else
+	{
+		uint32		hash = DatumGetUInt32(hash_any((const unsigned char *) name, len));
+		int			clip = pg_mbcliplen(name, len, NAMEDATALEN - slen - 10);
+
+		snprintf(out, NAMEDATALEN, "%.*s_%.8x%s", clip, name, hash, suffix);
+	}
+}
+
+/*
+ * Is relid (or the table of an index relid) a shard: a table whose name is
+ * the one Citus gives shard <shardid> of <table> in the same schema, where
+ * pg_dist_shard lists <shardid> for <table>?  With shell set, a Citus
+ * table's own (shell) relation counts too.
  */
 static bool
 sg_citus_is_shard(Oid nsp, Oid relid, bool shell)
 {
 	char	   *name;
+	char	   *logical_name;
 	char	   *sep;
-	char	   *end;
-	int64		shardid;
+	int64		shardid = 0;
 	int64		logical = -1;
+	char		expected[NAMEDATALEN];
 
 	if (get_rel_relkind(relid) == RELKIND_INDEX ||
 		get_rel_relkind(relid) == RELKIND_PARTITIONED_INDEX)
@@ -546,18 +756,26 @@ sg_citus_is_shard(Oid nsp, Oid relid, bool shell)
 	if (shell && sg_citus_kind(nsp, relid) != SG_CITUS_NONE)
 		return true;
 	name = get_rel_name(relid);
-	if (name == NULL || (sep = strrchr(name, '_')) == NULL || sep[1] == '\0')
+	if (name == NULL || (sep = strrchr(name, '_')) == NULL)
 		return false;
-	errno = 0;
-	shardid = strtoi64(sep + 1, &end, 10);
-	if (errno != 0 || *end != '\0' || shardid <= 0)
+	/* digits only, no leading zero, no overflow */
+	if (sep[1] < '1' || sep[1] > '9' || strlen(sep + 1) > 18)
 		return false;
+	for (char *p = sep + 1; *p; p++)
+	{
+		if (*p < '0' || *p > '9')
+			return false;
+		shardid = shardid * 10 + (*p - '0');
+	}
 	if (sg_citus_scan(nsp, "pg_dist_shard", "shardid", shardid, "logicalrelid",
 					  &logical) == 0 || logical <= 0)
 		return false;
-	*sep = '\0';
-	return get_rel_namespace((Oid) logical) == get_rel_namespace(relid) &&
-		strcmp(get_rel_name((Oid) logical), name) == 0;
+	logical_name = get_rel_name((Oid) logical);
+	if (logical_name == NULL ||
+		get_rel_namespace((Oid) logical) != get_rel_namespace(relid))
+		return false;
+	sg_citus_shard_name(logical_name, shardid, expected);
+	return strcmp(expected, name) == 0;
 }
 
 /*
@@ -609,8 +827,13 @@ sg_citus_own_statement(Node *stmt, ProcessUtilityContext context)
 {
 	Oid			nsp;
 	bool		internal;
+	char		fnclass;
+	int64		local_group = -1;
 
-	if (sg_citus_fn_depth > 0 || sg_citus_own_depth > 0)
+	if (sg_citus_own_depth > 0)
+		return true;
+	fnclass = sg_citus_fn_current();
+	if (fnclass == SG_FN_OPERATION)
 		return true;
 	if (!IsTransactionState())
 		return false;
@@ -623,8 +846,12 @@ sg_citus_own_statement(Node *stmt, ProcessUtilityContext context)
 		(strncmp(application_name, "citus_internal gpid=", 20) == 0 ||
 		 strncmp(application_name, "citus_rebalancer gpid=", 22) == 0);
 
-	/* a shard's DDL that Citus runs inside a statement or sends over */
-	if ((context != PROCESS_UTILITY_TOPLEVEL || internal) &&
+	/*
+	 * DDL on shards only, that Citus runs: through one of its functions,
+	 * inside another statement (its local execution of a shard command), or
+	 * sent over in a session of its own (CREATE INDEX CONCURRENTLY is).
+	 */
+	if ((fnclass == SG_FN_APPLIER || context == PROCESS_UTILITY_QUERY || internal) &&
 		sg_citus_on_shards(nsp, stmt, false))
 		return true;
 	if (!internal)
@@ -635,10 +862,18 @@ sg_citus_own_statement(Node *stmt, ProcessUtilityContext context)
 	 */
 	if (superuser_arg(GetSessionUserId()))
 		return true;
-	/* CREATE INDEX CONCURRENTLY and the like reach the shells untransacted */
+	/*
+	 * Anyone may set application_name: on the coordinator (group 0), where
+	 * the users' own sessions are, that is all a non-superuser's session
+	 * may count for.
+	 */
+	if (sg_citus_scan(nsp, "pg_dist_local_group", NULL, -1, "groupid",
+					  &local_group) == 0 || local_group <= 0)
+		return false;
+	/* on a worker: the shells' DDL, and what another node's transaction runs */
 	if (sg_citus_on_shards(nsp, stmt, true))
 		return true;
-	return sg_citus_remote_initiated(nsp);
+	return sg_citus_remote_initiated(nsp, local_group);
 }
 
 /* run a statement of Citus's: the guard and the changelog stay out */

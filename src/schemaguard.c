@@ -74,6 +74,22 @@ sg_ExecutorStart(QueryDesc *queryDesc, int eflags)
 		sg_check_query_while_locked(queryDesc);
 }
 
+/* no question to Citus's workers in the middle of a deletion (citus.c) */
+static void
+sg_drop_object_access_citus(Oid classId, Oid objectId, int subId, void *arg)
+{
+	sg_citus_set_cached_only(true);
+	PG_TRY();
+	{
+		sg_drop_object_access(OAT_DROP, classId, objectId, subId, arg);
+	}
+	PG_FINALLY();
+	{
+		sg_citus_set_cached_only(false);
+	}
+	PG_END_TRY();
+}
+
 /*
  * The server is about to create, alter or drop an object: the changelog
  * notes relations created where no event trigger fires, and the data-loss
@@ -85,7 +101,10 @@ sg_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 {
 	if (sg_prev_object_access)
 		sg_prev_object_access(access, classId, objectId, subId, arg);
-	sg_drop_object_access(access, classId, objectId, subId, arg);
+	if (access == OAT_DROP && sg_citus_active())
+		sg_drop_object_access_citus(classId, objectId, subId, arg);
+	else
+		sg_drop_object_access(access, classId, objectId, subId, arg);
 	sg_fk_object_access(access, classId, objectId, subId, arg);
 	sg_changelog_object_access(access, classId, objectId, subId, arg);
 }
@@ -435,6 +454,9 @@ sg_ProcessUtility(SG_PROCESS_UTILITY_ARGS)
 	SGDropStatement outer;
 	SGLockRun	run = {0};
 
+	/* a non-superuser's exception may not outlast its transaction */
+	sg_allow_check_utility(stmt);
+
 	/*
 	 * A statement Citus runs on behalf of one judged and recorded on the
 	 * node that received it: neither judged nor recorded here (citus.c).
@@ -444,9 +466,6 @@ sg_ProcessUtility(SG_PROCESS_UTILITY_ARGS)
 		sg_run_citus_own(SG_PROCESS_UTILITY_CALL_ARGS);
 		return;
 	}
-
-	/* a non-superuser's exception may not outlast its transaction */
-	sg_allow_check_utility(stmt);
 
 	/* before the statement takes a lock (consistency.c) */
 	sg_consistency_utility(stmt);

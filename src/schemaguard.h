@@ -461,6 +461,8 @@ extern char *sg_citus_metadata_schema;
 extern void sg_citus_init(void);
 extern void sg_citus_xact_end(void);
 extern bool sg_citus_in_own_statement(void);
+extern bool sg_citus_active(void);
+extern void sg_citus_set_cached_only(bool on);
 extern bool sg_citus_own_statement(Node *stmt, ProcessUtilityContext context);
 extern void sg_citus_own_enter(void);
 extern void sg_citus_own_leave(void);

@@ -408,7 +408,8 @@ sg_rel_has_rows(SGContext *ctx, SGRelInfo *ri)
 	}
 
 	/* a Citus table has rows if any shard has a heap page (citus.c) */
-	sg_measure(ri);
+	if (sg_citus_active())
+		sg_measure(ri);
 	if (ri->citus_kind != SG_CITUS_NONE)
 	{
 		ri->has_rows = (ri->bytes > 0 || ri->citus_size_unknown != NULL) ? 1 : 0;
@@ -470,6 +471,8 @@ sg_largest_large_rel(SGContext *ctx, List *relids, int *nconsidered)
 bool
 sg_rel_is_citus(SGRelInfo *ri)
 {
+	if (!sg_citus_active())
+		return false;
 	sg_measure(ri);
 	return ri->citus_kind != SG_CITUS_NONE;
 }

@@ -551,12 +551,13 @@ sg_alter_type_recipe(SGContext *ctx, SGRelInfo *ri, const char *col,
 					 "Move the data to a new column kept in step by a trigger, then switch the columns in one short transaction (the column moves to the end of the table):\n"
 					 "ALTER TABLE %s ADD COLUMN %s %s;\n"
 					 "CREATE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql AS $sg$ BEGIN NEW.%s := (SELECT %s FROM (SELECT NEW.*) AS %s); RETURN NEW; END $sg$;\n"
-					 "%sCREATE TRIGGER %s BEFORE INSERT OR UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION %s();\n",
+					 "%sCREATE TRIGGER %s BEFORE INSERT OR UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION %s();\n%s",
 					 ri->qualified, qtmp, newtypename,
 					 func, qtmp, conversion, quote_identifier(ri->relname),
 					 sg_rel_is_citus(ri) ?
 					 "SET citus.enable_unsafe_triggers = on;  -- Citus: the trigger only sets a column of its own row\n" : "",
-					 trig, ri->qualified, func);
+					 trig, ri->qualified, func,
+					 sg_rel_is_citus(ri) ? "RESET citus.enable_unsafe_triggers;\n" : "");
 	sg_append_backfill(&buf, ri, tmpcol, psprintf("%s = %s", qtmp, conversion), NULL);
 	if (notnull)
 	{

@@ -33,32 +33,40 @@
  *    Citus runs on its behalf are neither judged nor recorded
  *    (sg_citus_own_statement()).  They are recognised by what Citus itself
  *    knows, never by application_name alone:
- *    a) utility statements run while one of Citus's C functions executes:
- *       needs_fmgr_hook/fmgr_hook count calls of the volatile C functions of
- *       the citus library (worker_apply_shard_ddl_command(),
- *       create_distributed_table(), citus_add_local_table_to_metadata(),
- *       citus_move_shard_placement(), citus_internal.* ...).  This also
- *       covers Citus's own operations on the coordinator, such as the
- *       internal rename of citus_add_local_table_to_metadata();
- *    b) DDL on shards only (a table <table>_<shardid> that pg_dist_shard
- *       lists for <table>), run inside another statement (Citus's local
- *       execution of a shard command) or in a session Citus marks as its
- *       own (application_name "citus_internal gpid=..."; CREATE INDEX
+ *    a) anything run while one of Citus's operations executes: needs_fmgr_hook
+ *       and fmgr_hook keep a stack of the calls of the volatile C functions
+ *       of the citus library, classed (and cached until pg_proc changes) as
+ *       operations (sg_citus_operations: create_distributed_table(),
+ *       citus_add_local_table_to_metadata() with its internal rename,
+ *       undistribute_table(), shard moves, node activation ...) or appliers
+ *       (every other one: worker_apply_shard_ddl_command(),
+ *       citus_internal.* ..., which run the SQL they are handed, a user's
+ *       DO block too);
+ *    b) DDL on shards only (a table named as Citus names shard <shardid> of
+ *       <table>, long names clipped and hashed, that pg_dist_shard lists
+ *       for <table>), run by an applier, inside another statement (Citus's
+ *       local execution of a shard command) or in a session Citus marks as
+ *       its own (application_name "citus_internal gpid=..."; CREATE INDEX
  *       CONCURRENTLY reaches the shards that way, outside any transaction);
  *    c) in a session Citus marks as its own: anything, when the session
  *       user is a superuser (Citus syncs metadata so, sometimes under SET
- *       ROLE; a superuser could turn the guard off anyway); DDL on the
- *       shells of Citus tables (pg_dist_partition); and anything inside a
- *       transaction another node started: the distributed transaction id
- *       that node assigned, read from Citus's shared memory with
- *       get_current_transaction_id(), names another node group than
- *       pg_dist_local_group's.  This is how shell DDL arrives.
+ *       ROLE; a superuser could turn the guard off anyway); and, on a worker
+ *       only (pg_dist_local_group's group is not 0), DDL on the shells of
+ *       Citus tables (pg_dist_partition) and anything inside a transaction
+ *       another node started: the distributed transaction id that node
+ *       assigned, read from Citus's shared memory with
+ *       get_current_transaction_id(), names another node group.  This is
+ *       how shell DDL arrives.  On the coordinator, where the users' own
+ *       sessions are, anyone may set application_name: there a
+ *       non-superuser's session counts only for b).
  *    Sessions of run_command_on_workers() are not marked internal: what a
  *    user runs that way is judged and recorded, as are schema changes made
  *    directly on a worker.  A role that can log in to a worker directly
- *    could imitate b) and c) (application_name, assign_distributed_
+ *    could imitate c) there (application_name, assign_distributed_
  *    transaction_id()), as it could to call Citus's internal functions:
- *    keep application roles off the workers (pg_hba.conf).
+ *    keep application roles off the workers (pg_hba.conf).  While an
+ *    object is dropped (object access), no size is asked over the network:
+ *    a size known in the transaction is used, or the table counts as large.
  *
  * 3. Exceptions set on the coordinator (schemaguard.allow) do not travel:
  *    they need not, by 2.

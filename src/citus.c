@@ -148,6 +148,9 @@ typedef struct SGFnClass
 /* only the size Citus reported earlier in the transaction (object access) */
 static bool sg_citus_cached_only = false;
 
+/* this transaction is known to be another node's (sg_citus_remote_initiated) */
+static bool sg_citus_remote_xact = false;
+
 /*
  * Citus's operations, whose internal statements are its implementation of
  * what the user asked for (the user called the function, not a DDL
@@ -364,6 +367,7 @@ void
 sg_citus_xact_end(void)
 {
 	sg_citus_sizes = NIL;
+	sg_citus_remote_xact = false;
 }
 
 /* Are Citus's paths on: the citus library, or the test seam? */
@@ -478,6 +482,49 @@ sg_citus_kind(Oid nsp, Oid relid)
 }
 
 /*
+ * Call fn (with no argument, or with arg) in a subtransaction: true and its
+ * *result, or false and the error's message in *why.  A cancel, a shutdown
+ * or running out of memory is meant for the whole statement: rethrown.
+ */
+static bool
+sg_citus_try_call(Oid fn, int nargs, Datum arg, Datum *result, char **why)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	volatile bool ok = false;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		*result = nargs == 0 ? OidFunctionCall0(fn) : OidFunctionCall1(fn, arg);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		ok = true;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
+			edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
+			edata->sqlerrcode == ERRCODE_OUT_OF_MEMORY)
+			ReThrowError(edata);
+		*why = pstrdup(edata->message);
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+	return ok;
+}
+
+/*
  * Ask Citus for the size of the relation's shards (heap main fork, summed),
  * in a subtransaction; returns -1 and sets *why when it cannot tell.
  */
@@ -486,9 +533,8 @@ sg_citus_ask_size(Oid nsp, Oid relid, char **why)
 {
 	Oid			argtype = REGCLASSOID;
 	Oid			fn = sg_citus_function(nsp, "citus_relation_size", 1, &argtype);
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	volatile int64 bytes = -1;
+	Datum		result;
+	int64		bytes = -1;
 	int			nestlevel;
 
 	if (!OidIsValid(fn))
@@ -516,35 +562,8 @@ sg_citus_ask_size(Oid nsp, Oid relid, char **why)
 									 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
 									 true, 0, false);
 	}
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-	PG_TRY();
-	{
-		bytes = DatumGetInt64(OidFunctionCall1(fn, ObjectIdGetDatum(relid)));
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-		/* a cancel or a shutdown is meant for the whole statement */
-		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
-			edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
-			edata->sqlerrcode == ERRCODE_OUT_OF_MEMORY)
-			ReThrowError(edata);
-		*why = pstrdup(edata->message);
-		FreeErrorData(edata);
-		bytes = -1;
-	}
-	PG_END_TRY();
+	if (sg_citus_try_call(fn, 1, ObjectIdGetDatum(relid), &result, why))
+		bytes = DatumGetInt64(result);
 	AtEOXact_GUC(false, nestlevel);
 	if (bytes < 0 && *why == NULL)
 		*why = "Citus returned no size";
@@ -659,59 +678,36 @@ sg_citus_kind_name(char kind)
 
 /*
  * Is this session one that Citus opened from another node, and its
- * transaction one that another node started?  See the header comment, 2b.
+ * transaction one that another node started?  See the header comment, 2c.
  */
 static bool
 sg_citus_remote_initiated(Oid nsp, int64 local_group)
 {
 	Oid			fn;
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	volatile int64 initiator = -1;
-	volatile int64 txnumber = 0;
+	Datum		result;
+	char	   *why = NULL;
+	HeapTupleHeader td;
+	bool		isnull;
+	Datum		initiator;
+	Datum		txnumber;
 
+	/* once another node's, the transaction stays so */
+	if (sg_citus_remote_xact)
+		return true;
 	fn = sg_citus_function(nsp, "get_current_transaction_id", 0, NULL);
-	if (!OidIsValid(fn) || IsInParallelMode())
+	if (!OidIsValid(fn) || IsInParallelMode() ||
+		!sg_citus_try_call(fn, 0, (Datum) 0, &result, &why))
 		return false;
-
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-	PG_TRY();
-	{
-		HeapTupleHeader td = DatumGetHeapTupleHeader(OidFunctionCall0(fn));
-		bool		isnull;
-		Datum		d;
-
-		d = GetAttributeByName(td, "initiator_node_identifier", &isnull);
-		if (!isnull)
-			initiator = DatumGetInt32(d);
-		d = GetAttributeByName(td, "transaction_number", &isnull);
-		if (!isnull)
-			txnumber = DatumGetInt64(d);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
-			edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
-			edata->sqlerrcode == ERRCODE_OUT_OF_MEMORY)
-			ReThrowError(edata);
-		FreeErrorData(edata);
-		txnumber = 0;
-	}
-	PG_END_TRY();
-
-	return txnumber != 0 && initiator >= 0 && initiator != local_group;
+	td = DatumGetHeapTupleHeader(result);
+	txnumber = GetAttributeByName(td, "transaction_number", &isnull);
+	if (isnull || DatumGetInt64(txnumber) == 0)
+		return false;
+	initiator = GetAttributeByName(td, "initiator_node_identifier", &isnull);
+	if (isnull || DatumGetInt32(initiator) < 0 ||
+		DatumGetInt32(initiator) == local_group)
+		return false;
+	sg_citus_remote_xact = true;
+	return true;
 }
 
 /*
@@ -843,7 +839,9 @@ sg_citus_own_statement(Node *stmt, ProcessUtilityContext context)
 	fnclass = sg_citus_fn_current();
 	if (fnclass == SG_FN_OPERATION)
 		return true;
-	if (!IsTransactionState())
+	/* settings change no schema: judged or not, the same happens */
+	if (!IsTransactionState() || IsA(stmt, VariableSetStmt) ||
+		IsA(stmt, VariableShowStmt))
 		return false;
 	nsp = sg_citus_namespace();
 	if (!OidIsValid(nsp))
